@@ -1,0 +1,100 @@
+"""``python -m analytics``: the contract's commands (CONTRACT section 2).
+
+Each command exits 0 on success, and non-zero with a one-line reason on standard error otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from analytics import store
+
+
+class CommandError(Exception):
+    """A failure the user can act on: printed as one line, exit status 1."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {text!r}") from None
+
+
+def _iso_week(text: str) -> str:
+    try:
+        dt.date.fromisocalendar(int(text[:4]), int(text[6:8]), 1)
+        if text[4:6] != "-W" or len(text) != 8:
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO week (YYYY-Www, e.g. 2026-W23): {text!r}") from None
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
+    db_help = "marketplace database (default: $ANOMALY_DB, else the embedded demo database)"
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, default=None, help=db_help)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", parents=[common], help="validate and load an export folder (all or nothing)")
+    p.add_argument("export_dir", type=Path, metavar="DIR")
+
+    p = sub.add_parser("score", parents=[common], help="score every seller and store the run")
+    p.add_argument("--as-of", type=_date, default=None, metavar="DATE",
+                   help="score on the data up to the end of this day (default: the last date in the data)")
+
+    p = sub.add_parser("demo", parents=[common], help="generate, ingest and score the sample marketplace")
+    p.add_argument("--sellers", type=int, default=1500, metavar="N")
+    p.add_argument("--seed", type=int, default=7, metavar="S")
+    p.add_argument("--days", type=int, default=365, metavar="D")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="where the export and labels.csv go (default: sample_data/)")
+
+    p = sub.add_parser("evaluate", parents=[common], help="detection quality against ground-truth labels")
+    p.add_argument("--labels", type=Path, required=True, metavar="PATH")
+    p.add_argument("--weeks", type=int, default=0, metavar="K",
+                   help="also score weekly as-of runs over the last K weeks and report detection delay")
+
+    p = sub.add_parser("report", parents=[common], help="write the weekly review pack")
+    p.add_argument("--week", type=_iso_week, required=True, metavar="YYYY-Www")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> None:
+    # Imports are per command so that `ingest` does not pay for statsmodels, and so on.
+    if args.command == "ingest":
+        from analytics.ingest import ingest_command
+        ingest_command(args.export_dir, db=args.db)
+    elif args.command == "score":
+        from analytics.scoring import score_command
+        score_command(db=args.db, as_of=args.as_of)
+    elif args.command == "demo":
+        from analytics.demo import demo_command
+        demo_command(db=args.db, sellers=args.sellers, seed=args.seed, days=args.days, out=args.out)
+    elif args.command == "evaluate":
+        from analytics.evaluate import evaluate_command
+        evaluate_command(db=args.db, labels=args.labels, weeks=args.weeks)
+    elif args.command == "report":
+        from analytics.report import report_command
+        report_command(db=args.db, week=args.week, out=args.out)
+    else:  # pragma: no cover - argparse refuses unknown commands
+        raise CommandError(f"unknown command {args.command!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        _run(args)
+    except (CommandError, store.StoreError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; the database is unchanged", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,214 @@
+"""Connections to the two DuckDB stores, and the all-or-nothing write pattern.
+
+DuckDB lets one process write a database file and no other process read it meanwhile. So batch jobs
+never write the live file: ``rebuild()`` copies it to a temporary file beside it, lets the job change
+the copy, checkpoints and closes it, and ``os.replace``s it over the live file. A reader (the
+dashboard) keeps answering from its old snapshot and switches when the file's identity changes
+(``Reader``). A job that fails leaves the live file exactly as it was. Writers take a lock file so
+that two batch jobs never race.
+
+The analysts' store (cases, notes, saved queries, audit log) is a separate file that batch jobs never
+open; it is written in place, in short transactions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from analytics import schema
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_DIR = REPO_ROOT / "sample_data"
+DEMO_DB = DEMO_DIR / "demo.duckdb"
+
+# Every read-only connection in a process must use the same configuration: DuckDB refuses a second
+# connection to an open file with a different one. The SQL explorer relies on these being locked
+# down (no files, no network, no extensions), so the dashboard uses them too; it needs none of it.
+READER_CONFIG: dict[str, object] = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_persistent_secrets": False,
+    "memory_limit": "4GB",
+    "threads": 2,
+}
+
+
+class StoreError(RuntimeError):
+    """The database is missing, locked by another job, or not one of ours."""
+
+
+def default_db_path() -> Path:
+    """The marketplace database: ``$ANOMALY_DB``, else the embedded demo database."""
+    env = os.environ.get("ANOMALY_DB")
+    return Path(env).expanduser().resolve() if env else DEMO_DB
+
+
+def analyst_db_path(db_path: Path | str | None = None) -> Path:
+    """The analysts' store: ``$ANOMALY_ANALYST_DB``, else ``<db>.analyst.duckdb`` beside it."""
+    env = os.environ.get("ANOMALY_ANALYST_DB")
+    if env:
+        return Path(env).expanduser().resolve()
+    db = Path(db_path) if db_path else default_db_path()
+    return db.with_name(db.stem + ".analyst.duckdb")
+
+
+def resolve(db: Path | str | None) -> Path:
+    return Path(db).expanduser().resolve() if db else default_db_path()
+
+
+# --- writing the marketplace database ---------------------------------------------------------------
+
+@contextlib.contextmanager
+def writer_lock(db_path: Path) -> Iterator[None]:
+    """One batch job at a time per database; a second one fails at once with a clear reason."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    with open(lock_path, "a+") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(
+                f"{db_path}: another ingest or score job is writing this database; try again when it ends"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _remove_quietly(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+@contextlib.contextmanager
+def rebuild(db: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Change the marketplace database all-or-nothing.
+
+    Yields a read-write connection to a private copy. If the block returns, the copy replaces the
+    live database in one atomic rename; if it raises, the copy is thrown away and the live database
+    is untouched. Readers in other processes keep answering throughout.
+    """
+    db_path = resolve(db)
+    with writer_lock(db_path):
+        tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        _remove_quietly(tmp)
+        if db_path.exists():
+            shutil.copyfile(db_path, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            schema.create_marketplace_schema(con)
+            yield con
+            con.execute("CHECKPOINT")
+            con.close()
+            os.replace(tmp, db_path)
+        except BaseException:
+            con.close()
+            _remove_quietly(tmp)
+            raise
+
+
+# --- reading the marketplace database ---------------------------------------------------------------
+
+def connect_read_only(db: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """A locked-down read-only connection (for scripts; the dashboard uses ``Reader``)."""
+    db_path = resolve(db)
+    if not db_path.exists():
+        raise StoreError(f"{db_path}: no such database; run `python -m analytics demo` or `ingest DIR`")
+    return duckdb.connect(str(db_path), read_only=True, config=dict(READER_CONFIG))
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+class Reader:
+    """A read-only view of the marketplace database that follows it when a batch job replaces it.
+
+    ``cursor()`` hands out a short-lived cursor (one per thread and query, as Streamlit serves each
+    session in its own thread). Before each one it checks the file's (inode, mtime, size); when that
+    changed, it closes its old connection first (DuckDB would otherwise hand back the old snapshot)
+    and opens the new file.
+    """
+
+    def __init__(self, db: Path | str | None = None):
+        self.path = resolve(db)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._identity: tuple[int, int, int] | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @property
+    def version(self) -> tuple[int, int, int] | None:
+        """Changes whenever the database file is replaced: a cache key for derived data."""
+        return _identity(self.path)
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            current = _identity(self.path)
+            if current is None:
+                self.close_unlocked()
+                raise StoreError(
+                    f"{self.path}: no such database; run `python -m analytics demo` or `ingest DIR`"
+                )
+            if self._con is None or current != self._identity:
+                self.close_unlocked()
+                self._con = duckdb.connect(str(self.path), read_only=True, config=dict(READER_CONFIG))
+                self._identity = current
+            return self._con
+
+    @contextlib.contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._connection().cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def close_unlocked(self) -> None:
+        if self._con is not None:
+            with contextlib.suppress(Exception):
+                self._con.close()
+        self._con = None
+        self._identity = None
+
+    def close(self) -> None:
+        with self._lock:
+            self.close_unlocked()
+
+
+# --- the analysts' store ----------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def analyst_store(db: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to the analysts' own store, opened for one short unit of work.
+
+    Later issues own its tables (cases, notes, saved queries, audit log); each creates its tables
+    with ``CREATE TABLE IF NOT EXISTS`` on first use. Opening per unit of work keeps the file free
+    for the other dashboard sessions and processes between writes.
+    """
+    path = analyst_db_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        yield con
+    finally:
+        con.close()
