@@ -1,0 +1,55 @@
+"""``python -m analytics demo``: generate the sample marketplace, ingest it and score it."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from analytics import store
+
+
+def build_demo(*, db: Path | str | None = None, sellers: int = 1500, seed: int = 7, days: int = 365,
+               out: Path | None = None, log=print) -> Path:
+    """Build a demo marketplace database from scratch and return its path.
+
+    The export goes to ``out/export/`` and the ground-truth labels to ``out/labels.csv``, outside the
+    export folder, so nothing the engine reads can see them.
+    """
+    from analytics.generator import generate
+    from analytics.ingest import ingest
+    from analytics.scoring import score
+
+    db_path = store.resolve(db)
+    out_dir = Path(out) if out else store.DEMO_DIR
+    started = time.perf_counter()
+    log(f"generating {sellers:,} sellers x {days} days (seed {seed}) into {out_dir}/export")
+    export_dir = out_dir / "export"
+    if export_dir.exists():
+        shutil.rmtree(export_dir)
+    generate(out_dir, sellers=sellers, days=days, seed=seed)
+    log(f"generated in {time.perf_counter() - started:.1f} s")
+
+    # A demo is built from scratch (a previous demo database would merge with the new export), in a
+    # staging file that replaces the live one only once it is complete.
+    staging = db_path.with_name(db_path.name + ".building")
+    leftovers = [staging.with_name(staging.name + suffix) for suffix in ("", ".wal", ".lock")]
+    with store.writer_lock(db_path):
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+        try:
+            ingest(export_dir, db=staging)
+            score(db=staging)
+            staging.replace(db_path)
+        finally:
+            for leftover in leftovers:
+                leftover.unlink(missing_ok=True)
+    log(f"demo database ready at {db_path} in {time.perf_counter() - started:.1f} s "
+        f"(labels: {out_dir / 'labels.csv'})")
+    return db_path
+
+
+def demo_command(*, db=None, sellers: int = 1500, seed: int = 7, days: int = 365, out=None) -> None:
+    build_demo(db=db, sellers=sellers, seed=seed, days=days, out=out,
+               log=lambda msg: print(msg, file=sys.stderr))

@@ -1,0 +1,124 @@
+"""``python -m analytics score``: score every seller as of a day and store the run.
+
+The run never looks past its as-of date: every query binds ``$as_of`` (data up to the end of that
+day; a review removed later counts as still shown), so scoring at each weekly date reproduces what a
+live weekly run would have said then. A run is stored all-or-nothing (``store.rebuild``); re-running
+the same as-of replaces it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analytics import __version__, signals, store
+from analytics.scoring.combine import add_q_values, seller_scores
+from analytics.scoring.context import ScoringContext
+
+
+@dataclass
+class RunSummary:
+    as_of: dt.date
+    sellers_scored: int
+    sellers_flagged: int
+    seconds: float
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def data_span(con) -> tuple[dt.date | None, dt.date | None]:
+    row = con.execute('select min("date"), max("date") from product_daily').fetchone()
+    return row[0], row[1]
+
+
+def run_signals(ctx: ScoringContext, *, log=None) -> tuple[pd.DataFrame, dict[str, int], dict[str, float]]:
+    """Every signal's evidence with q-values, the tests each made, and seconds per signal."""
+    modules = signals.all_signals()
+    frames, n_tests, seconds = [], {}, {}
+    for module in modules:
+        started = time.perf_counter()
+        result = module.find(ctx)
+        seconds[module.NAME] = time.perf_counter() - started
+        n_tests[module.NAME] = result.n_tests
+        if not result.evidence.empty:
+            frames.append(result.evidence)
+        if log:
+            log(f"  {module.NAME}: {len(result.evidence)} findings from {result.n_tests} sellers tested "
+                f"({seconds[module.NAME]:.1f} s)")
+    columns = list(signals.EVIDENCE_COLUMNS)
+    evidence = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    evidence = add_q_values(evidence, n_tests, {m.NAME: m.FDR for m in modules})
+    return evidence, n_tests, seconds
+
+
+def score_connection(con, as_of: dt.date | None = None, *, log=None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Score on an open connection without storing anything: (seller_scores, evidence, stage seconds)."""
+    first_day, last_day = data_span(con)
+    if last_day is None:
+        raise ValueError("no product_daily rows loaded: ingest an export before scoring")
+    as_of = as_of or last_day
+    if as_of < first_day:
+        raise ValueError(f"--as-of {as_of} is before the first day in the data ({first_day})")
+    ctx = ScoringContext(con=con, as_of=as_of, first_day=first_day)
+    sellers = con.execute("select seller_id from sellers where registered_on <= $as_of order by seller_id",
+                          {"as_of": as_of}).df()["seller_id"]
+    evidence, _, seconds = run_signals(ctx, log=log)
+    started = time.perf_counter()
+    scores = seller_scores(sellers, evidence, {m.NAME: m for m in signals.all_signals()})
+    seconds["combine"] = time.perf_counter() - started
+    evidence.insert(0, "as_of", as_of)
+    scores.insert(0, "as_of", as_of)
+    return scores, evidence, seconds
+
+
+def store_run(con, as_of: dt.date, scores: pd.DataFrame, evidence: pd.DataFrame, started_at: dt.datetime,
+              settings: dict) -> None:
+    con.execute("begin transaction")
+    for table in ("seller_scores", "evidence", "score_runs"):
+        con.execute(f"delete from {table} where as_of = $as_of", {"as_of": as_of})
+    con.register("new_scores", scores)
+    con.execute("""insert into seller_scores (as_of, seller_id, score, flagged, reasons, signals, score_rank)
+                   select as_of, seller_id, score, flagged, reasons, signals, score_rank from new_scores""")
+    con.register("new_evidence", evidence)
+    con.execute("""insert into evidence (as_of, seller_id, signal, changepoint_date, "before", "after", effect,
+                                         p_value, q_value, significant, measure, product_id,
+                                         related_seller_id, detail)
+                   select as_of, seller_id, signal, changepoint_date, "before", "after", effect,
+                          p_value, q_value, significant, measure, product_id, related_seller_id, detail
+                   from new_evidence""")
+    con.execute("insert into score_runs values ($as_of, $started, $finished, $scored, $flagged, $version, $settings)",
+                {"as_of": as_of, "started": started_at, "finished": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                 "scored": len(scores), "flagged": int(scores["flagged"].sum()), "version": __version__,
+                 "settings": json.dumps(settings)})
+    con.unregister("new_scores")
+    con.unregister("new_evidence")
+    con.execute("commit")
+
+
+def score(*, db: Path | str | None = None, as_of: dt.date | None = None, log=None) -> RunSummary:
+    """Score every seller registered by ``as_of`` and store the run (replacing one for the same day)."""
+    started = time.perf_counter()
+    started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    db_path = store.resolve(db)
+    if not db_path.exists():
+        raise store.StoreError(f"{db_path}: no such database; ingest an export first")
+    with store.rebuild(db_path) as con:
+        scores, evidence, seconds = score_connection(con, as_of, log=log)
+        run_day = scores["as_of"].iloc[0] if len(scores) else (as_of or data_span(con)[1])
+        write_started = time.perf_counter()
+        settings = {m.NAME: {"fdr": m.FDR, "weight": m.WEIGHT, "core": m.CORE} for m in signals.all_signals()}
+        store_run(con, run_day, scores, evidence, started_at, settings)
+        seconds["write"] = time.perf_counter() - write_started
+    return RunSummary(run_day, len(scores), int(scores["flagged"].sum()), time.perf_counter() - started, seconds)
+
+
+def score_command(*, db=None, as_of=None) -> None:
+    log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
+    summary = score(db=db, as_of=as_of, log=log)
+    log(f"scored {summary.sellers_scored:,} sellers as of {summary.as_of}: {summary.sellers_flagged:,} flagged "
+        f"({summary.seconds:.1f} s)")

@@ -1,0 +1,61 @@
+"""What every signal gets: a connection, the as-of date, and the shared daily matrices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics import queries
+
+
+@dataclass
+class ProductMatrices:
+    """Products x days matrices (NaN = not listed or not ranked that day)."""
+
+    products: pd.DataFrame  # product_idx, product_id, seller_id, category, launched_on
+    days: pd.DatetimeIndex
+    rel_rank: np.ndarray
+    log_price: np.ndarray
+    log_ad_spend: np.ndarray
+
+
+@dataclass
+class ScoringContext:
+    con: object  # a DuckDB connection; signals only read
+    as_of: dt.date
+    first_day: dt.date
+    settings: dict = field(default_factory=dict)
+
+    def params(self, **extra) -> dict:
+        return {"as_of": self.as_of, **extra}
+
+    def query(self, name: str, **extra) -> pd.DataFrame:
+        """Run ``analytics/queries/<name>.sql`` with $as_of (and any extra parameters) bound."""
+        sql = queries.load(name)
+        bound = {k: v for k, v in self.params(first_day=self.first_day, **extra).items() if f"${k}" in sql}
+        return self.con.execute(sql, bound).df()
+
+    @functools.cached_property
+    def product_matrices(self) -> ProductMatrices:
+        products = self.query("product_index")
+        days = pd.date_range(self.first_day, self.as_of, freq="D")
+        shape = (len(products), len(days))
+        sql = queries.load("product_rank_matrix")
+        cells = self.con.execute(sql, {"as_of": self.as_of, "first_day": self.first_day}).fetchnumpy()
+        rows = np.asarray(cells["product_idx"], dtype=np.int64)
+        cols = np.asarray(cells["day_idx"], dtype=np.int64)
+
+        def scatter(column: str) -> np.ndarray:
+            matrix = np.full(shape, np.nan, dtype=np.float64)
+            values = cells[column]
+            values = np.ma.filled(values.astype(np.float64), np.nan) if np.ma.isMaskedArray(values) \
+                else np.asarray(values, dtype=np.float64)
+            matrix[rows, cols] = values
+            return matrix
+
+        return ProductMatrices(products, days, scatter("rel_rank"), scatter("log_price"),
+                               scatter("log_ad_spend"))

@@ -1,0 +1,30 @@
+"""Entry point: `streamlit run dashboard/app.py` (CONTRACT section 2).
+
+With no database configured it builds the demo marketplace first, then serves the pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from analytics import store
+from dashboard import state
+
+VIEWS = Path(__file__).resolve().parent / "views"
+
+st.set_page_config(page_title="Insider-data anomaly dashboard", page_icon=":mag:", layout="wide")
+
+db = state.reader()
+if not db.exists and db.path == store.DEMO_DB:
+    with st.status("Building the demo marketplace (first run only, about a minute)...", expanded=True) as status:
+        from analytics.demo import build_demo
+
+        build_demo(db=db.path, log=st.write)
+        status.update(label="Demo marketplace ready", state="complete", expanded=False)
+
+pages = [
+    st.Page(VIEWS / "data.py", title="Data", icon=":material/database:", url_path="data", default=True),
+]
+st.navigation(pages).run()
