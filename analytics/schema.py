@@ -195,6 +195,16 @@ OUTPUT_DDL = (
     )
     """,
     """
+    CREATE TABLE IF NOT EXISTS category_rank_model (
+        as_of DATE NOT NULL,
+        category VARCHAR NOT NULL,
+        price_coef DOUBLE,           -- change in ln(relative rank) per unit of ln(price)
+        ad_coef DOUBLE,              -- change in ln(relative rank) per unit of ln(1 + ad spend)
+        product_days BIGINT,         -- how many product-days the estimate rests on
+        PRIMARY KEY (as_of, category)
+    )
+    """,
+    """
     CREATE TABLE IF NOT EXISTS ingest_log (
         ingested_at TIMESTAMP NOT NULL,
         source VARCHAR NOT NULL,

@@ -56,8 +56,17 @@ def run_signals(ctx: ScoringContext, *, log=None) -> tuple[pd.DataFrame, dict[st
     return evidence, n_tests, seconds
 
 
-def score_connection(con, as_of: dt.date | None = None, *, log=None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Score on an open connection without storing anything: (seller_scores, evidence, stage seconds)."""
+@dataclass
+class ScoredRun:
+    as_of: dt.date
+    scores: pd.DataFrame  # seller_scores rows
+    evidence: pd.DataFrame  # evidence rows
+    rank_model: pd.DataFrame  # category_rank_model rows
+    seconds: dict[str, float]
+
+
+def score_connection(con, as_of: dt.date | None = None, *, log=None) -> ScoredRun:
+    """Score on an open connection without storing anything."""
     first_day, last_day = data_span(con)
     if last_day is None:
         raise ValueError("no product_daily rows loaded: ingest an export before scoring")
@@ -73,14 +82,17 @@ def score_connection(con, as_of: dt.date | None = None, *, log=None) -> tuple[pd
     seconds["combine"] = time.perf_counter() - started
     evidence.insert(0, "as_of", as_of)
     scores.insert(0, "as_of", as_of)
-    return scores, evidence, seconds
+    return ScoredRun(as_of, scores, evidence, ctx.rank_model.coefficients.assign(as_of=as_of), seconds)
 
 
-def store_run(con, as_of: dt.date, scores: pd.DataFrame, evidence: pd.DataFrame, started_at: dt.datetime,
-              settings: dict) -> None:
+def store_run(con, run: ScoredRun, started_at: dt.datetime, settings: dict) -> None:
+    as_of, scores, evidence = run.as_of, run.scores, run.evidence
     con.execute("begin transaction")
-    for table in ("seller_scores", "evidence", "score_runs"):
+    for table in ("seller_scores", "evidence", "score_runs", "category_rank_model"):
         con.execute(f"delete from {table} where as_of = $as_of", {"as_of": as_of})
+    con.register("new_rank_model", run.rank_model)
+    con.execute("""insert into category_rank_model (as_of, category, price_coef, ad_coef, product_days)
+                   select as_of, category, price_coef, ad_coef, product_days from new_rank_model""")
     con.register("new_scores", scores)
     con.execute("""insert into seller_scores (as_of, seller_id, score, flagged, reasons, signals, score_rank)
                    select as_of, seller_id, score, flagged, reasons, signals, score_rank from new_scores""")
@@ -95,6 +107,7 @@ def store_run(con, as_of: dt.date, scores: pd.DataFrame, evidence: pd.DataFrame,
                 {"as_of": as_of, "started": started_at, "finished": dt.datetime.now(dt.UTC).replace(tzinfo=None),
                  "scored": len(scores), "flagged": int(scores["flagged"].sum()), "version": __version__,
                  "settings": json.dumps(settings)})
+    con.unregister("new_rank_model")
     con.unregister("new_scores")
     con.unregister("new_evidence")
     con.execute("commit")
@@ -108,13 +121,13 @@ def score(*, db: Path | str | None = None, as_of: dt.date | None = None, log=Non
     if not db_path.exists():
         raise store.StoreError(f"{db_path}: no such database; ingest an export first")
     with store.rebuild(db_path) as con:
-        scores, evidence, seconds = score_connection(con, as_of, log=log)
-        run_day = scores["as_of"].iloc[0] if len(scores) else (as_of or data_span(con)[1])
+        run = score_connection(con, as_of, log=log)
         write_started = time.perf_counter()
         settings = {m.NAME: {"fdr": m.FDR, "weight": m.WEIGHT, "core": m.CORE} for m in signals.all_signals()}
-        store_run(con, run_day, scores, evidence, started_at, settings)
-        seconds["write"] = time.perf_counter() - write_started
-    return RunSummary(run_day, len(scores), int(scores["flagged"].sum()), time.perf_counter() - started, seconds)
+        store_run(con, run, started_at, settings)
+        run.seconds["write"] = time.perf_counter() - write_started
+    flagged = int(run.scores["flagged"].sum())
+    return RunSummary(run.as_of, len(run.scores), flagged, time.perf_counter() - started, run.seconds)
 
 
 def score_command(*, db=None, as_of=None) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import queries
+from analytics.scoring.rank_model import RankModel, fit_rank_model
 
 
 @dataclass
@@ -59,3 +60,8 @@ class ScoringContext:
 
         return ProductMatrices(products, days, scatter("rel_rank"), scatter("log_price"),
                                scatter("log_ad_spend"))
+
+    @functools.cached_property
+    def rank_model(self) -> RankModel:
+        m = self.product_matrices
+        return fit_rank_model(m.rel_rank, m.log_price, m.log_ad_spend, m.products["category"].to_numpy())

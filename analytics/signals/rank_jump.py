@@ -40,43 +40,11 @@ MIN_DAYS_AFTER = 7
 CANDIDATE_P = 0.01  # screen p-value (after the seller's multiplicity) that earns a confirmation
 
 
-def explained_part(rel_rank: np.ndarray, log_price: np.ndarray, log_ad: np.ndarray,
-                   categories: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
-    """The part of each product's relative rank that its price and ad spend explain.
-
-    Returns that part (products x days) and the per-category coefficients. Coefficients come from
-    within-product variation only (each row demeaned), so a product's general standing does not
-    masquerade as a price effect.
-    """
-    usable = ~np.isnan(rel_rank) & ~np.isnan(log_price) & ~np.isnan(log_ad)
-
-    def demean(m: np.ndarray) -> np.ndarray:
-        masked = np.where(usable, m, np.nan)
-        with np.errstate(all="ignore"):
-            return np.where(usable, masked - np.nanmean(masked, axis=1, keepdims=True), 0.0)
-
-    y, x1, x2 = demean(rel_rank), demean(log_price), demean(log_ad)
-    explained = np.zeros_like(rel_rank)
-    rows = []
-    for category in np.unique(categories):
-        sel = categories == category
-        xx = np.array([[np.sum(x1[sel] ** 2), np.sum(x1[sel] * x2[sel])],
-                       [np.sum(x1[sel] * x2[sel]), np.sum(x2[sel] ** 2)]])
-        xy = np.array([np.sum(x1[sel] * y[sel]), np.sum(x2[sel] * y[sel])])
-        # A ridge of 1e-6 keeps a category with no ad spend at all (a zero column) solvable.
-        beta = np.linalg.solve(xx + 1e-6 * np.eye(2) * max(np.trace(xx), 1.0), xy)
-        explained[sel] = beta[0] * np.nan_to_num(log_price[sel]) + beta[1] * np.nan_to_num(log_ad[sel])
-        rows.append({"category": category, "price_coef": beta[0], "ad_coef": beta[1],
-                     "product_days": int(usable[sel].sum())})
-    return explained, pd.DataFrame(rows)
-
-
 def find(ctx: ScoringContext) -> SignalResult:
     m = ctx.product_matrices
     if len(m.products) == 0 or len(m.days) < MIN_DAYS_BEFORE + MIN_DAYS_AFTER:
         return SignalResult.empty()
-    categories = m.products["category"].to_numpy()
-    explained, _ = explained_part(m.rel_rank, m.log_price, m.log_ad_spend, categories)
+    explained = ctx.rank_model.explained
     residual = m.rel_rank - explained
     screened = screen_level_shifts(residual, direction=-1, min_before=MIN_DAYS_BEFORE,
                                    min_after=MIN_DAYS_AFTER)
