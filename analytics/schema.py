@@ -21,6 +21,10 @@ class Column:
     sql_type: str
     required: bool = True  # required in an export; optional columns may be absent or empty
     doc: str = ""
+    # A rule every non-null value must meet, as a SQL condition on the column, and the same rule in
+    # words for the loader's refusal message ("must be 1 or more").
+    check: str = ""
+    check_doc: str = ""
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,8 @@ class Table:
     optional: bool = False  # the whole table may be absent from an export
     doc: str = ""
     references: tuple[tuple[str, str, str], ...] = field(default=())  # (column, table, column)
+    # Rules that span columns: (columns, SQL condition every row must meet, the rule in words).
+    row_checks: tuple[tuple[tuple[str, ...], str, str], ...] = field(default=())
 
     @property
     def column_names(self) -> list[str]:
@@ -51,12 +57,22 @@ class Table:
 
 # --- CONTRACT section 1: the marketplace export -------------------------------------------------
 
+ACCOUNT_EVENT_KINDS = ("suspended", "appeal_submitted", "reinstated", "closed")
+REMOVERS = ("customer", "automated", "staff")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 SELLERS = Table(
     "sellers",
     (
         Column("seller_id", "VARCHAR", doc="the seller's id"),
         Column("seller_name", "VARCHAR", doc="display name"),
-        Column("country", "VARCHAR", doc="ISO 3166 alpha-2 country code"),
+        Column("country", "VARCHAR", doc="ISO 3166 alpha-2 country code",
+               check="regexp_full_match(country, '[A-Z]{2}')",
+               check_doc="must be an ISO 3166 alpha-2 code (two capital letters, e.g. US)"),
         Column("city", "VARCHAR", required=False, doc="city, where known"),
         Column("registered_on", "DATE", doc="the day the seller account was opened"),
         Column("primary_category", "VARCHAR", doc="the category most of its products are in"),
@@ -85,11 +101,15 @@ PRODUCT_DAILY = Table(
         Column("product_id", "VARCHAR", doc="the product"),
         Column("date", "DATE", doc="the day"),
         Column("sales_rank", "INTEGER", required=False,
-               doc="rank within its category that day, 1 = best seller; null = not ranked"),
-        Column("price", "DOUBLE", doc="listed price that day"),
+               doc="rank within its category that day, 1 = best seller; null = not ranked",
+               check="sales_rank >= 1", check_doc="must be 1 or more (or empty)"),
+        Column("price", "DOUBLE", doc="listed price that day",
+               check="price >= 0 AND isfinite(price)", check_doc="must be a finite number >= 0"),
         Column("units_sold", "INTEGER",
-               doc="internal figure, never shown to sellers: the 'sales volume' insiders sell"),
-        Column("ad_spend", "DOUBLE", required=False, doc="the seller's ad spend on it that day"),
+               doc="internal figure, never shown to sellers: the 'sales volume' insiders sell",
+               check="units_sold >= 0", check_doc="must be 0 or more"),
+        Column("ad_spend", "DOUBLE", required=False, doc="the seller's ad spend on it that day",
+               check="ad_spend >= 0 AND isfinite(ad_spend)", check_doc="must be a finite number >= 0 (or empty)"),
     ),
     key=("product_id", "date"),
     references=(("product_id", "products", "product_id"),),
@@ -102,15 +122,20 @@ REVIEWS = Table(
         Column("review_id", "VARCHAR", doc="the review"),
         Column("product_id", "VARCHAR", doc="the product reviewed"),
         Column("reviewer_id", "VARCHAR", doc="stable pseudonymous customer id"),
-        Column("rating", "TINYINT", doc="1 to 5 stars"),
+        Column("rating", "TINYINT", doc="1 to 5 stars",
+               check="rating BETWEEN 1 AND 5", check_doc="must be 1 to 5"),
         Column("created_at", "TIMESTAMP", doc="when it was posted (UTC)"),
         Column("verified_purchase", "BOOLEAN", doc="the reviewer bought the product"),
         Column("removed_at", "TIMESTAMP", required=False, doc="when it was taken down; null while shown"),
         Column("removed_by", "VARCHAR", required=False,
-               doc="customer, automated or staff; null while shown"),
+               doc="customer, automated or staff; null while shown",
+               check=_one_of("removed_by", REMOVERS),
+               check_doc="must be customer, automated or staff (or empty)"),
     ),
     key=("review_id",),
     references=(("product_id", "products", "product_id"),),
+    row_checks=((("removed_at", "removed_by"), "(removed_at IS NULL) = (removed_by IS NULL)",
+                 "removed_at and removed_by must be both set or both empty"),),
     doc="One row per review ever posted, including removed ones.",
 )
 
@@ -119,7 +144,9 @@ ACCOUNT_EVENTS = Table(
     (
         Column("seller_id", "VARCHAR", doc="the seller"),
         Column("ts", "TIMESTAMP", doc="when (UTC)"),
-        Column("event", "VARCHAR", doc="suspended, appeal_submitted, reinstated or closed"),
+        Column("event", "VARCHAR", doc="suspended, appeal_submitted, reinstated or closed",
+               check=_one_of("event", ACCOUNT_EVENT_KINDS),
+               check_doc="must be suspended, appeal_submitted, reinstated or closed"),
         Column("reason", "VARCHAR", required=False, doc="why, where recorded"),
     ),
     key=("seller_id", "ts", "event"),
@@ -146,8 +173,6 @@ ACCESS_LOG = Table(
 INPUT_TABLES: tuple[Table, ...] = (SELLERS, PRODUCTS, PRODUCT_DAILY, REVIEWS, ACCOUNT_EVENTS, ACCESS_LOG)
 INPUT_BY_NAME = {t.name: t for t in INPUT_TABLES}
 
-ACCOUNT_EVENT_KINDS = ("suspended", "appeal_submitted", "reinstated", "closed")
-REMOVERS = ("customer", "automated", "staff")
 
 
 # --- CONTRACT section 3: scoring output, plus run and ingest bookkeeping --------------------------
