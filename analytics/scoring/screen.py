@@ -15,9 +15,11 @@ statsmodels, where explanations such as price and ad spend enter the regression.
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 
@@ -41,6 +43,20 @@ def winsorise_rows(values: np.ndarray, *, mad_limit: float = 4.0) -> np.ndarray:
     mad = 1.4826 * np.nanmedian(np.abs(values - median), axis=1, keepdims=True)
     mad = np.where(mad > 0, mad, np.nanstd(values, axis=1, keepdims=True))
     return np.clip(values, median - mad_limit * mad, median + mad_limit * mad)
+
+
+def despike_rows(values: np.ndarray, *, window: int = 7, limit: float = 3.0) -> np.ndarray:
+    """Hampel filter: clip each day to its local (rolling median) level +- ``limit`` robust sds.
+
+    Unlike clipping around the whole series' median, this leaves a sustained shift intact and only
+    tames days that stand out from the days around them.
+    """
+    local = pd.DataFrame(values.T).rolling(window, center=True, min_periods=3).median().to_numpy().T
+    deviation = values - local
+    spread = 1.4826 * np.nanmedian(np.abs(deviation), axis=1, keepdims=True)
+    spread = np.where(spread > 0, spread, np.nanstd(deviation, axis=1, keepdims=True) + 1e-12)
+    return np.where(np.isnan(values), np.nan,
+                    local + np.clip(np.nan_to_num(deviation), -limit * spread, limit * spread))
 
 
 def sup_bridge_p_value(statistic: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
@@ -89,17 +105,48 @@ def screen_level_shifts(
     min_after: int = 7,
     winsorise: bool = True,
     calibrate: bool = True,
+    despike_below: float = 0.05,
 ) -> ScreenResult:
     """Find each row's most likely single level shift in ``direction`` (+1 up, -1 down).
 
-    ``min_after`` observed days after the split are required, so a seller is never judged on one
-    noisy day; rows with fewer than ``min_before + min_after`` observed days are not judged.
+    ``min_after`` observed days after the split are required, and rows that pass at
+    ``despike_below`` are screened again after a Hampel filter (a rolling median is too slow for
+    every row, and only candidates need it) and once more without their single most helpful day,
+    keeping the larger p-value, so one wild day cannot make a shift;
+    rows with fewer than ``min_before + min_after`` observed days are not judged.
     """
+    first = _screen(values, direction=direction, min_before=min_before, min_after=min_after,
+                    winsorise=winsorise, calibrate=calibrate)
+    again = np.flatnonzero(first.p_value < despike_below)
+    if despike_below <= 0 or again.size == 0:
+        return first
+    despiked = despike_rows(np.asarray(values, dtype=float)[again])
+    options = dict(direction=direction, min_before=min_before, min_after=min_after, winsorise=False,
+                   calibrate=calibrate)
+    second = _screen(despiked, **options)
+    # Leave out the single day after the split that helps the shift most: a shift that rests on one
+    # day is not a shift.
+    after = np.arange(despiked.shape[1])[None, :] >= np.maximum(second.split, 0)[:, None]
+    helpfulness = np.where(after & ~np.isnan(despiked), direction * np.nan_to_num(despiked), -np.inf)
+    without_best_day = despiked.copy()
+    without_best_day[np.arange(len(again)), np.argmax(helpfulness, axis=1)] = np.nan
+    third = _screen(without_best_day, **options)
+    second = ScreenResult(**{**second.__dict__, "p_value": np.maximum(second.p_value, third.p_value)})
+    merged = {}
+    for name in ScreenResult.__dataclass_fields__:
+        column = getattr(first, name).copy()
+        column[again] = getattr(second, name)
+        merged[name] = column
+    return ScreenResult(**merged)
+
+
+def _screen(values, *, direction, min_before, min_after, winsorise, calibrate) -> ScreenResult:
     y = np.asarray(values, dtype=float)
     if y.ndim != 2:
         raise ValueError("values must be a 2-D series x days matrix")
     if winsorise:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # rows with no data at all
             y = winsorise_rows(y)
     valid = ~np.isnan(y)
     counts = np.cumsum(valid, axis=1)
@@ -169,8 +216,8 @@ def _scale_for(phi: float, n: int, min_before: int, min_after: int) -> float:
     series[:, 0] = noise[:, 0] / np.sqrt(max(1 - phi * phi, 1e-3))
     for t in range(1, n):
         series[:, t] = phi * series[:, t - 1] + noise[:, t]
-    null = screen_level_shifts(series, direction=1, min_before=min_before, min_after=min_after,
-                               winsorise=False, calibrate=False)
+    null = _screen(series, direction=1, min_before=min_before, min_after=min_after,
+                   winsorise=False, calibrate=False)
     simulated_q99 = np.quantile(null.statistic, 0.99)
     t0 = np.array([min(max(min_before / n, 1e-3), 0.5)])
     t1 = np.array([max(min(1 - min_after / n, 1 - 1e-3), 0.5)])
