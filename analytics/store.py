@@ -32,6 +32,9 @@ DEMO_DB = DEMO_DIR / "demo.duckdb"
 # Every read-only connection in a process must use the same configuration: DuckDB refuses a second
 # connection to an open file with a different one. The SQL explorer relies on these being locked
 # down (no files, no network, no extensions), so the dashboard uses them too; it needs none of it.
+# `lock_configuration` makes every later SET fail on every connection to that file in the process
+# (settings are per database instance, which those connections share): nothing may undo the above.
+# Query time limits are therefore per call (`interrupt()` from a timer in analytics.sql), not SET.
 READER_CONFIG: dict[str, object] = {
     "enable_external_access": False,
     "autoload_known_extensions": False,
@@ -40,6 +43,7 @@ READER_CONFIG: dict[str, object] = {
     "allow_persistent_secrets": False,
     "memory_limit": "4GB",
     "threads": 2,
+    "lock_configuration": True,
 }
 
 
