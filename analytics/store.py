@@ -18,6 +18,7 @@ import fcntl
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -201,6 +202,9 @@ class Reader:
 
 # --- the analysts' store ----------------------------------------------------------------------------
 
+ANALYST_STORE_WAIT_S = 10.0  # how long to wait for another process's unit of work on the file
+
+
 @contextlib.contextmanager
 def analyst_store(db: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection to the analysts' own store, opened for one short unit of work.
@@ -211,7 +215,19 @@ def analyst_store(db: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConne
     """
     path = analyst_db_path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    # Another process (the `report` command, a second dashboard) may hold the file for its own short
+    # unit of work; DuckDB refuses at once rather than waiting, so wait here, briefly.
+    deadline = time.monotonic() + ANALYST_STORE_WAIT_S
+    while True:
+        try:
+            con = duckdb.connect(str(path))
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() > deadline:
+                raise StoreError(f"{path}: the analysts' store is busy in another process; try again") from exc
+            time.sleep(0.05)
     try:
         yield con
     finally:
