@@ -26,5 +26,6 @@ if not db.exists and db.path == store.DEMO_DB:
 
 pages = [
     st.Page(VIEWS / "data.py", title="Data", icon=":material/database:", url_path="data", default=True),
+    st.Page(VIEWS / "sql_explorer.py", title="SQL", icon=":material/terminal:", url_path="sql"),
 ]
 st.navigation(pages).run()

@@ -103,33 +103,34 @@ def _fetch(cur, want: int) -> pd.DataFrame:
 
 
 def _explain(exc: duckdb.Error, *, timed_out: bool, timeout_s: float) -> QueryRejected:
-    """Turn DuckDB's exception into a reason an analyst can act on."""
-    message = str(exc)
+    """Turn DuckDB's exception into a reason an analyst can act on (DuckDB's own words as detail)."""
+    detail = str(exc)
     if isinstance(exc, duckdb.InterruptException):
         if timed_out:
             return QueryRejected(
                 f"Stopped: the query ran longer than the {timeout_s:g}-second limit. Filter it (a seller, "
-                "a date range), aggregate, or run it from the duckdb command line (see the README).",
+                "a date range), aggregate it, or run it from the duckdb command line (see the README).",
                 kind=TIMED_OUT,
             )
         return QueryRejected("Stopped: the query was interrupted.", kind=TIMED_OUT)
     if isinstance(exc, duckdb.PermissionException):
         return QueryRejected(
             "Refused: the query reaches outside the marketplace database (files, network or "
-            f"extensions), which the explorer does not allow. DuckDB said: {message}",
-            kind=REFUSED,
+            "extensions), which the explorer does not allow.",
+            kind=REFUSED, detail=detail,
         )
     if isinstance(exc, duckdb.OutOfMemoryException):
         return QueryRejected(
             f"Stopped: the query needed more memory than the {settings.MEMORY_LIMIT.default} limit. "
-            f"Aggregate or filter it. DuckDB said: {message}",
-            kind=TOO_BIG,
+            "Filter or aggregate it.",
+            kind=TOO_BIG, detail=detail,
         )
-    if "configuration has been locked" in message:
-        return QueryRejected(f"Refused: settings cannot be changed here. DuckDB said: {message}")
-    if isinstance(exc, duckdb.CatalogException) and "does not exist" in message:
+    if "configuration has been locked" in detail:
+        return QueryRejected("Refused: settings cannot be changed here.", kind=REFUSED, detail=detail)
+    if isinstance(exc, duckdb.CatalogException) and "does not exist" in detail:
         return QueryRejected(
-            f"{message}\n\nSHOW TABLES lists what there is; the schema browser describes each table.",
-            kind=FAILED,
+            "DuckDB could not find a table, column or function this query names. SHOW TABLES lists the "
+            "tables; the Schema tab describes each one.",
+            kind=FAILED, detail=detail,
         )
-    return QueryRejected(f"DuckDB could not run this query. {message}", kind=FAILED)
+    return QueryRejected("DuckDB could not run this query.", kind=FAILED, detail=detail)

@@ -11,8 +11,14 @@ NO_DATABASE = "no_database"  # there is no marketplace database to query
 
 
 class QueryRejected(ValueError):
-    """A query the explorer refused, or one that failed; ``str(exc)`` is meant for the analyst."""
+    """A query the explorer refused, or one that failed; ``str(exc)`` is meant for the analyst.
 
-    def __init__(self, message: str, *, kind: str = REFUSED):
-        super().__init__(message)
+    ``reason`` is the sentence to show, ``detail`` DuckDB's own message where there is one (it points
+    at the offending spot in the SQL), ``kind`` one of the constants above.
+    """
+
+    def __init__(self, reason: str, *, kind: str = REFUSED, detail: str = ""):
+        super().__init__(f"{reason}\n\n{detail}" if detail else reason)
+        self.reason = reason
         self.kind = kind
+        self.detail = detail

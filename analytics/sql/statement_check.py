@@ -116,12 +116,12 @@ def _parse(sql: str) -> list[duckdb.Statement]:
     try:
         return duckdb.extract_statements(sql)
     except duckdb.ParserException as exc:
-        raise QueryRejected(f"DuckDB could not parse this SQL. {exc}", kind=FAILED) from None
+        raise QueryRejected("DuckDB could not parse this SQL.", kind=FAILED, detail=str(exc)) from None
     except (duckdb.Error, ValueError) as exc:
         # The Python client cannot name some statement types (e.g. UPDATE EXTENSIONS).
         raise QueryRejected(
-            f"Refused: this is not a query DuckDB recognises as read-only ({exc}). "
-            f"Start with {ALLOWED}."
+            f"Refused: this is not a statement DuckDB recognises as a query. Start with {ALLOWED}.",
+            detail=str(exc),
         ) from None
 
 
