@@ -1,0 +1,135 @@
+"""Accuracy of `detect` on public human-annotated series (the Turing Change Point Dataset).
+
+    python -m analytics.changepoints.benchmark --data bench_data/tcpd
+
+`--data` is a folder holding TCPD's `annotations.json` and the series as TCPD JSON files
+(`datasets/<name>/<name>.json`, any depth). The data is not part of this repository: fetch it
+from github.com/alan-turing-institute/TCPD. Multivariate series are skipped (`detect` is
+univariate), as in TCPDBench's univariate table.
+
+Prints F1 (5-point margin) and cover per series for `detect`'s defaults, for a naive baseline in
+the same run (binary segmentation with the plain independent-noise sup-F test on levels), and for
+"no change at all", then the means and the time per series.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from analytics.changepoints.detector import detect
+from analytics.changepoints.exceptions import NotEnoughPoints
+from analytics.changepoints.metrics import covering, f_measure
+from analytics.changepoints.noise import white_noise_variance
+from analytics.changepoints.search import BinarySegmentation
+from analytics.changepoints.signal import as_signal
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: np.ndarray
+    annotations: dict[str, list[int]]
+
+
+def load_tcpd(folder: Path) -> tuple[list[Series], list[str]]:
+    """Univariate annotated series under `folder`, and the names of those skipped (and why)."""
+    annotations = json.loads((folder / "annotations.json").read_text())
+    series, skipped = [], []
+    for path in sorted(folder.rglob("*.json")):
+        if path.name in {"annotations.json", "checksums.json", "schema.json"}:
+            continue
+        data = json.loads(path.read_text())
+        name = data.get("name", path.stem)
+        if name not in annotations:
+            skipped.append(f"{name} (no annotations)")
+        elif data.get("n_dim", len(data["series"])) != 1:
+            skipped.append(f"{name} (multivariate)")
+        else:
+            raw = data["series"][0]["raw"]
+            values = np.array([np.nan if v is None else v for v in raw], dtype=float)
+            series.append(Series(name, values, annotations[name]))
+    return series, skipped
+
+
+def naive_baseline(values: np.ndarray) -> list[int]:
+    """Binary segmentation with the textbook sup-F test: level shifts, independent noise."""
+    search = BinarySegmentation("level", alpha=0.05, min_size=5, family_alpha=False,
+                                variance=white_noise_variance)
+    return search.fit(as_signal(values, min_points=10)).predict()
+
+
+def no_change(values: np.ndarray) -> list[int]:
+    return []
+
+
+METHODS: dict[str, Callable[[np.ndarray], list[int]]] = {
+    "detect": detect, "baseline": naive_baseline, "zero": no_change,
+}
+
+
+@dataclass
+class Outcome:
+    f1: float
+    cover: float
+    n_found: int
+    seconds: float
+
+
+def evaluate(method: Callable[[np.ndarray], list[int]], item: Series) -> Outcome:
+    started = time.perf_counter()
+    try:
+        found = method(item.values)
+    except NotEnoughPoints:
+        found = []
+    seconds = time.perf_counter() - started
+    f1 = f_measure(item.annotations, found)[0]
+    return Outcome(f1, covering(item.annotations, found, len(item.values)), len(found), seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analytics.changepoints.benchmark",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("bench_data/tcpd"),
+                        help="folder with TCPD annotations.json and dataset JSON files")
+    args = parser.parse_args(argv)
+    if not (args.data / "annotations.json").is_file():
+        print(f"no annotations.json in {args.data}; fetch the TCPD data first (see --help)",
+              file=sys.stderr)
+        return 1
+    series, skipped = load_tcpd(args.data)
+    if not series:
+        print(f"no univariate TCPD series found under {args.data}", file=sys.stderr)
+        return 1
+
+    results = {m: [evaluate(fn, s) for s in series] for m, fn in METHODS.items()}
+    header = f"{'series':<20}{'n':>5}{'ann.':>6}" + "".join(
+        f"{m + ' F1':>13}{'cover':>7}{'#cp':>5}" for m in METHODS)
+    print(header)
+    for i, s in enumerate(series):
+        n_ann = np.mean([len(v) for v in s.annotations.values()])
+        row = f"{s.name:<20}{len(s.values):>5}{n_ann:>6.1f}"
+        for m in METHODS:
+            r = results[m][i]
+            row += f"{r.f1:>13.3f}{r.cover:>7.3f}{r.n_found:>5}"
+        print(row)
+    print("-" * len(header))
+    print(f"{len(series)} univariate series" + (f"; skipped: {', '.join(skipped)}" if skipped else ""))
+    for m in METHODS:
+        rs = results[m]
+        ms = 1000 * np.mean([r.seconds for r in rs])
+        print(f"{m:<9} mean F1 {np.mean([r.f1 for r in rs]):.3f}  mean cover "
+              f"{np.mean([r.cover for r in rs]):.3f}  change points per series "
+              f"{np.mean([r.n_found for r in rs]):.1f}  ({ms:.1f} ms per series)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

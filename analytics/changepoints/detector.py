@@ -1,0 +1,95 @@
+"""`detect`: the library's front door (CONTRACT section 4)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.ndimage import median_filter
+from statsmodels.tsa.seasonal import STL
+
+from analytics.changepoints.costs import Cost
+from analytics.changepoints.exceptions import NotEnoughPoints
+from analytics.changepoints.search import BinarySegmentation
+from analytics.changepoints.signal import Signal, as_signal
+
+#: Huber-type clipping: residuals from a running median beyond this many robust SDs are pulled in
+CLIP_SDS = 3.0
+#: A short running median follows a genuine level shift within half a window (5 points)
+CLIP_WINDOW = 11
+#: Bai & Perron's (2003) recommended trimming when errors may be autocorrelated: no segment
+#: shorter than this share of the series (and never shorter than `MIN_SEGMENT` points)
+TRIM = 0.15
+MIN_SEGMENT = 5
+
+
+def clip_outliers(signal: Signal, *, window: int = CLIP_WINDOW) -> Signal:
+    """Pull isolated spikes in towards a running median, keeping level shifts intact.
+
+    Heavy-tailed noise (one day's glitch, a record week) otherwise drags a segment mean far
+    enough to look like a break. A running median follows a genuine shift within half a window,
+    so only points that stand out from their own neighbourhood are clipped.
+    """
+    y = signal.values
+    if y.size < 3:
+        return signal
+    centre = median_filter(y, size=window, mode="nearest")
+    deviation = y - centre
+    sd = 1.4826 * np.median(np.abs(deviation - np.median(deviation)))
+    if sd == 0:
+        return signal
+    clipped = centre + np.clip(deviation, -CLIP_SDS * sd, CLIP_SDS * sd)
+    return Signal(clipped, signal.positions, signal.length)
+
+
+def remove_seasonality(signal: Signal, period: int) -> Signal:
+    """Subtract a robust STL seasonal component (statsmodels) of the given period.
+
+    A regular cycle (weekdays, months) looks like strong persistence to the noise estimate and
+    hides real breaks; level shifts stay in STL's trend, so they survive the adjustment.
+    Missing points are bridged by interpolation for STL only and stay missing.
+    """
+    if period < 2 or signal.n < 2 * period:
+        raise ValueError(f"period {period} needs at least {2 * period} observed values")
+    grid = np.arange(signal.length)
+    filled = np.interp(grid, signal.positions, signal.values)
+    seasonal = STL(filled, period=period, robust=True).fit().seasonal
+    return Signal(signal.values - seasonal[signal.positions], signal.positions, signal.length)
+
+
+def default_min_size(n_observed: int) -> int:
+    return max(MIN_SEGMENT, math.ceil(TRIM * n_observed))
+
+
+def detect(values, *, model: str | Cost = "trend", alpha: float = 0.05,
+           min_size: int | None = None, max_breaks: int | None = None,
+           robust: bool = True, period: int | None = None) -> list[int]:
+    """Sorted indices `i` (0 < i < len(values)) at which a new segment begins.
+
+    values: 1-D numbers, NaN = missing (never treated as zero). A break that falls in a run of
+        missing values is reported at the first observed point after it.
+    model: "trend" (default: each segment has its own level and slope, so a steady trend is not
+        a change) or "level" (each segment has its own mean).
+    alpha: family-wise significance level of the break tests (sup-Wald with a prewhitened HAC
+        long-run variance; spent across segments in proportion to their length).
+    min_size: fewest observed points in a segment; default 15 % of the observed points (at
+        least 5). Lower it to see recent changes sooner, at the price of more false alarms.
+    max_breaks: keep at most this many breaks, most significant first; None = no limit.
+    robust: clip isolated outliers (heavy tails) before searching.
+    period: remove a seasonal cycle of this many points first (e.g. 7 for daily data with a
+        weekly pattern); None = no seasonal adjustment.
+
+    Raises `NotEnoughPoints` (a ValueError) when fewer than `2 * min_size` values are observed,
+    and ValueError for input that is not a 1-D numeric series.
+    """
+    signal = as_signal(values)
+    min_size = default_min_size(signal.n) if min_size is None else int(min_size)
+    if signal.n < 2 * min_size:
+        raise NotEnoughPoints(f"{signal.n} observed values (of {signal.length}); at least "
+                              f"{2 * min_size} are needed for two segments of {min_size}")
+    if period is not None:
+        signal = remove_seasonality(signal, period)
+    if robust:
+        signal = clip_outliers(signal)
+    search = BinarySegmentation(model, alpha=alpha, min_size=min_size, max_breaks=max_breaks)
+    return search.fit(signal).predict()
