@@ -108,7 +108,7 @@ def check(sql: str) -> CheckedStatement:
             "statement at a time; a `;` ends a statement, even after a comment."
         )
     statement = statements[0]
-    first = _check_one(statement.query, statement.type)
+    first = _check_one(statement.query, _statement_type(statement))
     return CheckedStatement(statement=statement, first_word=first)
 
 
@@ -117,10 +117,16 @@ def _parse(sql: str) -> list[duckdb.Statement]:
         return duckdb.extract_statements(sql)
     except duckdb.ParserException as exc:
         raise QueryRejected("DuckDB could not parse this SQL.", kind=FAILED, detail=str(exc)) from None
-    except (duckdb.Error, ValueError) as exc:
+
+
+def _statement_type(statement: duckdb.Statement) -> duckdb.StatementType:
+    try:
+        return statement.type
+    except ValueError as exc:
         # The Python client cannot name some statement types (e.g. UPDATE EXTENSIONS).
         raise QueryRejected(
-            f"Refused: this is not a statement DuckDB recognises as a query. Start with {ALLOWED}.",
+            f"Refused: {_first_word(statement.query)} is not a statement the explorer runs. "
+            f"Start with {ALLOWED}.",
             detail=str(exc),
         ) from None
 
@@ -155,7 +161,7 @@ def _explained(text: str) -> tuple[str, duckdb.StatementType]:
         except (duckdb.Error, ValueError):
             continue
         if len(inner) == 1:
-            return inner[0].query, inner[0].type
+            return inner[0].query, _statement_type(inner[0])
     raise QueryRejected("Refused: could not tell which statement this EXPLAIN explains.")
 
 
