@@ -127,7 +127,8 @@ def _explain(exc: duckdb.Error, *, timed_out: bool, timeout_s: float) -> QueryRe
         )
     if "configuration has been locked" in detail:
         return QueryRejected("Refused: settings cannot be changed here.", kind=REFUSED, detail=detail)
-    if isinstance(exc, duckdb.CatalogException) and "does not exist" in detail:
+    missing = "does not exist" in detail or "not found" in detail
+    if isinstance(exc, (duckdb.CatalogException, duckdb.BinderException)) and missing:
         return QueryRejected(
             "DuckDB could not find a table, column or function this query names. SHOW TABLES lists the "
             "tables; the Schema tab describes each one.",
