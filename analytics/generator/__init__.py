@@ -1,0 +1,96 @@
+"""A sample marketplace export with known insider buyers and honest look-alikes.
+
+``generate(out_dir)`` writes one file per contract table into ``out_dir/export/`` and the ground
+truth to ``out_dir/labels.csv`` (outside the export, so nothing the engine reads can see it). The
+same seed gives byte-identical files.
+
+How it is built, in order: categories, sellers and products with hidden traits (``market``); staff
+(``staff``); who buys what and when, and who merely looks like it (``scenarios``); suspensions
+(``accounts``); daily prices, ads, units and ranks (``sales``); reviews and removals (``reviews``);
+staff access (``access``); the files (``writer``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from analytics.generator.access import simulate_access
+from analytics.generator.accounts import build_account_events, ordinary_episodes
+from analytics.generator.market import build_categories, build_products, build_sellers
+from analytics.generator.reviews import simulate_reviews
+from analytics.generator.sales import simulate_sales
+from analytics.generator.scenarios import BENIGN_SCENARIOS, INSIDER_SCENARIOS, plan_scenarios
+from analytics.generator.staff import build_staff
+from analytics.generator.timeline import DAY_MS, Timeline
+from analytics.generator.writer import write_labels, write_market
+
+__all__ = ["GeneratedMarket", "generate", "INSIDER_SCENARIOS", "BENIGN_SCENARIOS"]
+
+DEFAULT_END = dt.date(2026, 11, 22)
+# One independent random stream per stage, so changing one stage does not reshuffle the others.
+_STREAMS = ("categories", "sellers", "products", "staff", "scenarios", "accounts", "sales", "targeted",
+            "reviews", "reviewers", "bought_reviews", "access", "writer")
+
+
+@dataclass(frozen=True)
+class GeneratedMarket:
+    out_dir: Path
+    export_dir: Path
+    labels_path: Path
+    files: dict[str, Path]
+    rows: dict[str, int]
+    scenarios: dict[str, int]   # labelled sellers per scenario
+    seconds: float
+
+
+def generate(out_dir: Path | str, *, sellers: int = 1500, days: int = 365, seed: int = 7,
+             end_date: dt.date = DEFAULT_END, light: bool = False) -> GeneratedMarket:
+    """Generate a marketplace of ``sellers`` sellers over the ``days`` days ending on ``end_date``.
+
+    ``light`` thins it for benchmarks at 100,000 sellers: fewer products per seller (each reviewed
+    more often, so review volume stays similar) and a Parquet-only export for the big tables."""
+    if sellers < 50:
+        raise ValueError("a marketplace needs at least 50 sellers")
+    if days < 90:
+        raise ValueError("at least 90 days are needed for scenarios with a before and an after")
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    export_dir = out_dir / "export"
+    tl = Timeline(end_date, days)
+
+    def rng_for(stream: str, part: int = 0) -> np.random.Generator:
+        return np.random.default_rng([seed, _STREAMS.index(stream), part])
+
+    cats = build_categories(rng_for("categories"), tl, sellers)
+    seller_table = build_sellers(rng_for("sellers"), tl, cats, sellers)
+    products = build_products(rng_for("products"), tl, cats, seller_table, light=light)
+    staff = build_staff(rng_for("staff"), cats, sellers)
+    plan = plan_scenarios(rng_for("scenarios"), tl, cats, seller_table, products, staff)
+
+    rng = rng_for("accounts")
+    bystanders = np.flatnonzero(plan.unused)
+    episodes = ordinary_episodes(rng, tl, staff, seller_table.registered_day, bystanders)
+    leaving = bystanders[rng.random(bystanders.size) < 0.006 * days / 365]
+    closures = [(int(s), int(tl.day_ms(max(int(seller_table.registered_day[s]) + 30, 1) + rng.integers(0, days))
+                          + rng.integers(0, DAY_MS)))
+                for s in leaving]
+    events = build_account_events(tl, episodes + plan.episodes, closures)
+
+    sales = simulate_sales(rng_for, tl, cats, seller_table, products, plan, staff, events.blocked)
+    reviews = simulate_reviews(rng_for, tl, cats, products, sales, plan, staff, sellers)
+    access = simulate_access(rng_for("access"), tl, seller_table, products, sales, reviews, staff,
+                             plan.traces + sales.traces, events.staff_actions)
+    files, rows, seller_ids = write_market(export_dir, rng_for("writer"), tl, cats, seller_table, products, sales,
+                                           reviews, events, access, staff, light=light)
+    labels_path = out_dir / "labels.csv"
+    write_labels(labels_path, seller_ids, plan.labels, np.datetime64(tl.start, "D"))
+    counts = Counter(label[0] for label in plan.labels.values())
+    return GeneratedMarket(out_dir, export_dir, labels_path, files, rows,
+                           {s: counts.get(s, 0) for s in INSIDER_SCENARIOS + BENIGN_SCENARIOS},
+                           time.perf_counter() - started)

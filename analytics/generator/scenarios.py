@@ -1,0 +1,423 @@
+"""Who buys insider services, who merely looks like it, and what each of them does when.
+
+The plan made here is carried out by the other modules: ``sales`` applies demand effects, price cuts,
+ad campaigns and the launches aimed at rivals; ``reviews`` writes review bursts and removals;
+``accounts`` writes suspensions; ``access`` writes the staff look-ups. Each scenario is given a
+strength in (0, 1] so that effects range from subtle to obvious.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from analytics.generator import accounts
+from analytics.generator.accounts import Episode
+from analytics.generator.market import Categories, Products, Sellers, new_products, rating_probabilities
+from analytics.generator.staff import ACCOUNT_HEALTH, MODERATOR, Staff
+from analytics.generator.timeline import DAY_MS, HOUR_MS, MINUTE_MS, Timeline
+
+INSIDER_SCENARIOS = ("review_wipe", "harvested_reviewers", "competitor_sabotage", "bought_reinstatement",
+                     "sales_intel")
+BENIGN_SCENARIOS = ("benign_price_cut", "benign_ad_campaign", "benign_seasonal", "benign_viral",
+                    "benign_spam_cleanup", "benign_slow_reinstatement", "benign_fast_verification",
+                    "benign_launch")
+INSIDER_SHARE = 0.01   # of sellers, per insider scenario
+BENIGN_SHARE = 0.015   # of sellers, per look-alike scenario
+
+
+@dataclass
+class Wipe:
+    """Staff remove the seller's own 1-2 star reviews, selectively, in a short span."""
+    seller: int
+    products: np.ndarray
+    day: int
+    span_days: int
+    count: int
+    employees: np.ndarray
+    logged: bool
+    second_day: int = -1       # a second round of removals, -1 = none
+    ongoing_until: int = -1    # new negative reviews removed soon after posting until this day
+
+
+@dataclass
+class Burst:
+    """A burst of bought, mostly 5-star reviews, many from reviewers of the rivals' products."""
+    seller: int
+    product: int
+    day: int
+    length: int
+    count: int
+    harvested_share: float
+    verified_p: float
+    filtered_p: float             # share the automated filter catches later
+    aftermath_one_star: float     # extra share of 1-star reviews once the boost has faded
+
+
+@dataclass
+class Sabotage:
+    """Sock-puppets flood the rivals' listings with 1-star reviews and praise the buyer."""
+    buyer: int
+    buyer_product: int
+    targets: np.ndarray           # rival products attacked
+    attack_days: np.ndarray
+    per_target: int
+    puppets: int
+    reuse_from: int               # index of an earlier ring whose puppets come back, -1 = none
+    praise_p: float
+
+
+@dataclass
+class Cleanup:
+    """A one-off sweep removing reviews of all ratings from a seller's listings."""
+    seller: int
+    products: np.ndarray
+    day: int
+    window_days: int
+    fraction: float
+    remover: str                  # automated or staff
+    employee: int
+    logged: bool
+
+
+@dataclass
+class Targeted:
+    """A launch or price cut whose price depends on the rivals' figures (resolved in ``sales``)."""
+    seller: int
+    category: int
+    product: int
+    kind: str                     # intel_launch, intel_cut or benign_launch
+    act_day: int
+    lookup_day: int               # staff look-up of the rivals' sales, -1 = none in the log
+    employee: int
+    strength: float
+
+
+@dataclass
+class Plan:
+    labels: dict[int, list] = field(default_factory=dict)          # seller -> [scenario, onset_day]
+    effects: list[tuple] = field(default_factory=list)  # (product, start, amp, ramp, hold, tau, end)
+    price_cuts: list[tuple] = field(default_factory=list)          # (product, day, factor, end_day)
+    campaigns: list[tuple] = field(default_factory=list)           # (product, start, end, budget, beta)
+    episodes: list[Episode] = field(default_factory=list)
+    wipes: list[Wipe] = field(default_factory=list)
+    bursts: list[Burst] = field(default_factory=list)
+    sabotage: list[Sabotage] = field(default_factory=list)
+    cleanups: list[Cleanup] = field(default_factory=list)
+    targeted: list[Targeted] = field(default_factory=list)
+    traces: list[tuple] = field(default_factory=list)  # (employee, ms, action, seller, product or -1)
+    victims: set[int] = field(default_factory=set)
+    unused: np.ndarray | None = None   # sellers with no scenario and not a victim
+
+    def effect(self, product: int, start: int, amp: float, *, ramp: float = 1.0, hold: float = 0.0,
+               tau: float = np.inf, end: int | None = None) -> None:
+        """A log-multiplier on demand from ``start``: ramps in, holds, then decays with ``tau`` days."""
+        self.effects.append((int(product), int(start), float(amp), float(ramp), float(hold), float(tau),
+                             int(end) if end is not None else 10**6))
+
+
+class _Picker:
+    """Draws scenario sellers without replacement from those not yet used."""
+
+    def __init__(self, rng: np.random.Generator, n: int):
+        self.rng = rng
+        self.free = np.ones(n, dtype=bool)
+
+    def take(self, eligible: np.ndarray, count: int, weight: np.ndarray | None = None) -> np.ndarray:
+        pool = np.flatnonzero(eligible & self.free)
+        count = min(count, pool.size)
+        if count == 0:
+            return pool[:0]
+        p = None
+        if weight is not None:
+            w = np.asarray(weight, dtype=float)[pool]
+            p = w / w.sum()
+        chosen = np.sort(self.rng.choice(pool, count, replace=False, p=p))
+        self.free[chosen] = False
+        return chosen
+
+
+def work_ms(rng: np.random.Generator, tl: Timeline, staff: Staff, employee: int, day: int) -> int:
+    """A moment in the employee's working day."""
+    hours = staff.shift_start_hour[employee] + rng.uniform(0.2, 8.5)
+    return int(tl.day_ms(day) + hours * HOUR_MS + rng.integers(0, 60_000))
+
+
+def work_ms_many(rng: np.random.Generator, tl: Timeline, staff: Staff, employees: np.ndarray,
+                 days: np.ndarray) -> np.ndarray:
+    """``work_ms`` for many (employee, day) pairs at once."""
+    employees = np.asarray(employees, dtype=np.int64)
+    hours = staff.shift_start_hour[employees] + rng.uniform(0.2, 8.5, employees.size)
+    return (tl.day_ms(days) + (hours * HOUR_MS).astype(np.int64) + rng.integers(0, 60_000, employees.size))
+
+
+def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sellers: Sellers,
+                   products: Products, staff: Staff) -> Plan:
+    plan = Plan()
+    n = sellers.n
+    D = tl.days
+    lo, hi = max(30, int(0.25 * D)), D - 14
+
+    # Each seller's products in its primary category, best seller first: the ones a buyer cares about.
+    in_primary = products.category == sellers.primary_category[products.seller]
+    order = np.lexsort((-products.base_demand, products.seller))
+    order = order[in_primary[order]]
+    focus_start = np.searchsorted(products.seller[order], np.arange(n))
+    focus_end = np.searchsorted(products.seller[order], np.arange(n), side="right")
+    has_focus = focus_end > focus_start
+    main = np.where(has_focus, order[np.minimum(focus_start, order.size - 1)], -1)
+
+    def focus(s: int, k: int = 3) -> np.ndarray:
+        return order[focus_start[s]:min(focus_end[s], focus_start[s] + k)]
+
+    main_units = np.where(has_focus, products.base_demand[main], 0.0)
+    reviews_day = np.where(has_focus, products.base_demand[main] * products.review_rate[main], 0.0)
+    neg_share = rating_probabilities(products.quality)[:, :2].sum(axis=1)
+    neg_day = np.where(has_focus, reviews_day * neg_share[np.maximum(main, 0)], 0.0)
+    history = has_focus & (sellers.registered_day <= lo - 45) & \
+        (products.launch_day[np.maximum(main, 0)] <= lo - 45)
+
+    # Rivals: sellers per category, and each seller's standing in its primary category.
+    pairs = np.unique(products.category.astype(np.int64) * n + products.seller)
+    sellers_in_cat = np.bincount(pairs // n, minlength=cats.n)
+    crowded = sellers_in_cat[sellers.primary_category] >= 5
+
+    picker = _Picker(rng, n)
+    n_insider = max(2, round(INSIDER_SHARE * n))
+    n_benign = max(2, round(BENIGN_SHARE * n))
+
+    def onset_for(s: int) -> int:
+        return int(rng.integers(lo, hi + 1))
+
+    def label(s: int, scenario: str, onset: int) -> None:
+        plan.labels[int(s)] = [scenario, int(onset)]
+
+    corrupt = staff.corrupt
+    moderators = staff.of_role(MODERATOR)
+    health = staff.of_role(ACCOUNT_HEALTH)
+
+    # --- look-alikes with narrow eligibility first ---------------------------------------------
+    surge_cat = cats.surge_start[sellers.primary_category]
+    seasonal_ok = history & (surge_cat >= 30) & (surge_cat <= hi) & (main_units >= 0.3)
+    for s in picker.take(seasonal_ok, n_benign):
+        p = main[s]
+        products.season_gain[focus(s)] = rng.uniform(1.8, 3.0)
+        start = int(cats.surge_start[sellers.primary_category[s]])
+        end = int(cats.surge_end[sellers.primary_category[s]])
+        if rng.random() < 0.5:  # joins the category's sale with a discount too
+            plan.price_cuts.append((p, start, rng.uniform(0.8, 0.92), end))
+        label(s, "benign_seasonal", start)
+
+    # --- competitor sabotage: victims must be innocent bystanders --------------------------------
+    cat_of = sellers.primary_category
+    sabotage_ok = history & crowded & (main_units >= 0.2)
+    for s in picker.take(sabotage_ok, n_insider):
+        c = cat_of[s]
+        rivals_p = np.flatnonzero((products.category == c) & (products.seller != s)
+                                  & (products.base_demand > main_units[s]))
+        rivals_p = rivals_p[picker.free[products.seller[rivals_p]]]
+        rivals_p = rivals_p[~np.isin(products.seller[rivals_p], list(plan.victims))]
+        if rivals_p.size == 0:
+            picker.free[s] = True
+            continue
+        top = rivals_p[np.argsort(-products.base_demand[rivals_p], kind="stable")][:8]
+        _, first_of_seller = np.unique(products.seller[top], return_index=True)
+        candidates = top[np.sort(first_of_seller)]
+        strength = rng.uniform(0.05, 1.0)
+        targets = rng.choice(candidates, min(candidates.size, int(rng.integers(1, 4))), replace=False)
+        onset = onset_for(s)
+        attack = onset + np.concatenate([[0], rng.integers(0, 16, targets.size - 1)])
+        attack = np.minimum(attack, D - 3)
+        employee = int(rng.choice(corrupt))
+        first_act = onset
+        ring = Sabotage(int(s), int(main[s]), targets.astype(np.int64), attack.astype(np.int64),
+                        per_target=int(5 + round(25 * strength)), puppets=int(4 + round(8 * strength)),
+                        reuse_from=int(rng.integers(0, len(plan.sabotage))) if plan.sabotage and rng.random() < 0.3 else -1,
+                        praise_p=0.75)
+        plan.sabotage.append(ring)
+        for t, day in zip(targets, attack):
+            plan.effect(t, day, -(0.15 + 0.45 * strength), ramp=3, hold=10, tau=40)
+            picker.free[products.seller[t]] = False
+            plan.victims.add(int(products.seller[t]))
+        plan.effect(main[s], onset, 0.1 + 0.5 * strength, ramp=7, hold=14, tau=45)
+        if rng.random() < 0.2 + 0.35 * strength:  # a rival suspended on a made-up complaint
+            victim = int(products.seller[targets[0]])
+            day = int(min(onset + rng.integers(0, 11), D - 2))
+            ep = accounts.slow_episode(rng, victim, work_ms(rng, tl, staff, employee, day),
+                                       str(rng.choice(("safety complaint", "IP claim", "counterfeit complaint"))),
+                                       health, serious=True, must_reinstate=True)
+            ep.suspended_by, ep.suspend_logged = employee, rng.random() < 0.6
+            plan.episodes.append(ep)
+            first_act = min(first_act, day)
+        if rng.random() < 0.5:  # the same employee looks at the rival's sales first
+            day = max(1, first_act - int(rng.integers(1, 6)))
+            for t in targets:
+                plan.traces.append((employee, work_ms(rng, tl, staff, employee, day), "view_sales",
+                                    int(products.seller[t]), int(t)))
+            first_act = day
+        label(s, "competitor_sabotage", first_act)
+
+    # --- review wipe: needs negative reviews to remove ---------------------------------------------
+    wipe_ok = history & (neg_day * 120 >= 6)
+    for s in picker.take(wipe_ok, n_insider, weight=np.sqrt(np.maximum(neg_day, 1e-9))):
+        strength = rng.uniform(0.05, 1.0)
+        onset = onset_for(s)
+        employees = rng.choice(corrupt, 2 if rng.random() < 0.25 else 1, replace=False)
+        wipe = Wipe(int(s), focus(s), onset, span_days=int(rng.integers(1, 6)),
+                    count=int(5 + round(30 * strength)), employees=employees.astype(np.int64),
+                    logged=rng.random() < 0.65)
+        if rng.random() < 0.25 + 0.4 * strength and onset + 50 < D:
+            wipe.second_day = int(onset + rng.integers(20, 50))
+        if rng.random() < 0.3:
+            wipe.ongoing_until = int(min(onset + 60, D))
+        plan.wipes.append(wipe)
+        for p in focus(s):
+            plan.effect(p, onset, 0.12 + 0.55 * strength, ramp=5, hold=60, tau=200)
+        label(s, "review_wipe", onset)
+
+    # --- benign spam clean-up: needs reviews to sweep ----------------------------------------------
+    cleanup_ok = history & (reviews_day * 120 >= 25)
+    for s in picker.take(cleanup_ok, n_benign):
+        onset = onset_for(s)
+        automated = rng.random() < 0.7
+        plan.cleanups.append(Cleanup(int(s), focus(s, 5), onset, int(rng.integers(30, 150)),
+                                     float(rng.uniform(0.2, 0.6)), "automated" if automated else "staff",
+                                     int(rng.choice(moderators)), logged=rng.random() < 0.7))
+        label(s, "benign_spam_cleanup", onset)
+
+    # --- sales intelligence and ordinary launches aimed at the category's best sellers ---------------
+    def add_launch(s: int, day: int) -> int:
+        c = int(cat_of[s])
+        extra = new_products(rng, tl, cats, sellers, np.array([s]), np.array([c]), np.array([day]))
+        return int(products.append(extra)[0])
+
+    for s in picker.take(history & crowded, n_insider):
+        strength = rng.uniform(0.05, 1.0)
+        employee = int(rng.choice(corrupt))
+        day = onset_for(s)
+        first = None
+        for round_ in range(2):
+            lookup = day if rng.random() < 0.7 else -1
+            act = int(min(day + rng.integers(1, 11), D - 3))
+            if rng.random() < 0.65 or not has_focus[s]:
+                kind, product = "intel_launch", add_launch(s, act)
+            else:
+                kind, product = "intel_cut", int(main[s])
+            plan.targeted.append(Targeted(int(s), int(cat_of[s]), product, kind, act, lookup, employee, strength))
+            first = first if first is not None else (lookup if lookup >= 0 else act)
+            day = act + int(rng.integers(30, 80))
+            if round_ == 0 and (rng.random() > 0.35 or day > D - 12):
+                break
+        label(s, "sales_intel", first)
+
+    for s in picker.take(history & crowded, n_benign):
+        day = onset_for(s)
+        product = add_launch(s, day)
+        plan.targeted.append(Targeted(int(s), int(cat_of[s]), product, "benign_launch", day, -1, -1, 0.0))
+        label(s, "benign_launch", day)
+
+    # --- rank movers with honest explanations ----------------------------------------------------------
+    movers_ok = history & (main_units >= 0.7)
+    for s in picker.take(movers_ok, n_benign):
+        p = int(main[s])
+        day = onset_for(s)
+        depth = rng.uniform(0.12, 0.35)
+        # Deep enough that demand visibly responds (at least +40 % units).
+        depth = max(depth, 1 - np.exp(-0.34 / products.elasticity[p]))
+        end = D if rng.random() < 0.7 else int(day + rng.integers(42, 85))
+        plan.price_cuts.append((p, day, 1 - depth, end))
+        label(s, "benign_price_cut", day)
+
+    for s in picker.take(movers_ok, n_benign):
+        p = int(main[s])
+        day = onset_for(s)
+        sellers.advertises[s] = True
+        revenue = products.base_demand[p] * products.ref_price[p]
+        plan.campaigns.append((p, day, int(min(day + rng.integers(21, 71), D)),
+                               revenue * rng.uniform(0.5, 2.0), rng.uniform(0.18, 0.32)))
+        label(s, "benign_ad_campaign", day)
+
+    for s in picker.take(history & has_focus, n_benign):
+        day = onset_for(s)
+        plan.effect(main[s], day, np.log(rng.uniform(2.5, 12)), ramp=rng.uniform(2, 6),
+                    hold=rng.uniform(3, 10), tau=rng.uniform(15, 80))
+        label(s, "benign_viral", day)
+
+    # --- harvested reviewer emails ---------------------------------------------------------------------
+    for s in picker.take(history & crowded, n_insider):
+        strength = rng.uniform(0.05, 1.0)
+        p = int(main[s])
+        day = onset_for(s)
+        first = day
+        r30 = reviews_day[s] * 30
+        for k in range(2):
+            count = int(np.clip(round(4 + (0.4 + 1.6 * strength) * r30 + 12 * strength), 5, 150))
+            length = int(rng.integers(3, 15))
+            plan.bursts.append(Burst(int(s), p, day, length, count if k == 0 else max(5, int(count * rng.uniform(0.5, 1))),
+                                     harvested_share=0.55 + 0.4 * strength,
+                                     verified_p=rng.uniform(0.15, 0.5), filtered_p=rng.uniform(0.05, 0.2),
+                                     aftermath_one_star=0.04 + 0.08 * strength))
+            plan.effect(p, day, 0.2 + 0.8 * strength, ramp=length, hold=length, tau=25)
+            plan.effect(p, day + length + 35, -0.05 - 0.1 * strength, ramp=10, hold=60, tau=60)
+            day = day + int(rng.integers(20, 46))
+            if k == 0 and (rng.random() > 0.35 or day > D - 10):
+                break
+        if rng.random() < 0.55:  # the leaked reviewer list shows up as exports of rivals' reviewers
+            employee = int(rng.choice(corrupt))
+            lookup = max(1, first - int(rng.integers(1, 7)))
+            c = cat_of[s]
+            rivals = np.flatnonzero((products.category == c) & (products.seller != s))
+            rivals = rivals[np.argsort(-products.base_demand[rivals], kind="stable")][:3]
+            for r in rivals:
+                plan.traces.append((employee, work_ms(rng, tl, staff, employee, lookup), "export_reviewers",
+                                    int(products.seller[r]), -1))
+            first = lookup
+        label(s, "harvested_reviewers", first)
+
+    # --- reinstatements --------------------------------------------------------------------------------
+    for s in picker.take(history, n_insider):
+        strength = rng.uniform(0.05, 1.0)
+        employee = int(rng.choice(corrupt))
+        day = onset_for(s)
+        first = day
+        repeats = rng.binomial(3, 0.15 + 0.5 * strength)
+        for _ in range(1 + repeats):
+            if day > D - 2:
+                break
+            start = int(tl.day_ms(day) + rng.integers(0, DAY_MS))
+            if strength > 0.5:
+                hours = np.exp(rng.uniform(np.log(0.4), np.log(3)))
+            else:
+                hours = np.exp(rng.uniform(np.log(1.5), np.log(20)))
+            ep = Episode(int(s), start, str(rng.choice(accounts.SERIOUS_REASONS)))
+            ep.reinstated_ms = start + int(hours * HOUR_MS)
+            if rng.random() < 0.45:  # an appeal written minutes before, for the record
+                ep.appeals_ms = [ep.reinstated_ms - int(rng.uniform(2, 25) * MINUTE_MS)]
+            ep.reinstated_by, ep.reinstate_logged = employee, rng.random() < 0.85
+            if rng.random() < 0.4:
+                plan.traces.append((employee, ep.reinstated_ms - int(rng.uniform(5, 40) * MINUTE_MS),
+                                    "view_account", int(s), -1))
+            plan.episodes.append(ep)
+            day = day + int(rng.integers(12, 61))
+        label(s, "bought_reinstatement", first)
+
+    for s in picker.take(history, n_benign):
+        day = onset_for(s)
+        start = int(tl.day_ms(day) + rng.integers(0, DAY_MS))
+        roll = rng.random()
+        reason = (accounts.VERIFICATION_REASON if roll < 0.2 else
+                  str(rng.choice(accounts.SERIOUS_REASONS if roll < 0.8 else accounts.MINOR_REASONS)))
+        plan.episodes.append(accounts.slow_episode(rng, int(s), start, reason, health, serious=roll < 0.8,
+                                                   must_reinstate=True))
+        label(s, "benign_slow_reinstatement", day)
+
+    for s in picker.take(history, n_benign):
+        day = onset_for(s)
+        start = int(tl.day_ms(day) + rng.integers(0, DAY_MS))
+        plan.episodes.append(accounts.verification_hold(rng, int(s), start, health, slow_share=0.0,
+                                                        fast_only=True))
+        label(s, "benign_fast_verification", day)
+
+    plan.unused = picker.free.copy()
+    return plan

@@ -1,0 +1,216 @@
+"""Writes the export folder (one file per contract table) and labels.csv beside it.
+
+Formats are mixed as real exports are: small tables as plain CSV, product_daily and access_log as
+Parquet, reviews as gzipped CSV (Parquet in light mode, where they run to tens of millions of rows).
+CSV timestamps are ISO 8601: mostly UTC with ``Z``, some without an offset (UTC by the contract),
+some in local time with an offset such as ``+08:00``, some with milliseconds. Every writer is
+deterministic: the same arrays give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import gzip as _gzip
+import shutil
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+# Offset styles for CSV timestamps: code -> minutes east of UTC (None = no offset written).
+TZ_STYLES = {0: 0, 1: None, 2: 480, 3: -300, 4: 330, 5: -420}
+
+
+def iso_sql(ms: str, tz: str) -> str:
+    """SQL for an ISO 8601 text of the epoch-millisecond column ``ms`` in the style column ``tz``.
+
+    Column names only: values never go into SQL text."""
+    minutes = "CASE {tz} WHEN 2 THEN 480 WHEN 3 THEN -300 WHEN 4 THEN 330 WHEN 5 THEN -420 ELSE 0 END"
+    minutes = minutes.format(tz=tz)
+    return (
+        f"strftime(epoch_ms({ms} + 60000 * ({minutes})), '%Y-%m-%dT%H:%M:%S')"
+        f" || CASE WHEN {ms} % 1000 <> 0 THEN '.' || lpad(({ms} % 1000)::VARCHAR, 3, '0') ELSE '' END"
+        f" || CASE {tz} WHEN 1 THEN '' WHEN 0 THEN 'Z'"
+        f" ELSE (CASE WHEN ({minutes}) < 0 THEN '-' ELSE '+' END)"
+        f" || lpad((abs({minutes}) // 60)::VARCHAR, 2, '0') || ':' || lpad((abs({minutes}) % 60)::VARCHAR, 2, '0') END"
+    )
+
+
+def _quoted(path: Path) -> str:
+    """A file path as an SQL string literal (COPY takes no bound parameter for its target)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def tz_styles(rng: np.random.Generator, n: int, shares: dict[int, float]) -> np.ndarray:
+    codes = np.array(list(shares), dtype=np.int8)
+    p = np.array(list(shares.values()), dtype=float)
+    return codes[rng.choice(codes.size, n, p=p / p.sum())]
+
+
+def dictionary(indices: np.ndarray, values: pa.Array) -> pa.DictionaryArray:
+    """Strings by index without materialising them; -1 = null."""
+    indices = np.asarray(indices)
+    mask = indices < 0
+    return pa.DictionaryArray.from_arrays(pa.array(np.where(mask, 0, indices).astype(np.int32),
+                                                   mask=mask if mask.any() else None), values)
+
+
+def dates(start: np.datetime64, day: np.ndarray) -> pa.Array:
+    return pa.array((start + np.asarray(day, dtype=np.int64)).astype("datetime64[D]"), type=pa.date32())
+
+
+class ExportWriter:
+    def __init__(self, export_dir: Path):
+        self.dir = Path(export_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": True})
+        self.con.execute("SET enable_progress_bar = false")
+        self.files: dict[str, Path] = {}
+
+    def close(self) -> None:
+        self.con.close()
+
+    def parquet(self, name: str, table: pa.Table) -> None:
+        path = self.dir / f"{name}.parquet"
+        pq.write_table(table, path, compression="zstd", row_group_size=1_000_000, use_dictionary=True)
+        self.files[name] = path
+
+    def csv(self, name: str, table: pa.Table, select: str, *, gzip: bool = False) -> None:
+        """``select`` is the column list over the registered table ``src`` (formatting only)."""
+        plain = self.dir / f"{name}.csv"
+        self.con.register("src", table)
+        self.con.execute(f"COPY (SELECT {select} FROM src) TO {_quoted(plain)} (HEADER, DELIMITER ',')")
+        self.con.unregister("src")
+        if gzip:
+            # DuckDB's own gzip is several times slower; level 1 and a zero mtime keep it fast and
+            # byte-identical between runs.
+            path = plain.with_name(plain.name + ".gz")
+            with open(plain, "rb") as src, _gzip.GzipFile(path, "wb", compresslevel=1, mtime=0) as dst:
+                shutil.copyfileobj(src, dst, 1 << 22)
+            plain.unlink()
+            self.files[name] = path
+        else:
+            self.files[name] = plain
+
+
+def write_labels(path: Path, seller_ids: pa.Array, labels: dict[int, list], start: np.datetime64) -> None:
+    sellers = np.array(sorted(labels), dtype=np.int64)
+    table = pa.table({
+        "seller_id": seller_ids.take(pa.array(sellers)) if sellers.size else pa.array([], pa.string()),
+        "scenario": pa.array([labels[s][0] for s in sellers], type=pa.string()),
+        "onset_date": dates(start, np.array([labels[s][1] for s in sellers], dtype=np.int64)),
+    })
+    con = duckdb.connect()
+    con.register("labels", table)
+    con.execute(f"COPY (SELECT * FROM labels ORDER BY scenario, seller_id) TO {_quoted(path)} (HEADER)")
+    con.close()
+
+
+def write_market(export_dir: Path, rng: np.random.Generator, tl, cats, sellers, products, sales, reviews,
+                 events, access, staff, *, light: bool) -> tuple[dict[str, Path], dict[str, int], pa.Array]:
+    """Every contract table into ``export_dir``; returns the files, their row counts and the seller ids."""
+    from analytics.generator.access import ACTIONS
+    from analytics.generator.ids import base36_ids
+    from analytics.generator.reviews import REMOVERS
+
+    start = np.datetime64(tl.start, "D")
+    seller_ids = base36_ids(np.arange(sellers.n), prefix="A", width=13, salt=11)
+    product_ids = base36_ids(np.arange(products.n), prefix="B0", width=8, salt=23)
+    category_names = pa.array(cats.names, type=pa.string())
+    w = ExportWriter(export_dir)
+    rows: dict[str, int] = {}
+    try:
+        table = pa.table({
+            "seller_id": seller_ids,
+            "seller_name": pa.array(sellers.name, type=pa.string()),
+            "country": pa.array(sellers.country, type=pa.string()),
+            "city": pa.array(sellers.city, type=pa.string()),
+            "registered_on": dates(start, sellers.registered_day),
+            "primary_category": dictionary(sellers.primary_category, category_names),
+        })
+        w.csv("sellers", table, "*")
+        rows["sellers"] = table.num_rows
+
+        table = pa.table({
+            "product_id": product_ids,
+            "seller_id": dictionary(products.seller, seller_ids),
+            "category": dictionary(products.category, category_names),
+            "title": pa.array(products.title, type=pa.string()),
+            "launched_on": dates(start, products.launch_day),
+        })
+        w.csv("products", table, "*")
+        rows["products"] = table.num_rows
+
+        rank = sales.rank
+        table = pa.table({
+            "product_id": dictionary(sales.product, product_ids),
+            "date": dates(start, sales.day),
+            "sales_rank": pa.array(rank, mask=rank == 0, type=pa.int32()),
+            "price": pa.array(sales.price, type=pa.float64()),
+            "units_sold": pa.array(sales.units, type=pa.int32()),
+            "ad_spend": pa.array(sales.ad_spend, mask=np.isnan(sales.ad_spend), type=pa.float64()),
+        })
+        w.parquet("product_daily", table)
+        rows["product_daily"] = table.num_rows
+        del table
+
+        n = reviews.n
+        removed = reviews.removed_by > 0
+        reviewer_ids = base36_ids(np.arange(reviews.n_reviewers), prefix="AG", width=12, salt=37)
+        review_cols = {
+            "review_id": base36_ids(np.arange(n), prefix="R", width=12, salt=41),
+            "product_id": dictionary(reviews.product, product_ids),
+            "reviewer_id": dictionary(reviews.reviewer, reviewer_ids),
+            "rating": pa.array(reviews.rating, type=pa.int8()),
+        }
+        if light:
+            review_cols |= {
+                "created_at": pa.array(reviews.created_ms.astype("datetime64[ms]")),
+                "verified_purchase": pa.array(reviews.verified),
+                "removed_at": pa.array(reviews.removed_ms.astype("datetime64[ms]"), mask=~removed),
+                "removed_by": dictionary(np.where(removed, reviews.removed_by - 1, -1),
+                                         pa.array(REMOVERS[1:], type=pa.string())),
+            }
+            w.parquet("reviews", pa.table(review_cols))
+        else:
+            review_cols |= {
+                "created_ms": pa.array(reviews.created_ms),
+                "created_tz": pa.array(tz_styles(rng, n, {0: 0.8, 1: 0.05, 2: 0.1, 3: 0.03, 4: 0.02})),
+                "verified_purchase": pa.array(reviews.verified),
+                "removed_ms": pa.array(reviews.removed_ms, mask=~removed),
+                "removed_by": dictionary(np.where(removed, reviews.removed_by - 1, -1),
+                                         pa.array(REMOVERS[1:], type=pa.string())),
+            }
+            w.csv("reviews", pa.table(review_cols),
+                  "review_id, product_id, reviewer_id, rating, "
+                  f"{iso_sql('created_ms', 'created_tz')} AS created_at, verified_purchase, "
+                  f"{iso_sql('removed_ms', '0')} AS removed_at, removed_by", gzip=True)
+        rows["reviews"] = n
+        del review_cols
+
+        china = sellers.country[events.seller] == "CN" if events.seller.size else np.zeros(0, dtype=bool)
+        tz = np.where(china & (rng.random(events.seller.size) < 0.4), 2, 0).astype(np.int8)
+        table = pa.table({
+            "seller_id": dictionary(events.seller, seller_ids),
+            "ts_ms": pa.array(events.ts_ms, type=pa.int64()),
+            "tz": pa.array(tz),
+            "event": pa.array(events.event, type=pa.string()),
+            "reason": pa.array(events.reason, type=pa.string()),
+        })
+        w.csv("account_events", table, f"seller_id, {iso_sql('ts_ms', 'tz')} AS ts, event, reason")
+        rows["account_events"] = table.num_rows
+
+        employee_ids = base36_ids(np.arange(staff.n), prefix="E", width=7, salt=53)
+        table = pa.table({
+            "employee_id": dictionary(access.employee, employee_ids),
+            "ts": pa.array(access.ts_ms.astype("datetime64[ms]")),
+            "action": dictionary(access.action, pa.array(ACTIONS, type=pa.string())),
+            "seller_id": dictionary(access.seller, seller_ids),
+            "product_id": dictionary(access.product, product_ids),
+        })
+        w.parquet("access_log", table)
+        rows["access_log"] = table.num_rows
+    finally:
+        w.close()
+    return w.files, rows, seller_ids
