@@ -25,7 +25,11 @@ if not db.exists and db.path == store.DEMO_DB:
         status.update(label="Demo marketplace ready", state="complete", expanded=False)
 
 pages = [
-    st.Page(VIEWS / "data.py", title="Data", icon=":material/database:", url_path="data", default=True),
+    st.Page(VIEWS / "watchlist.py", title="Watchlist", icon=":material/format_list_numbered:",
+            url_path="watchlist", default=True),
+    st.Page(VIEWS / "seller.py", title="Seller", icon=":material/person_search:", url_path="seller"),
+    st.Page(VIEWS / "competitors.py", title="Competitors", icon=":material/groups:", url_path="competitors"),
+    st.Page(VIEWS / "data.py", title="Data", icon=":material/database:", url_path="data"),
     st.Page(VIEWS / "sql_explorer.py", title="SQL", icon=":material/terminal:", url_path="sql"),
 ]
 st.navigation(pages).run()

@@ -1,0 +1,67 @@
+"""Small pieces several pages share: the run picker, links to a seller, signal colours and names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from analytics import signals
+
+WATCHLIST_PAGE = "views/watchlist.py"
+SELLER_PAGE = "views/seller.py"
+COMPETITORS_PAGE = "views/competitors.py"
+NEUTRAL = "#7f7f7f"
+
+
+def signal_colors() -> dict[str, str]:
+    return {m.NAME: m.COLOR for m in signals.all_signals()}
+
+
+def signal_titles() -> dict[str, str]:
+    return {m.NAME: m.TITLE for m in signals.all_signals()}
+
+
+def seller_url(seller_id: str, as_of: dt.date | None = None) -> str:
+    """The contract's deep link to a seller (CONTRACT section 2), relative so it works behind a prefix."""
+    params = {"seller_id": seller_id}
+    if as_of is not None:
+        params["as_of"] = as_of.isoformat()
+    return "seller?" + urlencode(params)
+
+
+def run_picker(runs: list[dt.date], *, label: str = "Scoring run (as of)") -> dt.date:
+    """Select the run to read (newest by default), bound to ``?as_of=DATE`` so links keep it."""
+    options = [d.isoformat() for d in runs]
+    chosen = st.selectbox(label, options, index=0, key="as_of", bind="query-params",
+                          help="Each weekly run scored the data up to the end of that day and never looked past it.")
+    return dt.date.fromisoformat(chosen or options[0])
+
+
+def signal_chips(names) -> str:
+    """HTML chips in each signal's colour (the same colours as on every chart)."""
+    colors, titles = signal_colors(), signal_titles()
+    chips = []
+    for name in names:
+        color = colors.get(name, NEUTRAL)
+        chips.append(
+            f'<span title="{html.escape(titles.get(name, name))}" style="background:{color};color:white;'
+            f'border-radius:0.6em;padding:0.15em 0.6em;margin-right:0.4em;font-size:0.95em;'
+            f'white-space:nowrap">{html.escape(name)}</span>')
+    return "".join(chips)
+
+
+def signal_legend() -> None:
+    """One line naming every signal in its colour, with its plain-words title."""
+    colors = signal_colors()
+    parts = [f"{signal_chips([m.NAME])}<span style='margin-right:1.2em'>{html.escape(m.TITLE)}</span>"
+             for m in signals.all_signals() if m.NAME in colors]
+    st.markdown("".join(parts), unsafe_allow_html=True)
+
+
+def no_run_yet() -> None:
+    st.info("No scoring run is stored in this database yet. Score it with `python -m analytics score` "
+            "(or build the demo with `python -m analytics demo`), then reload this page.")
+    st.stop()
