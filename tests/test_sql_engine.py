@@ -128,6 +128,8 @@ HOSTILE = {
     "sniff_csv": "select * from sniff_csv('/etc/passwd')",
     "glob": "select * from glob('/etc/*')",
     "file as table": "select * from '/etc/passwd'",
+    "describe a file": "describe '/etc/passwd'",
+    "show a file": "show '/etc/passwd'",
     "summarize a file": "summarize select * from read_csv('/etc/passwd')",
     "dynamic pivot over a file": "pivot (from read_text('/etc/passwd')) on filename using count(*)",
     "sql in a string": "select * from query('select 1')",

@@ -27,7 +27,7 @@ from functools import cache
 
 import duckdb
 
-from analytics.sql.errors import FAILED, REFUSED, QueryRejected
+from analytics.sql.errors import FAILED, QueryRejected
 
 ALLOWED = "SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, PIVOT or UNPIVOT"
 QUERY_FIRST_WORDS = frozenset({
@@ -270,7 +270,7 @@ def _walk_tree(tree: dict) -> None:
             _check_table_function(str(node.get("function", {}).get("function_name", "")).lower())
         elif node.get("class") == "FUNCTION":
             _check_scalar_function(str(node.get("function_name", "")).lower())
-        elif node_type == "BASE_TABLE" and _looks_like_file(str(node.get("table_name", ""))):
+        elif node_type in ("BASE_TABLE", "SHOW_REF") and _looks_like_file(str(node.get("table_name", ""))):
             raise QueryRejected(
                 f"Refused: `{node['table_name']}` names a file; the explorer only reads the "
                 "marketplace database's tables."
