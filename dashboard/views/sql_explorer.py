@@ -105,6 +105,10 @@ if submitted or st.session_state.pop(PENDING, False):
 
 # --- the result -----------------------------------------------------------------------------------------
 
+def _rows(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
 def _show_refusal(exc: engine.QueryRejected) -> None:
     notice = st.warning if exc.kind in (errors.TIMED_OUT, errors.TOO_BIG) else st.error
     notice(exc.reason, icon=":material/block:" if exc.kind == errors.REFUSED else None)
@@ -114,7 +118,7 @@ def _show_refusal(exc: engine.QueryRejected) -> None:
 
 def _show_result(result: engine.QueryResult) -> None:
     frame = result.frame
-    st.caption(f"{len(frame):,} rows · {result.elapsed_s:.2f} s")
+    st.caption(f"{_rows(len(frame))} · {result.elapsed_s:.2f} s")
     if result.truncated:
         st.warning(
             f"Truncated at {result.max_rows:,} rows: the query returns more. Filter or aggregate it, "
@@ -123,12 +127,12 @@ def _show_result(result: engine.QueryResult) -> None:
     if frame.empty and len(frame.columns):
         st.info("The query ran and returned no rows.")
     st.dataframe(frame, hide_index=True)
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button("CSV", data=lambda: downloads.to_csv(frame), file_name="query.csv",
-                         mime="text/csv", icon=":material/download:", on_click="ignore")
-    right.download_button("Parquet", data=lambda: downloads.to_parquet(frame), file_name="query.parquet",
-                          mime="application/vnd.apache.parquet", icon=":material/download:",
-                          on_click="ignore")
+    buttons = st.container(horizontal=True)
+    buttons.download_button("CSV", data=lambda: downloads.to_csv(frame), file_name="query.csv",
+                            mime="text/csv", icon=":material/download:", on_click="ignore")
+    buttons.download_button("Parquet", data=lambda: downloads.to_parquet(frame), file_name="query.parquet",
+                            mime="application/vnd.apache.parquet", icon=":material/download:",
+                            on_click="ignore")
 
 
 outcome = st.session_state.get(RESULT)
@@ -177,7 +181,7 @@ with schema_tab:
     st.caption("Also from SQL: `SHOW TABLES`, `DESCRIBE reviews`, `SUMMARIZE sellers`, "
                "`from duckdb_columns()`.")
     for relation in _schema(state.db_version()):
-        rows = "view" if relation.rows is None else f"{relation.rows:,} rows"
+        rows = "view" if relation.rows is None else _rows(relation.rows)
         with st.expander(f"**{relation.name}** · {rows}"):
             if relation.description:
                 st.markdown(relation.description)
