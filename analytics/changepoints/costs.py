@@ -24,6 +24,8 @@ class Cost(ABC):
 
     #: number of coefficients that may change at a break (the degrees of freedom of a break test)
     n_params: int
+    #: dimension of the Bessel process whose supremum is the test's null law (see `inference`)
+    null_dimension: float
     name: str
 
     @abstractmethod
@@ -64,6 +66,7 @@ class LevelCost(Cost):
     """Piecewise-constant mean."""
 
     n_params = 1
+    null_dimension = 1.0
     name = "level"
 
     def fit(self, signal: Signal) -> LevelCost:
@@ -86,6 +89,11 @@ class TrendCost(Cost):
     """Piecewise-linear mean in time (each segment: its own intercept and slope)."""
 
     n_params = 2
+    # A break in a time trend has a heavier-tailed sup-Wald law than Andrews' (Vogelsang 1997):
+    # simulated (4,000 white-noise series of 1,000 points, trims 0.02-0.25), its 90/95/99 %
+    # quantiles match Andrews' formula with dimension 2.05-2.5 rather than 2; 2.35 sits in the
+    # middle and keeps the trend test near its nominal size.
+    null_dimension = 2.35
     name = "trend"
 
     def fit(self, signal: Signal) -> TrendCost:

@@ -19,13 +19,14 @@ from __future__ import annotations
 import math
 
 
-def sup_wald_pvalue(statistic: float, n_params: int, trim: float) -> float:
-    """Asymptotic p-value of Andrews' sup-Wald statistic with `n_params` breaking coefficients,
-    maximised over break fractions in `[trim, 1 - trim]`."""
+def sup_wald_pvalue(statistic: float, dimension: float, trim: float) -> float:
+    """Asymptotic p-value of Andrews' sup-Wald statistic maximised over break fractions in
+    `[trim, 1 - trim]`; `dimension` is the number of breaking coefficients (or the effective
+    dimension a cost declares, see `Cost.null_dimension`)."""
     if not statistic > 0:
         return 1.0
     trim = min(max(trim, 1e-6), 0.49)
-    q, x = n_params, float(statistic)
+    q, x = float(dimension), float(statistic)
     log_lambda = 2.0 * math.log((1.0 - trim) / trim)
     log_head = (q / 2) * math.log(x / 2) - x / 2 - math.lgamma(q / 2)
     bracket = (1.0 - q / x) * log_lambda + 2.0 / x

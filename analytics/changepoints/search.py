@@ -2,7 +2,7 @@
 
 Each segment is offered its best single split (least total squared error over every admissible
 date). The split is kept only if the sup-Wald statistic -- explained squared error over the
-long-run variance of the residuals under the split -- is significant with the p-value for an
+long-run variance of the residuals under the split (see `noise`) -- is significant with the p-value for an
 unknown break date (see `inference`). Kept splits are searched again, most significant first,
 until nothing passes. A minimum segment length bounds how short a level can be; it is also the
 trimming of the test, so shorter allowed segments ask for stronger evidence.
@@ -46,7 +46,8 @@ class BinarySegmentation:
     alpha: significance level (family-wise by default, see the module notes).
     min_size: fewest observed points per segment (also the trimming of each test).
     max_breaks: keep at most this many breaks, most significant first.
-    variance: the noise scale of the test, `f(residuals, n_coefficients=k) -> float`.
+    variance: the noise scale of the test,
+        `f(residuals, n_segments=2, params_per_segment=q) -> float`.
     """
 
     def __init__(self, model: str | Cost = "trend", *, alpha: float = 0.05, min_size: int = 5,
@@ -103,7 +104,7 @@ class BinarySegmentation:
         k = int(splits[best])
         explained = float(cost.rss(start, end)) - float(rss_split[best])
         residuals = np.concatenate([cost.residuals(start, k), cost.residuals(k, end)])
-        scale = self.variance(residuals, n_coefficients=2 * q)
+        scale = self.variance(residuals, n_segments=2, params_per_segment=q)
         statistic = explained / scale if scale > 0 else (np.inf if explained > 0 else 0.0)
-        p_value = sup_wald_pvalue(statistic, q, trim=self.min_size / (end - start))
+        p_value = sup_wald_pvalue(statistic, cost.null_dimension, trim=self.min_size / (end - start))
         return SplitTest(start, end, k, float(statistic), p_value)
