@@ -105,7 +105,8 @@ def profile(con, seller_id: str) -> Profile | None:
     r = rows.iloc[0]
     return Profile(r.seller_id, r.seller_name, r.country, None if pd.isna(r.city) else r.city,
                    _date(r.registered_on), r.primary_category, int(r.products),
-                   list(r.categories) if r.categories is not None else [], _date(r.first_launch))
+                   list(r.categories) if isinstance(r.categories, (list, np.ndarray)) else [],
+                   _date(r.first_launch))
 
 
 def account_events(con, seller_id: str, as_of: dt.date) -> pd.DataFrame:
@@ -119,7 +120,7 @@ def verdict(con, seller_id: str, as_of: dt.date) -> RunVerdict | None:
         return None
     r = rows.iloc[0]
     return RunVerdict(as_of, float(r.score), bool(r.flagged), r.reasons,
-                      list(r.signals) if r.signals is not None else [], int(r.score_rank),
+                      list(r.signals) if isinstance(r.signals, (list, np.ndarray)) else [], int(r.score_rank),
                       int(r.sellers_scored))
 
 

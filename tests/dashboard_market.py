@@ -5,7 +5,9 @@ Shenzhen), does everything the seller page has a panel for: two safety suspensio
 (the core signal that flags it), staff removing its 1-2 star reviews, a burst of 5-star reviews from
 customers who had reviewed its rival S001, and a sales-rank jump from day 70 that its price and ads
 do not explain. S001 (kitchen) is the victim: a 1-star burst and a falling rank from day 70. An
-employee E7 looked at S001's sales and removed S000's reviews. Everyone else is ordinary.
+employee E7 looked at S001's sales and removed S000's reviews. S003 (garden, CN) has quick
+reinstatements only in April, so only the last run flags it. S029 registered on 2026-04-10, after the
+early run. Everyone else is ordinary.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ DAYS = 120
 LAST_DAY = START + dt.timedelta(days=DAYS - 1)  # 2026-04-30
 EARLY_RUN = dt.date(2026, 3, 31)
 RISE_DAY = 70  # 2026-03-12
-BUYER, VICTIM = "S000", "S001"
+RISE_DATE = START + dt.timedelta(days=RISE_DAY)
+LATE_REGISTRATION = dt.date(2026, 4, 10)
+BUYER, VICTIM, LATE = "S000", "S001", "S003"
 PLACES = [("CN", "Shenzhen"), ("US", "Seattle"), ("DE", "Berlin")]
 
 
@@ -34,7 +38,7 @@ def _sellers(n: int) -> pd.DataFrame:
         "seller_name": [f"Seller {i}" for i in range(n)],
         "country": [PLACES[i % 3][0] for i in range(n)],
         "city": [PLACES[i % 3][1] for i in range(n)],
-        "registered_on": dt.date(2025, 1, 1),
+        "registered_on": [LATE_REGISTRATION if i == n - 1 else dt.date(2025, 1, 1) for i in range(n)],
         "primary_category": ["kitchen" if i % 2 == 0 or i == 1 else "garden" for i in range(n)],
     })
 
@@ -105,11 +109,19 @@ def _account_events(rng) -> pd.DataFrame:
                            "appeal_submitted", None))
         events.append((seller, reinstated, "reinstated", None))
 
+    # The marketplace's normal: serious suspensions take days to weeks, after an appeal.
     for i in range(4, 30):
-        episode(f"S{i:03d}", f"2026-0{1 + i % 3}-{1 + i % 27:02d} 10:00", rng.uniform(72, 500),
-                ["safety", "ip_claim"][i % 2], appeal_minutes_before=rng.uniform(600, 5000))
+        for month in (1, 2):
+            episode(f"S{i:03d}", f"2026-0{month + i % 2}-{1 + i % 27:02d} 10:00", rng.uniform(72, 500),
+                    ["safety", "ip_claim"][(i + month) % 2], appeal_minutes_before=rng.uniform(600, 5000))
+    # The buyer: safety suspensions lifted within hours, with no appeal or one written minutes before.
     episode(BUYER, "2026-02-10 09:00", 3.0, "safety")
     episode(BUYER, "2026-03-20 09:00", 2.0, "safety", appeal_minutes_before=6)
+    episode(BUYER, "2026-03-27 09:00", 1.5, "safety")
+    # A late starter, flagged only by the last run.
+    episode(LATE, "2026-04-08 09:00", 2.0, "ip_claim")
+    episode(LATE, "2026-04-20 09:00", 1.0, "ip_claim", appeal_minutes_before=3)
+    episode(LATE, "2026-04-25 09:00", 1.0, "ip_claim")
     return pd.DataFrame(events, columns=["seller_id", "ts", "event", "reason"])
 
 
@@ -124,7 +136,9 @@ def _access_log() -> pd.DataFrame:
 
 
 def build(path: Path, *, sellers: int = 30, seed: int = 11, runs=(EARLY_RUN, None)) -> Path:
-    """Build the marketplace at ``path`` and score it at each of ``runs`` (None = the last day)."""
+    """Build the marketplace at ``path`` and score it at each of ``runs`` (None = the last day).
+
+    Building and scoring take a few seconds, so a test session builds it once (``shared``)."""
     rng = np.random.default_rng(seed)
     sellers_df = _sellers(sellers)
     products = pd.DataFrame({
@@ -138,4 +152,13 @@ def build(path: Path, *, sellers: int = 30, seed: int = 11, runs=(EARLY_RUN, Non
              reviews=_reviews(rng, products), account_events=_account_events(rng), access_log=_access_log())
     for as_of in runs:
         scoring.score(db=path, as_of=as_of)
+    return path
+
+
+def shared(tmp_path_factory) -> Path:
+    """The marketplace, built once per test session (per xdist worker) and only ever read."""
+    path = tmp_path_factory.getbasetemp() / "dashboard_market" / "market.duckdb"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        build(path)
     return path
