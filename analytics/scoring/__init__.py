@@ -77,6 +77,7 @@ def score_connection(con, as_of: dt.date | None = None, *, log=None) -> ScoredRu
     sellers = con.execute("select seller_id from sellers where registered_on <= $as_of order by seller_id",
                           {"as_of": as_of}).df()["seller_id"]
     evidence, _, seconds = run_signals(ctx, log=log)
+    seconds = {**ctx.timings, **seconds}
     started = time.perf_counter()
     scores = seller_scores(sellers, evidence, {m.NAME: m for m in signals.all_signals()})
     seconds["combine"] = time.perf_counter() - started

@@ -51,42 +51,45 @@ def _q_words(q: float) -> str:
 
 def seller_scores(sellers: pd.Series, evidence: pd.DataFrame, signals: dict) -> pd.DataFrame:
     """One row per seller: score, flagged, reasons, signals (the significant ones), score_rank."""
-    strength = evidence.assign(
-        strength=-np.log10(evidence["q_value"].clip(lower=Q_FLOOR)) * evidence["signal"].map(
-            {name: module.WEIGHT for name, module in signals.items()}).fillna(1.0),
-        core=evidence["signal"].map({name: module.CORE for name, module in signals.items()}).fillna(False),
+    weights = {name: module.WEIGHT for name, module in signals.items()}
+    core = {name: module.CORE for name, module in signals.items()}
+    order = {name: i for i, name in enumerate(signals)}
+    rows = evidence.assign(
+        strength=-np.log10(evidence["q_value"].astype(float).clip(lower=Q_FLOOR))
+        * evidence["signal"].map(weights).fillna(1.0),
+        core=evidence["signal"].map(core).fillna(False).astype(bool),
+        order=evidence["signal"].map(order).fillna(len(order)),
     )
     # One finding per seller and signal: the strongest.
-    best = strength.sort_values("strength", ascending=False).drop_duplicates(["seller_id", "signal"])
-    order = {name: i for i, name in enumerate(signals)}
+    best = rows.sort_values("strength", ascending=False).drop_duplicates(["seller_id", "signal"])
+    per_seller = best.groupby("seller_id").agg(score=("strength", "sum"))
 
-    rows = []
-    for seller_id, own in best.groupby("seller_id", sort=False):
-        significant = own[own["significant"]]
-        score = float(own["strength"].sum())
-        dates = pd.to_datetime(significant["changepoint_date"]).dropna().sort_values()
-        if len(dates) >= 2 and (dates.diff().dt.days.min() <= CO_OCCURRENCE_DAYS):
-            score += CO_OCCURRENCE_BONUS * (len(dates) - 1)
-        flagged = bool(significant["core"].any())
-        said = significant.sort_values("signal", key=lambda s: s.map(order))
-        reasons = [f"{row.detail} ({_q_words(row.q_value)})" for row in said.itertuples()]
-        if not flagged and reasons:
-            reasons.append("no core signal: watch, not flagged")
-        rows.append({
-            "seller_id": seller_id,
-            "score": score,
-            "flagged": flagged,
-            "reasons": "; ".join(reasons) if reasons else "nothing significant after false-discovery control",
-            "signals": list(said["signal"]),
-        })
-    found = pd.DataFrame(rows, columns=["seller_id", "score", "flagged", "reasons", "signals"])
-    scores = pd.DataFrame({"seller_id": sellers}).merge(found, on="seller_id", how="left")
-    missing = scores["score"].isna()
-    scores.loc[missing, "score"] = 0.0
-    scores.loc[missing, "flagged"] = False
-    scores.loc[missing, "reasons"] = "nothing unusual found"
+    significant = best[best["significant"].astype(bool)].copy()
+    significant["when"] = pd.to_datetime(significant["changepoint_date"])
+    significant = significant.sort_values(["seller_id", "when"])
+    gaps = significant.groupby("seller_id")["when"].diff().dt.days
+    significant["close"] = gaps <= CO_OCCURRENCE_DAYS
+    together = significant.groupby("seller_id").agg(n=("signal", "size"), close=("close", "any"),
+                                                    flagged=("core", "any"))
+    bonus = np.where(together["close"], CO_OCCURRENCE_BONUS * (together["n"] - 1), 0.0)
+    per_seller["score"] = per_seller["score"].add(pd.Series(bonus, index=together.index), fill_value=0.0)
+    per_seller["flagged"] = together["flagged"].reindex(per_seller.index, fill_value=False)
+
+    q_words = significant["q_value"].map(_q_words).astype(str)
+    significant["reason"] = significant["detail"].astype(str) + " (" + q_words + ")"
+    said = significant.sort_values(["seller_id", "order"]).groupby("seller_id")
+    per_seller["reasons"] = said["reason"].agg("; ".join)
+    per_seller["signals"] = said["signal"].agg(list)
+    watch = per_seller["reasons"].notna() & ~per_seller["flagged"].astype(bool)
+    per_seller.loc[watch, "reasons"] = per_seller.loc[watch, "reasons"] + "; no core signal: watch, not flagged"
+    per_seller["reasons"] = per_seller["reasons"].fillna("nothing significant after false-discovery control")
+
+    scores = pd.DataFrame({"seller_id": sellers}).merge(per_seller.reset_index(), on="seller_id", how="left")
+    nothing = scores["score"].isna()
+    scores["score"] = scores["score"].fillna(0.0)
+    scores["flagged"] = scores["flagged"].fillna(False).astype(bool)
+    scores.loc[nothing, "reasons"] = "nothing unusual found"
     scores["signals"] = [s if isinstance(s, list) else [] for s in scores["signals"]]
-    scores["flagged"] = scores["flagged"].astype(bool)
     scores = scores.sort_values(["score", "seller_id"], ascending=[False, True], kind="stable")
     scores["score_rank"] = np.arange(1, len(scores) + 1)
-    return scores.reset_index(drop=True)
+    return scores[["seller_id", "score", "flagged", "reasons", "signals", "score_rank"]].reset_index(drop=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +32,15 @@ class ScoringContext:
     as_of: dt.date
     first_day: dt.date
     settings: dict = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds, for the benchmark
+
+    @contextlib.contextmanager
+    def timed(self, stage: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
 
     def params(self, **extra) -> dict:
         return {"as_of": self.as_of, **extra}
@@ -42,6 +53,10 @@ class ScoringContext:
 
     @functools.cached_property
     def product_matrices(self) -> ProductMatrices:
+        with self.timed("build series"):
+            return self._build_product_matrices()
+
+    def _build_product_matrices(self) -> ProductMatrices:
         products = self.query("product_index")
         days = pd.date_range(self.first_day, self.as_of, freq="D")
         shape = (len(products), len(days))
@@ -64,4 +79,5 @@ class ScoringContext:
     @functools.cached_property
     def rank_model(self) -> RankModel:
         m = self.product_matrices
-        return fit_rank_model(m.rel_rank, m.log_price, m.log_ad_spend, m.products["category"].to_numpy())
+        with self.timed("fit rank model"):
+            return fit_rank_model(m.rel_rank, m.log_price, m.log_ad_spend, m.products["category"].to_numpy())

@@ -46,8 +46,9 @@ def find(ctx: ScoringContext) -> SignalResult:
         return SignalResult.empty()
     explained = ctx.rank_model.explained
     residual = m.rel_rank - explained
-    screened = screen_level_shifts(residual, direction=-1, min_before=MIN_DAYS_BEFORE,
-                                   min_after=MIN_DAYS_AFTER)
+    with ctx.timed("rank_jump: screen"):
+        screened = screen_level_shifts(residual, direction=-1, min_before=MIN_DAYS_BEFORE,
+                                       min_after=MIN_DAYS_AFTER)
 
     per_product = m.products[["product_idx", "product_id", "seller_id"]].copy()
     per_product["p_screen"] = screened.p_value
@@ -61,15 +62,24 @@ def find(ctx: ScoringContext) -> SignalResult:
     best = judged.sort_values("p_seller").drop_duplicates("seller_id")
     n_tests = len(best)
 
+    with ctx.timed("rank_jump: confirm"):
+        rows = _confirm(best[best["p_seller"] < CANDIDATE_P], m, explained, screened)
+    evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
+    return SignalResult(evidence, n_tests)
+
+
+def _confirm(candidates: pd.DataFrame, m, explained: np.ndarray, screened) -> list[dict]:
+    """statsmodels, one candidate at a time: does the step survive the product's own price and ads?"""
     rows = []
-    for cand in best[best["p_seller"] < CANDIDATE_P].itertuples():
+    for cand in candidates.itertuples():
         i = cand.product_idx
         split = int(screened.split[i])
         exog = np.column_stack([m.log_price[i], m.log_ad_spend[i]])
         confirm = step_test(m.rel_rank[i], split, exog=exog)
-        p_value = max(cand.p_seller, confirm.p_value)
-        if confirm.step >= 0:  # the regression does not see an improvement once price/ads are in
-            p_value = 1.0
+        if not np.isfinite(confirm.step) or confirm.step >= 0:
+            continue  # price and ads contain the step, or once they are in there is no improvement
+        p_one_sided = confirm.p_value / 2  # the step is in the direction looked for
+        p_value = max(cand.p_seller, p_one_sided)
         before_share = float(np.exp(screened.before[i] + np.nanmean(explained[i, :split])))
         after_share = float(np.exp(screened.after[i] + np.nanmean(explained[i, split:])))
         factor = float(np.exp(-confirm.step))
@@ -80,7 +90,7 @@ def find(ctx: ScoringContext) -> SignalResult:
             "changepoint_date": day,
             "before": before_share,
             "after": after_share,
-            "effect": float(confirm.effect),
+            "effect": float(confirm.effect_size),
             "p_value": float(p_value),
             "measure": "sales rank as a share of the category (lower = better)",
             "product_id": cand.product_id,
@@ -91,5 +101,4 @@ def find(ctx: ScoringContext) -> SignalResult:
                 "not explained by price or ads"
             ),
         })
-    evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
-    return SignalResult(evidence, n_tests)
+    return rows

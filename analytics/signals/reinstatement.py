@@ -78,7 +78,9 @@ def _describe(row) -> str:
         appeal = "with no appeal"
     else:
         appeal = f"{row.minutes_from_appeal_to_reinstatement:.0f} minutes after the appeal"
-    return f"'{row.reason}' suspension on {row.suspended_at:%Y-%m-%d} lifted after {row.hours:.1f} h {appeal}"
+    repeats = f"; {row.quick} unusually quick reinstatements in all" if row.quick > 1 else ""
+    return (f"'{row.reason}' suspension on {row.suspended_at:%Y-%m-%d} lifted after {row.hours:.1f} h "
+            f"{appeal}; the marketplace median for '{row.reason}' is {row.median_hours:.0f} h{repeats}")
 
 
 def find(ctx: ScoringContext) -> SignalResult:
@@ -90,28 +92,29 @@ def find(ctx: ScoringContext) -> SignalResult:
     if scored.empty:
         return SignalResult.empty(n_tests)
 
-    rows = []
-    for seller_id, own in scored.groupby("seller_id"):
-        p_values = own["p_episode"].clip(lower=1e-12).to_numpy()
-        combined = float(stats.combine_pvalues(p_values, method="fisher").pvalue) if len(p_values) > 1 \
-            else float(p_values[0])
-        fastest = own.sort_values("p_episode").iloc[0]
-        median_hours = float(np.median(episodes.loc[episodes["reason"] == fastest.reason, "hours"]))
-        quick = own[own["p_episode"] < 0.05]
-        repeats = f"; {len(quick)} unusually quick reinstatements in all" if len(quick) > 1 else ""
-        rows.append({
-            "seller_id": seller_id,
-            "signal": NAME,
-            "changepoint_date": fastest.suspended_at.date(),
-            "before": median_hours,
-            "after": float(fastest.hours),
-            "effect": float(np.log(max(median_hours, 0.01) / max(fastest.hours, 0.01))),
-            "p_value": combined,
-            "measure": "hours from suspension to reinstatement (marketplace median for the reason -> this one)",
-            "product_id": None,
-            "related_seller_id": None,
-            "detail": (f"{_describe(fastest)}; the marketplace median for '{fastest.reason}' is "
-                       f"{median_hours:.0f} h{repeats}"),
-        })
-    evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
+    # Fisher's method per seller, vectorised: -2 sum(ln p) ~ chi2 with 2k degrees of freedom.
+    scored = scored.assign(log_p=np.log(scored["p_episode"].clip(lower=1e-12)),
+                           quick=(scored["p_episode"] < 0.05).astype(int))
+    per_seller = scored.groupby("seller_id").agg(log_p=("log_p", "sum"), k=("log_p", "size"),
+                                                 quick=("quick", "sum"))
+    per_seller["p_value"] = stats.chi2.sf(-2 * per_seller["log_p"], 2 * per_seller["k"])
+    fastest = (scored.drop(columns="quick").sort_values(["seller_id", "p_episode"])
+               .drop_duplicates("seller_id").set_index("seller_id").join(per_seller[["p_value", "quick"]]))
+    median_hours = episodes.groupby("reason")["hours"].median()
+    fastest["median_hours"] = fastest["reason"].map(median_hours)
+    fastest = fastest.reset_index()
+
+    evidence = pd.DataFrame({
+        "seller_id": fastest["seller_id"],
+        "signal": NAME,
+        "changepoint_date": fastest["suspended_at"].dt.date,
+        "before": fastest["median_hours"],
+        "after": fastest["hours"],
+        "effect": np.log(fastest["median_hours"].clip(lower=0.01) / fastest["hours"].clip(lower=0.01)),
+        "p_value": fastest["p_value"],
+        "measure": "hours from suspension to reinstatement (marketplace median for the reason -> this one)",
+        "product_id": None,
+        "related_seller_id": None,
+        "detail": [_describe(row) for row in fastest.itertuples()],
+    }, columns=list(EVIDENCE_COLUMNS))
     return SignalResult(evidence, n_tests)

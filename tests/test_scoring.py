@@ -1,0 +1,144 @@
+"""The scoring pipeline end to end on hand-made marketplaces: what gets flagged, why, and how runs
+are stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import scoring
+from tests.builders import build_db
+
+START = dt.date(2026, 1, 1)
+DAYS = 120
+
+
+def market(rng, sellers: int = 40, categories: int = 2):
+    seller_ids = [f"S{i:03d}" for i in range(sellers)]
+    sellers_df = pd.DataFrame({
+        "seller_id": seller_ids,
+        "seller_name": [f"Seller {i}" for i in range(sellers)],
+        "country": "US",
+        "registered_on": dt.date(2025, 1, 1),
+        "primary_category": [f"cat{i % categories}" for i in range(sellers)],
+    })
+    products = pd.DataFrame({
+        "product_id": [f"P{i:03d}" for i in range(sellers)],
+        "seller_id": seller_ids,
+        "category": sellers_df["primary_category"],
+        "launched_on": dt.date(2025, 6, 1),
+    })
+    days = pd.date_range(START, periods=DAYS, freq="D")
+    rows = []
+    for i, product in enumerate(products["product_id"]):
+        level = rng.uniform(1, 4)
+        units = np.maximum(0, rng.poisson(np.exp(level), size=DAYS))
+        rows.append(pd.DataFrame({"product_id": product, "date": days.date, "units_sold": units,
+                                  "price": 20.0 + rng.normal(0, 0.3, DAYS), "ad_spend": 0.0}))
+    daily = pd.concat(rows, ignore_index=True)
+    daily = daily.merge(products[["product_id", "category"]], on="product_id")
+    daily["sales_rank"] = daily.groupby(["category", "date"])["units_sold"].rank(
+        ascending=False, method="first").astype(int)
+    return sellers_df, products, daily.drop(columns="category")
+
+
+def episode(seller, start, hours, reason, appeal_minutes_before=None):
+    suspended = pd.Timestamp(start)
+    reinstated = suspended + pd.Timedelta(hours=hours)
+    events = [(seller, suspended, "suspended", reason)]
+    if appeal_minutes_before is not None:
+        events.append((seller, reinstated - pd.Timedelta(minutes=appeal_minutes_before), "appeal_submitted", None))
+    events.append((seller, reinstated, "reinstated", None))
+    return events
+
+
+@pytest.fixture
+def reinstatement_market(tmp_path):
+    rng = np.random.default_rng(4)
+    sellers, products, daily = market(rng, sellers=90)
+    events = []
+    # The marketplace's normal: serious suspensions take days to weeks, after an appeal.
+    for i in range(4, 84):
+        events += episode(f"S{i:03d}", f"2026-0{1 + i % 3}-{1 + i % 27:02d} 10:00", rng.uniform(72, 500),
+                          ["safety", "ip_claim"][i % 2], appeal_minutes_before=rng.uniform(600, 5000))
+    # Honest fast ones: automated verification holds lifted within hours, no appeal.
+    for i in range(84, 90):
+        events += episode(f"S{i:03d}", f"2026-02-{1 + i % 27:02d} 08:00", rng.uniform(1, 5), "verification")
+        events += episode(f"S{i:03d}", f"2026-03-{1 + i % 27:02d} 08:00", rng.uniform(1, 5), "verification")
+    # The buyer: two safety suspensions lifted within hours, no appeal / an appeal minutes before.
+    events += episode("S000", "2026-02-10 09:00", 3.0, "safety")
+    events += episode("S000", "2026-03-20 09:00", 2.0, "safety", appeal_minutes_before=6)
+    # A seller with one honest slow reinstatement.
+    events += episode("S001", "2026-02-02 09:00", 300.0, "safety", appeal_minutes_before=900)
+    account_events = pd.DataFrame(events, columns=["seller_id", "ts", "event", "reason"])
+    db = build_db(tmp_path / "m.duckdb", sellers=sellers, products=products, product_daily=daily,
+                  reviews=pd.DataFrame(columns=["review_id", "product_id", "reviewer_id", "rating",
+                                                "created_at", "verified_purchase"]),
+                  account_events=account_events)
+    return db
+
+
+def read(db, sql, params=None):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or {}).df()
+
+
+def test_repeated_fast_serious_reinstatements_are_flagged_with_reasons(reinstatement_market):
+    summary = scoring.score(db=reinstatement_market)
+    scores = read(reinstatement_market, "select * from seller_scores order by score_rank")
+    top = scores.iloc[0]
+    assert top["seller_id"] == "S000"
+    assert top["flagged"]
+    assert "lifted after 2.0 h" in top["reasons"] or "lifted after 3.0 h" in top["reasons"]
+    assert "q" in top["reasons"]
+    assert summary.sellers_scored == 90
+    evidence = read(reinstatement_market, "select * from evidence where seller_id = 'S000'")
+    assert set(evidence["signal"]) >= {"reinstatement"}
+    row = evidence[evidence["signal"] == "reinstatement"].iloc[0]
+    assert row["q_value"] <= 0.05 and row["p_value"] <= row["q_value"]
+    assert row["after"] < row["before"]
+
+
+def test_honest_fast_verification_holds_and_slow_reinstatements_stay_unflagged(reinstatement_market):
+    scoring.score(db=reinstatement_market)
+    flagged = set(read(reinstatement_market, "select seller_id from seller_scores where flagged")["seller_id"])
+    assert flagged == {"S000"}
+
+
+def test_as_of_never_looks_past_its_day(reinstatement_market):
+    # Before the buyer's second quick reinstatement only one is known: weaker evidence, and nothing
+    # from after the day may leak in.
+    scoring.score(db=reinstatement_market, as_of=dt.date(2026, 2, 28))
+    early = read(reinstatement_market, "select * from evidence where as_of = '2026-02-28'")
+    assert (pd.to_datetime(early["changepoint_date"]) <= pd.Timestamp("2026-02-28")).all()
+    late_day = read(reinstatement_market, "select * from evidence where as_of = '2026-02-28' and seller_id = 'S000'")
+    scoring.score(db=reinstatement_market)
+    final = read(reinstatement_market, "select * from evidence where as_of = '2026-04-30' and seller_id = 'S000'")
+    assert late_day["p_value"].min() > final["p_value"].min()
+
+
+def test_rerunning_an_as_of_replaces_it(reinstatement_market):
+    scoring.score(db=reinstatement_market)
+    scoring.score(db=reinstatement_market)
+    runs = read(reinstatement_market, "select as_of, count(*) as n from seller_scores group by as_of")
+    assert runs["n"].tolist() == [90]
+    assert read(reinstatement_market, "select count(*) as n from score_runs")["n"].iloc[0] == 1
+
+
+def test_a_failed_run_leaves_the_database_as_it_was(reinstatement_market, monkeypatch):
+    scoring.score(db=reinstatement_market)
+    before = read(reinstatement_market, "select * from seller_scores order by seller_id")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(scoring, "store_run", broken)
+    with pytest.raises(RuntimeError):
+        scoring.score(db=reinstatement_market, as_of=dt.date(2026, 3, 31))
+    after = read(reinstatement_market, "select * from seller_scores order by seller_id")
+    pd.testing.assert_frame_equal(before, after)
+    assert read(reinstatement_market, "select count(*) as n from score_runs")["n"].iloc[0] == 1
