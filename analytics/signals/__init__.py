@@ -38,9 +38,9 @@ class SignalResult:
 
 def all_signals():
     """The signal modules, in the order their reasons are read out."""
-    from analytics.signals import rank_jump, reinstatement
+    from analytics.signals import rank_jump, reinstatement, sabotage, sales_intel, staff_access
 
-    return [reinstatement, rank_jump]
+    return [reinstatement, rank_jump, sabotage, sales_intel, staff_access]
 
 
 def by_name() -> dict:

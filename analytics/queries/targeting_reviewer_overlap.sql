@@ -1,0 +1,104 @@
+-- One row per (seller, category, rival hit) for every seller whose 5-star reviewers ("fans") in a
+-- category also reviewed other sellers' products there: how many such fans it has, how many reviews
+-- they wrote of rivals and how many of those were 1-star (what reused attack accounts inflate), and
+-- how many fans look like attack accounts (at least two 1-star reviews of rivals and no rival review
+-- above 2 stars). Per rival those attack accounts hit: how many accounts, how many 1-star reviews,
+-- and when the first came. A seller with no attack account has a single row with no rival.
+-- Reviews written by the end of $as_of count, removed ones too: a later removal does not undo that
+-- the account wrote it.
+with written as (
+    select r.reviewer_id, p.category, p.seller_id, r.rating, r.created_at
+    from reviews as r
+    join products as p using (product_id)
+    where r.created_at < $as_of::date + interval 1 day
+),
+
+by_reviewer_seller as (
+    select
+        reviewer_id,
+        category,
+        seller_id,
+        count(*) as reviews,
+        count(*) filter (where rating = 1) as one_star_reviews,
+        count(*) filter (where rating >= 3) as fair_reviews,
+        bool_or(rating = 5) as gave_five,
+        min(created_at) filter (where rating = 1) as first_one_star_at
+    from written
+    group by reviewer_id, category, seller_id
+),
+
+multi_seller_reviewers as (
+    -- reviewers who reviewed at least two sellers in the category: the only ones who can overlap
+    select
+        reviewer_id,
+        category,
+        sum(reviews) as reviews,
+        sum(one_star_reviews) as one_star_reviews,
+        sum(fair_reviews) as fair_reviews
+    from by_reviewer_seller
+    group by reviewer_id, category
+    having count(*) >= 2
+),
+
+fans_reviewing_rivals as (
+    select
+        b.seller_id,
+        b.category,
+        b.reviewer_id,
+        m.reviews - b.reviews as rival_reviews,
+        m.one_star_reviews - b.one_star_reviews as rival_one_star_reviews,
+        m.fair_reviews - b.fair_reviews as rival_fair_reviews
+    from by_reviewer_seller as b
+    join multi_seller_reviewers as m using (reviewer_id, category)
+    where b.gave_five
+),
+
+per_seller as (
+    select
+        seller_id,
+        category,
+        count(*) as fans_reviewing_rivals,
+        sum(rival_reviews) as rival_reviews,
+        sum(rival_one_star_reviews) as rival_one_star_reviews,
+        count(*) filter (where rival_one_star_reviews > 0) as fans_giving_rivals_one_star,
+        count(*) filter (where rival_one_star_reviews >= 2 and rival_fair_reviews = 0) as attack_accounts
+    from fans_reviewing_rivals
+    group by seller_id, category
+),
+
+rivals_hit as (
+    select
+        f.seller_id,
+        f.category,
+        b.seller_id as rival_seller_id,
+        count(*) as rival_accounts,
+        sum(b.one_star_reviews) as rival_account_one_stars,
+        min(b.first_one_star_at) as first_one_star_at
+    from fans_reviewing_rivals as f
+    join by_reviewer_seller as b
+        on b.reviewer_id = f.reviewer_id
+       and b.category = f.category
+       and b.seller_id <> f.seller_id
+       and b.one_star_reviews > 0
+    where f.rival_one_star_reviews >= 2 and f.rival_fair_reviews = 0
+    group by f.seller_id, f.category, b.seller_id
+),
+
+final as (
+    select
+        s.seller_id,
+        s.category,
+        s.fans_reviewing_rivals,
+        s.rival_reviews,
+        s.rival_one_star_reviews,
+        s.fans_giving_rivals_one_star,
+        s.attack_accounts,
+        h.rival_seller_id,
+        coalesce(h.rival_accounts, 0) as rival_accounts,
+        coalesce(h.rival_account_one_stars, 0) as rival_account_one_stars,
+        h.first_one_star_at
+    from per_seller as s
+    left join rivals_hit as h using (seller_id, category)
+)
+
+select * from final

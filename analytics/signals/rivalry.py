@@ -1,0 +1,131 @@
+"""Building blocks shared by the competitor-targeting signals (sabotage, sales intel, staff access).
+
+Who competes with whom is the category: a seller's rivals are the other sellers with products in the
+same category. What the three signals need on top of the scoring context:
+
+* window means of a products x days matrix at many (row, day) pairs at once (cumulative sums, so
+  a category's whole event study is a handful of numpy operations);
+* the staff access log resolved to the seller and products whose data was touched, with counts of
+  touches in day windows by sorted-key lookups (no Python loop over sellers);
+* the tail of a Poisson-binomial count, for "this happened k times where chance predicts sum(p)".
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from analytics.scoring.context import ScoringContext
+
+
+def access_log_rows(ctx: ScoringContext) -> int:
+    """Rows of access_log known on the as-of day (0 when the optional table is absent or empty)."""
+    exists = ctx.con.execute(
+        "select count(*) from duckdb_tables() where table_name = 'access_log' and not temporary"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return int(ctx.con.execute("select count(*) from access_log where ts < $as_of::date + interval 1 day",
+                               {"as_of": ctx.as_of}).fetchone()[0])
+
+
+def staff_touches(ctx: ScoringContext) -> pd.DataFrame:
+    """``targeting_staff_touches``: one row per access-log action and product concerned, with day_idx
+    (days since the first day of data), kind, seller_id, product_id, category and product_idx (the row
+    of the product matrices; -1 where the action concerns no listed product)."""
+    if access_log_rows(ctx) == 0:
+        return pd.DataFrame(columns=["employee_id", "day_idx", "kind", "seller_id", "product_id", "category",
+                                     "product_idx"])
+    touches = ctx.query("targeting_staff_touches")
+    index = ctx.product_matrices.products.set_index("product_id")["product_idx"]
+    touches["product_idx"] = touches["product_id"].map(index).fillna(-1).astype(np.int64)
+    return touches
+
+
+class WindowMeans:
+    """Means of a products x days matrix over day windows ``[start, stop)``, for many rows at once.
+
+    NaN cells are missing and are left out of a mean; a window with no observed day has mean NaN and
+    count 0. Windows are clipped to the matrix.
+    """
+
+    def __init__(self, values: np.ndarray):
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        valid = ~np.isnan(values)
+        zero = np.zeros((values.shape[0], 1))
+        self._sums = np.hstack([zero, np.cumsum(np.where(valid, values, 0.0), axis=1)])
+        self._counts = np.hstack([zero, np.cumsum(valid, axis=1, dtype=np.float64)])
+        self.days = values.shape[1]
+
+    def __call__(self, rows, start, stop) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, observed-day count) for each (row, start, stop); the arrays broadcast together."""
+        start = np.clip(np.asarray(start), 0, self.days)
+        stop = np.clip(np.asarray(stop), 0, self.days)
+        stop = np.maximum(stop, start)
+        total = self._sums[rows, stop] - self._sums[rows, start]
+        count = self._counts[rows, stop] - self._counts[rows, start]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
+        return mean, count
+
+
+def block_change_sd(values: np.ndarray, *, block: int = 28, floor: float = 0.05) -> np.ndarray:
+    """Per row, the typical change between consecutive ``block``-day means: the yardstick a
+    before/after change of a product's rank is standardised with, so that a volatile product's
+    ordinary swings do not look like gains. Robust (1.4826 x the median absolute difference), so the
+    one change under test does not set its own yardstick."""
+    values = np.atleast_2d(np.asarray(values, dtype=float))
+    n_blocks = values.shape[1] // block
+    if n_blocks < 2:
+        return np.full(values.shape[0], np.nan)
+    trimmed = values[:, values.shape[1] - n_blocks * block:].reshape(values.shape[0], n_blocks, block)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows without two observed blocks
+        observed = (~np.isnan(trimmed)).sum(axis=2)
+        means = np.where(observed >= block // 4, np.nansum(trimmed, axis=2) / np.maximum(observed, 1), np.nan)
+        diffs = np.abs(np.diff(means, axis=1))
+        n = (~np.isnan(diffs)).sum(axis=1)
+        typical = 1.4826 * np.nanmedian(diffs, axis=1)
+    return np.where(n >= 2, np.maximum(typical, floor), np.nan)
+
+
+class DayCounter:
+    """Counts of dated marks per key (a product row, a seller) in day windows, by binary search.
+
+    Built once from (key, day) pairs; ``count(keys, start, stop)`` is vectorised over queries.
+    """
+
+    def __init__(self, keys: np.ndarray, days: np.ndarray, *, span: int = 1 << 20):
+        self._span = span
+        self._offset = span // 2  # days may be negative (touches before the first day of data)
+        encoded = np.asarray(keys, dtype=np.int64) * span + (np.asarray(days, dtype=np.int64) + self._offset)
+        self._sorted = np.sort(encoded)
+
+    def count(self, keys, start, stop) -> np.ndarray:
+        keys = np.asarray(keys, dtype=np.int64)
+        low = keys * self._span + (np.asarray(start, dtype=np.int64) + self._offset)
+        high = keys * self._span + (np.asarray(stop, dtype=np.int64) + self._offset)
+        return np.searchsorted(self._sorted, high, side="left") - np.searchsorted(self._sorted, low, side="left")
+
+
+def poisson_binomial_sf(k: int, probabilities) -> float:
+    """P(K >= k) for K the number of successes of independent trials with these probabilities."""
+    probabilities = np.clip(np.asarray(probabilities, dtype=float), 0.0, 1.0)
+    if k <= 0:
+        return 1.0
+    if k > probabilities.size:
+        return 0.0
+    distribution = np.zeros(probabilities.size + 1)
+    distribution[0] = 1.0
+    for p in probabilities:
+        distribution[1:] = distribution[1:] * (1 - p) + distribution[:-1] * p
+        distribution[0] *= 1 - p
+    return float(min(1.0, distribution[k:].sum()))
+
+
+def rank_share_words(rel_rank: float) -> str:
+    """A relative rank (ln of rank / ranked products) in words: 'top 12%'."""
+    share = float(np.exp(rel_rank))
+    return f"top {100 * share:.0f}%" if share >= 0.01 else f"top {100 * share:.1f}%"

@@ -1,0 +1,412 @@
+"""Sabotage: rivals attacked (1-star bursts, suspensions) while this seller gained from their fall.
+
+Insiders were paid to attack a buyer's competitors: flood their listings with fake 1-star reviews and
+have their accounts suspended. An honest seller also gains when a rival has a genuine bad week (a
+defective batch, an honest suspension), so one coincidence proves nothing. Three independent traces
+are tested, each against the seller's own category, and combined (Fisher) into one p-value per seller:
+
+A. Reused attack accounts (the strongest trace). Among the reviewers who gave this seller 5 stars and
+   also reviewed a rival in the same category, the number who gave a rival 1 star, against the
+   category's rate for everyone else's 5-star reviewers (leave-this-seller-out). Ordinary customers do
+   review several products in a category and sometimes prefer one; the test is one-sided beta-binomial,
+   with the between-seller overdispersion estimated from the whole marketplace, so a seller whose fans
+   happen to be comparison shoppers is not news. At least ``MIN_ATTACK_ACCOUNTS`` accounts are needed.
+B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above what that product
+   usually gets, or a suspension) after which the rival's rank really fell is an event; every other
+   seller in the category is compared on how much its rank improved over the four weeks after against
+   the four before (standardised by its own usual four-week swings). Under no sabotage the seller's
+   place among the category's sellers is uniform; the places are weighted by how much the seller stood
+   to gain (its closeness in rank to the rival before the hit, times the size of the rival's fall) and
+   combined over the seller's events (weighted Stouffer; events within four weeks of each other form
+   one episode whose places are averaged, so overlapping windows are not counted twice).
+C. The same staff member on both sides (only where access_log has rows). An employee touched the
+   rival in the two weeks before its hit and touched this seller too around then; against the share
+   of the category's sellers the same employees touched (a category manager touches everyone), the
+   count of such events is a Poisson-binomial tail.
+
+The seller is tested when any trace could be computed for it; ``n_tests`` counts those sellers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytics.scoring.context import ScoringContext
+from analytics.signals import EVIDENCE_COLUMNS, SignalResult
+from analytics.signals.rivalry import (DayCounter, WindowMeans, block_change_sd, poisson_binomial_sf,
+                                       staff_touches)
+
+NAME = "sabotage"
+TITLE = "Rivals attacked while this seller gained"
+COLOR = "#8c564b"
+CORE = True
+FDR = 0.05
+WEIGHT = 1.0
+
+MIN_ATTACK_ACCOUNTS = 3  # fewer reused accounts than this is a coincidence, whatever the rate
+BURST_MIN_ONE_STAR = 5  # a week with fewer 1-star reviews is never a burst
+BURST_P = 1e-4  # Poisson tail below which a week's 1-star count is a burst for that product
+WINDOW = 28  # days before / after a hit over which ranks are compared
+MIN_DAYS = 7  # observed days needed on each side of a hit
+MIN_PEERS = 5  # sellers in the category to compare with; fewer and an event says nothing
+MIN_FALL = 1.0  # the rival's rank must fall by at least one usual four-week swing
+FALL_CAP = 3.0  # a delisted or suspended rival counts as this big a fall
+STAFF_BEFORE = 14  # days before a hit in which an employee touching the rival counts
+STAFF_AROUND = (60, 30)  # days before / after the hit in which the same employee touching the seller counts
+REPORT_P = 0.05  # sellers with a combined p-value above this get no evidence row (they count as tested)
+
+
+# --- A. reused attack accounts ---------------------------------------------------------------------
+
+def _overdispersion(y: np.ndarray, n: np.ndarray, q: np.ndarray) -> float:
+    """Intra-class correlation rho of a beta-binomial, by moments over sellers with n >= 5: the excess
+    of squared standardised residuals over 1 grows like (n - 1) * rho. The top 1% is trimmed so the
+    attackers themselves do not set the yardstick."""
+    use = (n >= 5) & (q > 0) & (q < 1)
+    if use.sum() < 20:
+        return 0.05
+    y, n, q = y[use], n[use], q[use]
+    r2 = (y - n * q) ** 2 / (n * q * (1 - q))
+    keep = r2 <= np.quantile(r2, 0.99)
+    rho = np.sum((r2[keep] - 1) * (n[keep] - 1)) / np.sum((n[keep] - 1) ** 2)
+    return float(np.clip(rho, 0.005, 0.5))
+
+
+def reused_accounts(overlap: pd.DataFrame) -> pd.DataFrame:
+    """Per seller: rival reviews written by its fans (n), how many were 1-star (y), how many the
+    category predicts (expected), p_accounts, attack accounts, and the rival they hit most."""
+    columns = ["seller_id", "n", "y", "expected", "p_accounts", "attack_accounts", "category",
+               "rival_seller_id", "rival_accounts", "rivals_hit", "first_attack_at"]
+    if overlap.empty:
+        return pd.DataFrame(columns=columns)
+    per_cat = overlap.drop_duplicates(["seller_id", "category"])[
+        ["seller_id", "category", "rival_reviews", "rival_one_star_reviews", "attack_accounts",
+         "fans_giving_rivals_one_star"]].copy()
+    totals = per_cat.groupby("category")[["rival_reviews", "rival_one_star_reviews"]].transform("sum")
+    other_n = totals["rival_reviews"] - per_cat["rival_reviews"]
+    other_y = totals["rival_one_star_reviews"] - per_cat["rival_one_star_reviews"]
+    # The category's rate for everyone else's fans, shrunk a little towards the marketplace's.
+    market_q = (per_cat["rival_one_star_reviews"].sum() + 1) / (per_cat["rival_reviews"].sum() + 2)
+    per_cat["q"] = (other_y + 20 * market_q) / (other_n + 20)
+    per_cat["expected"] = per_cat["rival_reviews"] * per_cat["q"]
+    per_seller = per_cat.groupby("seller_id").agg(
+        n=("rival_reviews", "sum"), y=("rival_one_star_reviews", "sum"), expected=("expected", "sum"),
+        attack_accounts=("attack_accounts", "sum"), accounts_one_star=("fans_giving_rivals_one_star", "sum"))
+    n = per_seller["n"].to_numpy(float)
+    y = per_seller["y"].to_numpy(float)
+    q = np.clip(per_seller["expected"].to_numpy(float) / np.maximum(n, 1), 1e-6, 1 - 1e-6)
+    rho = _overdispersion(y, n, q)
+    ab = 1 / rho - 1  # beta-binomial with mean q and intra-class correlation rho
+    p = stats.betabinom.sf(y - 1, n.astype(int), q * ab, (1 - q) * ab)
+    # Never from one or two accounts, whatever the rate.
+    p = np.where(per_seller["accounts_one_star"].to_numpy() >= MIN_ATTACK_ACCOUNTS, p, 1.0)
+    per_seller["p_accounts"] = np.clip(p, 0.0, 1.0)
+
+    hits = overlap.dropna(subset=["rival_seller_id"])
+    if hits.empty:
+        main = pd.DataFrame(columns=["category", "rival_seller_id", "rival_accounts", "rivals_hit",
+                                     "first_attack_at"], index=pd.Index([], name="seller_id"))
+    else:
+        ordered = hits.sort_values(["seller_id", "rival_accounts", "rival_account_one_stars"],
+                                   ascending=[True, False, False])
+        main = ordered.drop_duplicates("seller_id").set_index("seller_id")[
+            ["category", "rival_seller_id", "rival_accounts", "first_one_star_at"]]
+        main = main.rename(columns={"first_one_star_at": "first_attack_at"})
+        main["rivals_hit"] = hits.groupby("seller_id")["rival_seller_id"].nunique()
+    return per_seller.join(main, how="left").reset_index()[columns]
+
+
+# --- hits on rivals ----------------------------------------------------------------------------------
+
+def rating_bursts(ctx: ScoringContext) -> pd.DataFrame:
+    """Product-weeks whose 1-star count is far above that product's usual, as hits (one per run of
+    consecutive burst weeks): category, day_idx, rival_seller_id, product_id, one_star."""
+    weeks = ctx.query("targeting_rating_bursts", min_one_star=BURST_MIN_ONE_STAR)
+    if weeks.empty:
+        return pd.DataFrame(columns=["category", "day_idx", "rival_seller_id", "product_id", "kind", "size"])
+    # Usual 1-star count for a week like this one: the product's own share of 1-star reviews times
+    # this week's other reviews, or its usual weekly count, whichever is larger (so a product that is
+    # simply getting more reviews this week is not bursting).
+    odds = (weeks["one_star_other_weeks"] + 0.5) / (weeks["other_reviews_other_weeks"] + 1.0)
+    per_week = (weeks["one_star_other_weeks"] + 0.5) / weeks["other_weeks"]
+    usual = np.maximum(odds * weeks["other_reviews"], per_week)
+    weeks["p"] = stats.poisson.sf(weeks["one_star"] - 1, usual)
+    bursts = weeks[weeks["p"] < BURST_P].sort_values(["product_id", "week"])
+    if bursts.empty:
+        return pd.DataFrame(columns=["category", "day_idx", "rival_seller_id", "product_id", "kind", "size"])
+    new_run = (bursts["product_id"] != bursts["product_id"].shift()) | (bursts["week"].diff() > 1)
+    bursts = bursts.assign(run=new_run.cumsum())
+    runs = bursts.groupby("run").agg(product_id=("product_id", "first"), rival_seller_id=("seller_id", "first"),
+                                     category=("category", "first"), first_at=("first_one_star_at", "min"),
+                                     size=("one_star", "sum"))
+    runs["day_idx"] = (pd.to_datetime(runs["first_at"]).dt.normalize() - pd.Timestamp(ctx.first_day)).dt.days
+    runs["kind"] = "burst"
+    return runs[["category", "day_idx", "rival_seller_id", "product_id", "kind", "size"]].reset_index(drop=True)
+
+
+def suspensions(ctx: ScoringContext) -> pd.DataFrame:
+    """Suspensions known on the as-of day, as hits on every category the suspended seller lists in."""
+    episodes = ctx.query("suspension_episodes")
+    if episodes.empty:
+        return pd.DataFrame(columns=["category", "day_idx", "rival_seller_id", "product_id", "kind", "size"])
+    products = ctx.product_matrices.products
+    hits = episodes[["seller_id", "suspended_at"]].merge(
+        products[["seller_id", "category"]].drop_duplicates(), on="seller_id")
+    hits["day_idx"] = (pd.to_datetime(hits["suspended_at"]).dt.normalize() - pd.Timestamp(ctx.first_day)).dt.days
+    hits = hits.rename(columns={"seller_id": "rival_seller_id"}).assign(product_id=None, kind="suspension", size=1)
+    return hits[["category", "day_idx", "rival_seller_id", "product_id", "kind", "size"]]
+
+
+# --- B. who gains from the fall ------------------------------------------------------------------------
+
+def event_study(ctx: ScoringContext, hits: pd.DataFrame) -> pd.DataFrame:
+    """One row per (hit, seller in the category other than the rival) for hits after which the rival
+    fell: the seller's standardised rank gain, its place among the category's sellers (p_place: 0.5/N
+    for the biggest gainer of N, uniform under no sabotage), its weight, and its representative product
+    (the one that stood closest to the rival before the hit, chosen before looking at gains)."""
+    m = ctx.product_matrices
+    n_days = len(m.days)
+    hits = hits[(hits["day_idx"] >= MIN_DAYS) & (hits["day_idx"] + MIN_DAYS <= n_days)]
+    if hits.empty:
+        return pd.DataFrame()
+    hits = hits.reset_index(drop=True).assign(event=lambda h: np.arange(len(h)))
+    products = m.products
+    rows_of = products.groupby("category").indices
+    seller_codes, seller_names = pd.factorize(products["seller_id"])
+    code_of = {seller: code for code, seller in enumerate(seller_names)}
+    product_of = dict(zip(products["product_id"], np.arange(len(products))))
+    columns = {k: [] for k in ("event", "product", "proximity", "gain", "pre", "post", "fall")}
+    for category, events in hits.groupby("category", sort=False):
+        rows = rows_of.get(category)
+        if rows is None or rows.size < MIN_PEERS + 1:
+            continue
+        values = m.rel_rank[products["product_idx"].to_numpy()[rows]]
+        windows = WindowMeans(values)
+        swing = block_change_sd(values)
+        local = np.arange(rows.size)[:, None]
+        day = events["day_idx"].to_numpy()[None, :]
+        pre, n_pre = windows(local, day - WINDOW, day)
+        post, n_post = windows(local, day, day + WINDOW)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gain = (pre - post) / swing[:, None]  # > 0: the product's rank improved
+        rival_codes = events["rival_seller_id"].map(code_of).fillna(-1).to_numpy(np.int64)
+        is_rival = seller_codes[rows][:, None] == rival_codes[None, :]
+        named = events["product_id"].map(product_of).fillna(-1).to_numpy(np.int64)
+        hit = is_rival & ((named[None, :] < 0) | (rows[:, None] == named[None, :])) & (n_pre >= MIN_DAYS)
+        # How far the rival fell; days it was not listed after the hit (suspended, delisted) count
+        # as the bottom of the category (relative rank 0).
+        post_days = np.minimum(day + WINDOW, n_days) - day
+        post_unlisted_as_bottom = np.nan_to_num(post) * n_post / post_days
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fall = np.nan_to_num((post_unlisted_as_bottom - pre) / swing[:, None], nan=0.0)
+        fall = np.where(hit, fall, -np.inf)
+        worst = np.argmax(fall, axis=0)
+        event_fall = fall[worst, np.arange(fall.shape[1])]
+        rival_level = pre[worst, np.arange(fall.shape[1])]
+        peers = (~is_rival & (n_pre >= MIN_DAYS) & (n_post >= MIN_DAYS) & np.isfinite(gain)
+                 & (event_fall >= MIN_FALL)[None, :])
+        r, e = np.nonzero(peers)
+        columns["event"].append(events["event"].to_numpy()[e])
+        columns["product"].append(rows[r])
+        columns["proximity"].append(np.exp(-np.abs(pre[r, e] - rival_level[e])))
+        columns["gain"].append(gain[r, e])
+        columns["pre"].append(pre[r, e])
+        columns["post"].append(post[r, e])
+        columns["fall"].append(np.minimum(event_fall[e], FALL_CAP))
+    if not columns["event"] or sum(len(a) for a in columns["event"]) == 0:
+        return pd.DataFrame()
+    study = pd.DataFrame({k: np.concatenate(v) for k, v in columns.items()})
+    study["seller_id"] = products["seller_id"].to_numpy()[study["product"]]
+    study["product_id"] = products["product_id"].to_numpy()[study["product"]]
+    study = study.sort_values(["event", "proximity"], ascending=[True, False]) \
+        .drop_duplicates(["event", "seller_id"])
+    study["peers"] = study.groupby("event")["seller_id"].transform("size")
+    study = study[study["peers"] >= MIN_PEERS]
+    place = study.groupby("event")["gain"].rank(ascending=False, method="average")
+    study["p_place"] = (place - 0.5) / study["peers"]
+    study["weight"] = study["proximity"] * study["fall"] / FALL_CAP
+    study = study.merge(hits[["event", "day_idx", "category", "rival_seller_id", "kind"]], on="event")
+    return study.drop(columns=["product"]).reset_index(drop=True)
+
+
+def gains_from_falls(study: pd.DataFrame) -> pd.DataFrame:
+    """Per seller: weighted Stouffer z over its episodes and its p-value (p_gain)."""
+    if study.empty:
+        return pd.DataFrame(columns=["seller_id", "z_gain", "p_gain", "events", "top_places"])
+    study = study.sort_values(["category", "day_idx"])
+    # Episodes: hits in a category within WINDOW days of the previous one share rank windows.
+    starts = study.drop_duplicates("event")[["event", "category", "day_idx"]]
+    new_episode = (starts["category"] != starts["category"].shift()) | (starts["day_idx"].diff() > WINDOW)
+    starts = starts.assign(episode=new_episode.cumsum())
+    study = study.merge(starts[["event", "episode"]], on="event")
+    study["z"] = stats.norm.isf(study["p_place"])
+    study["wz"] = study["weight"] * study["z"]
+    per_episode = study.groupby(["seller_id", "episode"]).agg(wz=("wz", "sum"), w=("weight", "sum"),
+                                                             w_max=("weight", "max"))
+    per_episode = per_episode[per_episode["w"] > 0]
+    per_episode["z"] = per_episode["wz"] / per_episode["w"]  # conservative if the events are dependent
+    per_episode["wz"] = per_episode["w_max"] * per_episode["z"]
+    per_episode["w2"] = per_episode["w_max"] ** 2
+    per_seller = per_episode.groupby("seller_id").agg(wz=("wz", "sum"), w2=("w2", "sum"),
+                                                     episodes=("z", "size"))
+    per_seller["z_gain"] = per_seller["wz"] / np.sqrt(per_seller["w2"])
+    per_seller["p_gain"] = stats.norm.sf(per_seller["z_gain"])
+    top = study[study["p_place"] <= 0.1].groupby("seller_id")["event"].nunique()
+    per_seller["top_places"] = top.reindex(per_seller.index).fillna(0).astype(int)
+    per_seller["events"] = study.groupby("seller_id")["event"].nunique()
+    return per_seller.reset_index()[["seller_id", "z_gain", "p_gain", "events", "top_places"]]
+
+
+# --- C. the same employee on both sides -------------------------------------------------------------
+
+def staff_on_both_sides(touches: pd.DataFrame, study: pd.DataFrame) -> pd.DataFrame:
+    """Per seller: events where an employee who touched the rival just before the hit also touched this
+    seller (k_staff), and the Poisson-binomial p-value against the share of peers so touched."""
+    empty = pd.DataFrame(columns=["seller_id", "k_staff", "p_staff", "employee_id"])
+    if touches.empty or study.empty:
+        return empty
+    by_seller = touches[["employee_id", "day_idx", "seller_id"]].drop_duplicates()
+    events = study.drop_duplicates("event")[["event", "day_idx", "rival_seller_id"]]
+    on_rival = events.merge(by_seller, left_on="rival_seller_id", right_on="seller_id", suffixes=("", "_touch"))
+    on_rival = on_rival[(on_rival["day_idx_touch"] >= on_rival["day_idx"] - STAFF_BEFORE)
+                        & (on_rival["day_idx_touch"] <= on_rival["day_idx"])]
+    if on_rival.empty:
+        return empty
+    staff = on_rival[["event", "day_idx", "employee_id"]].drop_duplicates()
+    peers = study[["event", "seller_id"]]
+    peer_touches = by_seller.merge(peers, on="seller_id").merge(staff, on=["event", "employee_id"],
+                                                                suffixes=("_touch", ""))
+    window = (peer_touches["day_idx_touch"] >= peer_touches["day_idx"] - STAFF_AROUND[0]) & \
+             (peer_touches["day_idx_touch"] <= peer_touches["day_idx"] + STAFF_AROUND[1])
+    linked = peer_touches[window].drop_duplicates(["event", "seller_id"])[["event", "seller_id", "employee_id"]]
+    # Every peer of an event the rival was touched before is a trial; its chance is the linked share.
+    judged = study[study["event"].isin(staff["event"])][["event", "seller_id", "peers"]]
+    share = linked.groupby("event").size() / judged.groupby("event").size()
+    judged = judged.assign(pi=judged["event"].map(share).fillna(0.0))
+    judged = judged.merge(linked, on=["event", "seller_id"], how="left")
+    judged["linked"] = judged["employee_id"].notna()
+    rows = []
+    for seller_id, own in judged.groupby("seller_id"):
+        k = int(own["linked"].sum())
+        p = poisson_binomial_sf(k, own["pi"].to_numpy()) if k else 1.0
+        employee = own.loc[own["linked"], "employee_id"].mode()
+        rows.append((seller_id, k, p, employee.iloc[0] if len(employee) else None))
+    return pd.DataFrame(rows, columns=["seller_id", "k_staff", "p_staff", "employee_id"])
+
+
+# --- the signal ---------------------------------------------------------------------------------------
+
+def _fisher(p_columns: pd.DataFrame) -> np.ndarray:
+    """Fisher's combination of each row's available (non-NaN) p-values."""
+    p = p_columns.to_numpy(float)
+    available = ~np.isnan(p)
+    statistic = -2 * np.nansum(np.log(np.clip(p, 1e-300, 1.0)), axis=1)
+    return stats.chi2.sf(statistic, 2 * available.sum(axis=1))
+
+
+def find(ctx: ScoringContext) -> SignalResult:
+    accounts = reused_accounts(ctx.query("targeting_reviewer_overlap"))
+    hits = pd.concat([rating_bursts(ctx), suspensions(ctx)], ignore_index=True)
+    study = event_study(ctx, hits) if not hits.empty else pd.DataFrame()
+    gains = gains_from_falls(study)
+    staff = staff_on_both_sides(staff_touches(ctx), study)
+
+    sellers = pd.DataFrame({"seller_id": pd.concat([accounts["seller_id"], gains["seller_id"],
+                                                    staff["seller_id"]]).unique()})
+    if sellers.empty:
+        return SignalResult.empty()
+    combined = (sellers.merge(accounts, on="seller_id", how="left")
+                .merge(gains, on="seller_id", how="left")
+                .merge(staff, on="seller_id", how="left"))
+    combined["p_value"] = _fisher(combined[["p_accounts", "p_gain", "p_staff"]])
+    registered = set(ctx.product_matrices.products["seller_id"])
+    combined = combined[combined["seller_id"].isin(registered)]
+    n_tests = len(combined)
+    candidates = combined[combined["p_value"] <= REPORT_P]
+    if not study.empty:
+        study = study[study["seller_id"].isin(candidates["seller_id"])]
+    by_seller = dict(tuple(study.groupby("seller_id"))) if not study.empty else {}
+    rows = [_evidence_row(ctx, c, by_seller.get(c.seller_id, pd.DataFrame())) for c in candidates.itertuples()]
+    evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
+    return SignalResult(evidence, n_tests)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame) -> dict:
+    m = ctx.product_matrices
+    strongest = None
+    if not own_events.empty:
+        strongest = own_events.assign(score=own_events["weight"] * stats.norm.isf(own_events["p_place"])) \
+            .sort_values("score", ascending=False).iloc[0]
+
+    has_accounts = isinstance(c.rival_seller_id, str) and not np.isnan(c.p_accounts) and c.p_accounts < 1
+    if has_accounts and (strongest is None or c.p_accounts <= c.p_gain):
+        start = pd.Timestamp(c.first_attack_at).normalize()
+        rival, category = c.rival_seller_id, c.category
+    elif strongest is not None:
+        start = pd.Timestamp(m.days[int(strongest["day_idx"])])
+        rival, category = strongest["rival_seller_id"], strongest["category"]
+    else:
+        start, rival, category = None, None, c.category if isinstance(c.category, str) else None
+
+    # The seller's standing before and after, on its product in that category that moved most.
+    product_id, before, after = None, np.nan, np.nan
+    if start is not None:
+        day = int((start - pd.Timestamp(m.days[0])).days)
+        own = m.products[(m.products["seller_id"] == c.seller_id) & (m.products["category"] == category)]
+        if not own.empty:
+            windows = WindowMeans(m.rel_rank[own["product_idx"].to_numpy()])
+            local = np.arange(len(own))
+            pre, n_pre = windows(local, day - WINDOW, day)
+            post, n_post = windows(local, day, day + WINDOW)
+            moved = np.where((n_pre >= MIN_DAYS) & (n_post >= MIN_DAYS), pre - post, -np.inf)
+            if np.isfinite(moved).any():
+                best = int(np.argmax(moved))
+                product_id = own["product_id"].iloc[best]
+                before, after = float(np.exp(pre[best])), float(np.exp(post[best]))
+
+    where = f"in {category}" if category else "in its category"
+    parts = []
+    if not np.isnan(c.p_accounts) and c.p_accounts <= 0.05:
+        if c.attack_accounts > 0 and isinstance(c.rival_seller_id, str):
+            parts.append(f"{_plural(int(c.attack_accounts), 'account')} that gave this seller 5 stars gave "
+                         f"{_plural(int(c.rivals_hit), 'rival')} {where} nothing but 1-star reviews "
+                         f"(its 5-star reviewers wrote {int(c.y)} 1-star reviews of rivals, "
+                         f"{c.expected:.0f} expected)")
+        else:
+            parts.append(f"its 5-star reviewers wrote {int(c.y)} 1-star reviews of rivals {where} where "
+                         f"{c.expected:.0f} were expected")
+    if not np.isnan(c.p_gain) and c.p_gain <= 0.05 and c.top_places > 0:
+        parts.append(f"it was among the biggest gainers {_plural(int(c.top_places), 'time')} when a rival "
+                     f"{where} fell after a 1-star burst or suspension")
+    if not np.isnan(c.k_staff) and c.k_staff > 0 and c.p_staff <= 0.05:
+        parts.append(f"employee {c.employee_id} touched both this seller and the rival before "
+                     f"{_plural(int(c.k_staff), 'hit')}")
+    if not parts:
+        parts.append(f"rivals {where} were hit by 1-star bursts or suspensions while it gained")
+    sentence = "; ".join(parts)
+    if np.isfinite(before) and np.isfinite(after) and after < before:
+        sentence += f", while its rank improved {before / after:.1f}x"
+    if has_accounts:
+        effect = float(np.log((c.y + 0.5) / (c.expected + 0.5)))
+    else:
+        effect = float(c.z_gain) if not np.isnan(c.z_gain) else np.nan
+    return {
+        "seller_id": c.seller_id,
+        "signal": NAME,
+        "changepoint_date": start.date() if start is not None else None,
+        "before": before,
+        "after": after,
+        "effect": effect,
+        "p_value": float(c.p_value),
+        "measure": "this seller's sales rank as a share of its category, 4 weeks before -> after the first "
+                   "attack (lower = better)",
+        "product_id": product_id,
+        "related_seller_id": rival,
+        "detail": sentence,
+    }

@@ -1,0 +1,319 @@
+"""Sales intelligence: launches and price cuts aimed at the rivals whose internal sales are highest.
+
+Staff sold sellers the internal ``units_sold`` figures that the marketplace never shows. A seller
+who bought them can aim its new products and price cuts at the rivals that really sell, which the
+public sales rank only hints at; often soon after an employee looked up exactly those rivals.
+Honest sellers aim too, but only by what they can see: ordinary launches often price just under the
+category leader, and category managers look up top sellers' figures in sittings, so:
+
+1. Actions: a product launch (its price over its first week), or a sustained price cut (the price
+   steps down at least 5% and the week after is at least 10% below the two weeks before).
+2. Aim: the rival product (another seller's, same category) the new price undercuts most narrowly,
+   by at most 15%. An action that undercuts no rival is not aimed at anyone and is not judged.
+3. U, sales beyond rank: how much more the aimed rival sold in the four weeks before than its public
+   rank implied (z within its category, ``targeting_units_vs_rank``). The null is every other
+   seller's aims in the marketplace (empirical p-value with +1), so whatever honest aiming does to z
+   (aiming at leaders, at rising products) is in the baseline. Needs ``MIN_NULL_ACTIONS`` of them.
+4. V, staff look-up (only where access_log has rows): the aimed rival's data was viewed or exported
+   in the 30 days before by a selective sitting (an employee's day that looked up at most
+   ``SELECTIVE_SELLERS`` sellers of the category: a category manager reviewing all top sellers in
+   one sitting is aiming at no one), against the share of the rivals nearest to it in rank that were
+   so looked up then. The count of aims so looked up is a Poisson-binomial tail.
+
+One hypothesis per seller: Fisher's combination of U (itself Fisher over its distinct aims: one per
+rival) and V. A single lucky aim is never enough on its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytics.scoring.context import ScoringContext
+from analytics.signals import EVIDENCE_COLUMNS, SignalResult
+from analytics.signals.rivalry import DayCounter, WindowMeans, poisson_binomial_sf, staff_touches
+
+NAME = "sales_intel"
+TITLE = "Launches and price cuts aimed at rivals' hidden sales"
+COLOR = "#9467bd"
+CORE = True
+FDR = 0.05
+WEIGHT = 1.0
+
+LAUNCH_WEEK = 7  # days over which a launch price is read
+CUT_STEP = np.log(0.95)  # a price cut starts with a step down of at least 5%
+CUT_SUSTAINED = np.log(0.90)  # and the week after is at least 10% under the two weeks before
+CUT_GAP = 28  # cuts of one product closer together than this are one cut
+MAX_UNDERCUT = -np.log(0.85)  # aims: a rival priced at most 15% above the new price
+RIVAL_PRICE_DAYS = 14  # rival prices are read over the two weeks before the action
+RIVAL_RANK_DAYS = 28  # and its public rank over the four weeks before
+MIN_NULL_ACTIONS = 30  # other sellers' aims needed for an empirical null of sales beyond rank
+LOOKUP_DAYS = 30  # a staff look-up of the aimed rival counts in the days before the action
+BAND = 10  # rivals nearest in rank whose look-ups make the baseline
+SELECTIVE_SELLERS = 3  # a sitting that looked up more sellers of a category than this is a review
+REPORT_P = 0.05
+ROW_CHUNK = 20_000  # rows of the price matrix handled at once (memory)
+
+
+# --- actions -------------------------------------------------------------------------------------------
+
+def launches(ctx: ScoringContext) -> pd.DataFrame:
+    """Launches with a known first-week price, late enough that rivals have a month of history."""
+    m = ctx.product_matrices
+    products = m.products
+    launched = pd.to_datetime(products["launched_on"])
+    day = ((launched - pd.Timestamp(m.days[0])).dt.days).to_numpy()
+    usable = (day >= RIVAL_RANK_DAYS) & (day <= len(m.days) - 3)
+    rows = np.flatnonzero(usable)
+    if rows.size == 0:
+        return pd.DataFrame(columns=["row", "day_idx", "log_price", "kind"])
+    windows = WindowMeans(m.log_price[products["product_idx"].to_numpy()[rows]])
+    price, observed = windows(np.arange(rows.size), day[rows], day[rows] + LAUNCH_WEEK)
+    keep = observed >= 3
+    return pd.DataFrame({"row": rows[keep], "day_idx": day[rows][keep], "log_price": price[keep],
+                         "kind": "launch"})
+
+
+def price_cuts(ctx: ScoringContext) -> pd.DataFrame:
+    """Sustained price cuts, found over the whole price matrix a block of rows at a time."""
+    m = ctx.product_matrices
+    n_days = len(m.days)
+    launched = (pd.to_datetime(m.products["launched_on"]) - pd.Timestamp(m.days[0])).dt.days.to_numpy()
+    found = []
+    for start in range(0, len(m.products), ROW_CHUNK):
+        block = m.log_price[start:start + ROW_CHUNK]
+        windows = WindowMeans(block)
+        local = np.arange(block.shape[0])[:, None]
+        days = np.arange(RIVAL_PRICE_DAYS, n_days - LAUNCH_WEEK + 1)[None, :]
+        with np.errstate(invalid="ignore"):
+            step = block[:, days[0]] - block[:, days[0] - 1]
+        before, n_before = windows(local, days - RIVAL_PRICE_DAYS, days)
+        after, n_after = windows(local, days, days + LAUNCH_WEEK)
+        with np.errstate(invalid="ignore"):
+            cut = (step <= CUT_STEP) & (after - before <= CUT_SUSTAINED) & (n_before >= 7) & (n_after >= 5)
+        r, c = np.nonzero(cut)
+        if r.size:
+            found.append(pd.DataFrame({"row": start + r, "day_idx": days[0][c], "log_price": after[r, c]}))
+    if not found:
+        return pd.DataFrame(columns=["row", "day_idx", "log_price", "kind"])
+    cuts = pd.concat(found, ignore_index=True).sort_values(["row", "day_idx"])
+    # A launch's introductory pricing is not a cut; one cut per product per CUT_GAP days.
+    cuts = cuts[cuts["day_idx"] - launched[cuts["row"].to_numpy()] > CUT_GAP]
+    first = (cuts["row"] != cuts["row"].shift()) | (cuts["day_idx"].diff() > CUT_GAP)
+    return cuts[first.to_numpy()].assign(kind="price cut")
+
+
+# --- aims ---------------------------------------------------------------------------------------------
+
+def aims(ctx: ScoringContext, actions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Each action with the rival product its price undercuts most narrowly (aim_row), the undercut and
+    the aim's public standing; and, aligned with the returned rows, the BAND rivals nearest the aim in
+    public rank (matrix rows, the aim included, -1 padding)."""
+    m = ctx.product_matrices
+    products = m.products
+    actions = actions.astype({"row": np.int64, "day_idx": np.int64, "log_price": float})
+    actions = actions.assign(category=products["category"].to_numpy()[actions["row"].to_numpy()],
+                             seller_id=products["seller_id"].to_numpy()[actions["row"].to_numpy()])
+    rows_of = products.groupby("category").indices
+    sellers = products["seller_id"].to_numpy()
+    found, bands = [], []
+    for category, own in actions.groupby("category", sort=False):
+        rows = rows_of[category]
+        prices = WindowMeans(m.log_price[rows])
+        ranks = WindowMeans(m.rel_rank[rows])
+        local = np.arange(rows.size)[:, None]
+        day = own["day_idx"].to_numpy()[None, :]
+        rival_price, n_price = prices(local, day - RIVAL_PRICE_DAYS, day)
+        rival_rank, n_rank = ranks(local, day - RIVAL_RANK_DAYS, day)
+        undercut = rival_price - own["log_price"].to_numpy()[None, :]
+        rival = sellers[rows][:, None] != own["seller_id"].to_numpy()[None, :]
+        listed = rival & (n_price >= 5) & (n_rank >= RIVAL_PRICE_DAYS)
+        with np.errstate(invalid="ignore"):
+            eligible = listed & (undercut >= 0) & (undercut <= MAX_UNDERCUT)
+        candidates = np.where(eligible, undercut, np.inf)
+        aim = np.argmin(candidates, axis=0)
+        columns = np.arange(aim.size)
+        aimed = np.flatnonzero(np.isfinite(candidates[aim, columns]))
+        if aimed.size == 0:
+            continue
+        aim, columns = aim[aimed], aimed
+        distance = np.where(listed[:, columns], np.abs(rival_rank[:, columns] - rival_rank[aim, columns]), np.inf)
+        width = min(BAND, rows.size)
+        nearest = np.argsort(distance, axis=0, kind="stable")[:width]  # width x aimed actions
+        band = np.where(np.isfinite(np.take_along_axis(distance, nearest, axis=0)), rows[nearest], -1).T
+        bands.append(np.pad(band, ((0, 0), (0, BAND - width)), constant_values=-1))
+        found.append(own.iloc[columns].assign(aim_row=rows[aim], undercut=undercut[aim, columns],
+                                              aim_rel_rank=rival_rank[aim, columns]))
+    if not found:
+        return actions.iloc[0:0].assign(aim_row=[], undercut=[], aim_rel_rank=[]), np.empty((0, BAND), int)
+    aimed = pd.concat(found, ignore_index=True)
+    band = np.concatenate(bands)
+    aimed["aim_product_id"] = products["product_id"].to_numpy()[aimed["aim_row"].to_numpy()]
+    aimed["aim_seller_id"] = sellers[aimed["aim_row"].to_numpy()]
+    # One judgement per (seller, rival): repeated cuts at the same rival are one aim, the first.
+    keep = aimed.sort_values("day_idx", kind="stable").drop_duplicates(["seller_id", "aim_seller_id"]).index
+    keep = np.sort(keep.to_numpy())
+    return aimed.loc[keep].reset_index(drop=True), band[keep]
+
+
+# --- U: sales beyond rank --------------------------------------------------------------------------------
+
+def sales_beyond_rank(ctx: ScoringContext, aimed: pd.DataFrame) -> pd.DataFrame:
+    """``aimed`` with the aimed rival's units, implied units, z, and p_units against the other sellers'
+    aims (NaN where it cannot be judged)."""
+    aimed = aimed.assign(week=aimed["day_idx"] // 7)
+    surprise = ctx.query("targeting_units_vs_rank", product_ids=aimed["aim_product_id"].tolist(),
+                         weeks=aimed["week"].astype(int).tolist())
+    aimed = aimed.merge(surprise[["product_id", "week", "units", "implied_units", "z"]],
+                        left_on=["aim_product_id", "week"], right_on=["product_id", "week"], how="left") \
+        .drop(columns="product_id")
+    judged = aimed["z"].notna()
+    aimed["p_units"] = np.nan
+    z = aimed.loc[judged, "z"].to_numpy()
+    seller = aimed.loc[judged, "seller_id"].to_numpy()
+    if z.size == 0:
+        return aimed
+    # For each aim: how many of the other sellers' aims had a z at least as large.
+    ordered = np.sort(z)
+    at_least = z.size - np.searchsorted(ordered, z, side="left")
+    own = pd.DataFrame({"seller": seller, "z": z})
+    own_at_least = own.groupby("seller")["z"].rank(ascending=False, method="max").to_numpy()
+    others = z.size - own.groupby("seller")["z"].transform("size").to_numpy()
+    p = (1 + at_least - own_at_least) / (1 + others)
+    aimed.loc[judged, "p_units"] = np.where(others >= MIN_NULL_ACTIONS, np.clip(p, 0, 1), np.nan)
+    return aimed
+
+
+# --- V: staff look-ups of the aimed rival ----------------------------------------------------------------
+
+def selective_lookups(touches: pd.DataFrame) -> pd.DataFrame | None:
+    """Look-ups of listed products' sales figures made in selective sittings: an employee's day
+    in a category that touched at most SELECTIVE_SELLERS sellers. A category manager's review of all top
+    sellers in one sitting is not aimed at anyone. None when there is no access log."""
+    if touches.empty:
+        return None
+    # Looks at sales figures where the log says so; otherwise any view or export of a rival's data.
+    kinds = ["sales"] if (touches["kind"] == "sales").any() else ["sales", "view", "export", "other"]
+    looks = touches[touches["kind"].isin(kinds) & (touches["product_idx"] >= 0)]
+    sitting = looks.groupby(["employee_id", "day_idx", "category"])["seller_id"].transform("nunique")
+    return looks[sitting <= SELECTIVE_SELLERS]
+
+
+def lookups(looks: pd.DataFrame | None, aimed: pd.DataFrame, band: np.ndarray) -> pd.DataFrame:
+    """``aimed`` with looked_up (1 if the aimed rival's data was viewed or exported in the LOOKUP_DAYS
+    before the action) and band_share (the share of its band looked up then): the chance of a look-up
+    at a rival like it. Both NaN where there is no access log."""
+    aimed = aimed.assign(looked_up=np.nan, band_share=np.nan)
+    if looks is None:
+        return aimed
+    counter = DayCounter(looks["product_idx"].to_numpy(), looks["day_idx"].to_numpy())
+    day = aimed["day_idx"].to_numpy()
+    hit = counter.count(aimed["aim_row"].to_numpy(), day - LOOKUP_DAYS, day) > 0
+    in_band = band >= 0
+    band_hit = counter.count(np.where(in_band, band, 0), (day - LOOKUP_DAYS)[:, None], day[:, None]) > 0
+    sizes = in_band.sum(axis=1)
+    aimed["looked_up"] = hit.astype(float)
+    aimed["band_share"] = np.where(sizes > 0, (band_hit & in_band).sum(axis=1) / np.maximum(sizes, 1), np.nan)
+    return aimed
+
+
+def _lookup_p_values(k: np.ndarray, expected: np.ndarray, shares: pd.Series) -> np.ndarray:
+    """P(at least k look-ups of aimed rivals) per seller: a Poisson tail with the summed chances for
+    all (cheap), the exact Poisson-binomial tail wherever that is under 0.1."""
+    p = np.where(k > 0, stats.poisson.sf(k - 1, expected), 1.0)
+    for i in np.flatnonzero((k > 0) & (p < 0.1)):
+        p[i] = poisson_binomial_sf(int(k[i]), shares.iat[i])
+    return p
+
+
+# --- the signal ---------------------------------------------------------------------------------------------
+
+def find(ctx: ScoringContext) -> SignalResult:
+    m = ctx.product_matrices
+    if len(m.products) == 0 or len(m.days) < RIVAL_RANK_DAYS + LAUNCH_WEEK:
+        return SignalResult.empty()
+    actions = pd.concat([launches(ctx), price_cuts(ctx)], ignore_index=True)
+    if actions.empty:
+        return SignalResult.empty()
+    aimed, band = aims(ctx, actions)
+    if aimed.empty:
+        return SignalResult.empty()
+    aimed = sales_beyond_rank(ctx, aimed)
+    aimed = lookups(selective_lookups(staff_touches(ctx)), aimed, band)
+
+    # Per seller: Fisher over its aims' p_units, and the look-up count against its chances.
+    aimed["log_p_units"] = np.log(np.clip(aimed["p_units"], 1e-300, 1.0))
+    judged_v = aimed["looked_up"].notna() & aimed["band_share"].notna()
+    per_seller = aimed.assign(
+        judged_units=aimed["p_units"].notna(),
+        lookups_judged=judged_v,
+        hit=aimed["looked_up"].where(judged_v, 0.0),
+        chance=aimed["band_share"].where(judged_v, 0.0),
+    ).groupby("seller_id").agg(
+        units_aims=("judged_units", "sum"), log_p=("log_p_units", "sum"),
+        lookup_aims=("lookups_judged", "sum"), lookups=("hit", "sum"), expected=("chance", "sum"))
+    per_seller["p_units"] = np.where(per_seller["units_aims"] > 0,
+                                     stats.chi2.sf(-2 * per_seller["log_p"], 2 * per_seller["units_aims"]), np.nan)
+    shares = aimed[judged_v].groupby("seller_id")["band_share"].apply(np.asarray).reindex(per_seller.index)
+    per_seller["p_lookup"] = np.where(
+        per_seller["lookup_aims"] > 0,
+        _lookup_p_values(per_seller["lookups"].to_numpy().astype(int), per_seller["expected"].to_numpy(), shares),
+        np.nan)
+    p = per_seller[["p_units", "p_lookup"]].to_numpy()
+    available = (~np.isnan(p)).sum(axis=1)
+    statistic = -2 * np.nansum(np.log(np.clip(p, 1e-300, 1.0)), axis=1)
+    per_seller["p_value"] = np.where(available > 0, stats.chi2.sf(statistic, 2 * np.maximum(available, 1)), np.nan)
+    per_seller = per_seller[available > 0].reset_index()
+    n_tests = len(per_seller)
+
+    candidates = per_seller[per_seller["p_value"] <= REPORT_P]
+    by_seller = dict(tuple(aimed[aimed["seller_id"].isin(candidates["seller_id"])].groupby("seller_id")))
+    looks = selective_lookups(staff_touches(ctx)) if (candidates["lookups"] > 0).any() else None
+    rows = [_evidence_row(ctx, c, by_seller[c.seller_id], looks) for c in candidates.itertuples()]
+    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
+
+
+def _evidence_row(ctx: ScoringContext, c, own: pd.DataFrame, looks: pd.DataFrame | None) -> dict:
+    m = ctx.product_matrices
+    # The most telling aim: smallest p for sales beyond rank, a look-up breaking ties.
+    own = own.assign(order_p=own["p_units"].fillna(1.0) * np.where(own["looked_up"] == 1,
+                                                                   own["band_share"].fillna(1.0), 1.0))
+    best = own.sort_values(["order_p", "day_idx"]).iloc[0]
+    day = m.days[int(best["day_idx"])].date()
+    product_id = m.products["product_id"].iat[int(best["row"])]
+    what = "launched" if best["kind"] == "launch" else "cut the price of"
+    sentence = (f"{what} {product_id} on {day} priced {100 * (1 - np.exp(-best['undercut'])):.0f}% under "
+                f"{best['aim_seller_id']}'s {best['aim_product_id']}")
+    if np.isfinite(best.get("units", np.nan)) and np.isfinite(best.get("implied_units", np.nan)):
+        ratio = (best["units"] + 1) / (best["implied_units"] + 1)
+        sentence += (f", a rival whose internal sales ({best['units']:,.0f} units in the 4 weeks before) were "
+                     f"{ratio:.1f}x what its public rank implied")
+    beyond = own[own["p_units"] <= 0.05]
+    if len(own) > 1:
+        sentence += (f"; {len(beyond)} of its {len(own)} aimed launches and price cuts went at rivals "
+                     f"selling more than their rank showed")
+    if c.lookups > 0 and looks is not None:
+        looked = own[own["looked_up"] == 1]
+        seen = looks.merge(looked[["aim_row", "day_idx"]], left_on="product_idx", right_on="aim_row",
+                           suffixes=("", "_action"))
+        seen = seen[(seen["day_idx"] < seen["day_idx_action"]) & (seen["day_idx"] >= seen["day_idx_action"] - LOOKUP_DAYS)]
+        employees = seen["employee_id"].unique()
+        who = f"employee {employees[0]}" if len(employees) == 1 else "staff"
+        sentence += (f"; {who} looked up the aimed rival's figures in the {LOOKUP_DAYS} days before "
+                     f"{len(looked)} of them")
+    units, implied = best.get("units", np.nan), best.get("implied_units", np.nan)
+    return {
+        "seller_id": c.seller_id,
+        "signal": NAME,
+        "changepoint_date": day,
+        "before": float(implied) if np.isfinite(implied) else np.nan,
+        "after": float(units) if np.isfinite(units) else np.nan,
+        "effect": float(best["z"]) if np.isfinite(best.get("z", np.nan)) else np.nan,
+        "p_value": float(c.p_value),
+        "measure": "units the aimed rival sold in the 4 weeks before: implied by its public sales rank -> "
+                   "actual (internal figure)",
+        "product_id": product_id,
+        "related_seller_id": best["aim_seller_id"],
+        "detail": sentence,
+    }

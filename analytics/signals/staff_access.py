@@ -1,0 +1,194 @@
+"""Staff access before a change: the insider's own footprint in the access log, as corroboration.
+
+Where the marketplace keeps an access log, a bought service leaves a trace there: an employee
+removing this seller's reviews, reinstating its account, or looking up its rivals' data (sales
+figures, reviewers) in the days before the seller's sales rank jumped. Staff do all of this honestly
+every day too (moderation, account health, category reviews), so the question is only one of timing:
+do the sessions touching this seller's side crowd into the weeks before its change more than their
+own rate over the whole period predicts?
+
+* The change: the seller's most significant sustained rank improvement, from the same calibrated,
+  persistence-robust screen as ``rank_jump`` on the rank that price and ads leave unexplained; only
+  sellers with such a change (screen p < ``CHANGE_P`` after its products' multiplicity) are tested.
+* Sessions: one per employee and day and kind: removals of this seller's reviews, reinstatements of
+  this seller, and look-ups of its rivals' data (views or exports of other sellers in its categories)
+  made in selective sittings (at most ``SELECTIVE_SELLERS`` sellers of the category that day; a
+  category manager reviewing all top sellers at once looks at no one in particular).
+* Test: per kind, the count in the window ``[change - 28 days, change + 3 days)`` against a binomial
+  with the window's share of the period; kinds combined by Fisher's method.
+
+Corroboration only (``CORE = False``): it never flags a seller alone, and it is a no-op (no rows, no
+tests) where the access log is absent or empty.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytics.scoring.context import ScoringContext
+from analytics.scoring.screen import screen_level_shifts
+from analytics.signals import EVIDENCE_COLUMNS, SignalResult
+from analytics.signals.rivalry import DayCounter, staff_touches
+
+NAME = "staff_access"
+TITLE = "Staff touched this seller's side just before its change"
+COLOR = "#7f7f7f"
+CORE = False
+FDR = 0.05
+WEIGHT = 0.5
+
+CHANGE_P = 0.01  # screen p-value (after the seller's multiplicity) that makes a change worth timing
+MIN_DAYS_BEFORE = 28  # as rank_jump: a month of history before a change
+MIN_DAYS_AFTER = 7
+WINDOW_BEFORE = 28  # days before the change in which staff sessions count
+WINDOW_AFTER = 3  # and days after (a change point is only known to within a few days)
+SELECTIVE_SELLERS = 3
+REPORT_P = 0.05
+LOOKUP_KINDS = ("sales", "reviewers", "export", "view")
+KIND_WORDS = {
+    "remove": "removed its reviews",
+    "reinstate": "reinstated its account",
+    "lookup": "looked up its rivals' data",
+}
+
+
+def sessions(touches: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per kind, one row per (seller_id, employee_id, day_idx): the seller whose side was touched. Rival
+    look-ups are one row per selective sitting and category, with the sellers it touched."""
+    own = touches[touches["kind"].isin(["remove", "reinstate"])].dropna(subset=["seller_id"])
+    out = {kind: own[own["kind"] == kind][["seller_id", "employee_id", "day_idx"]].drop_duplicates()
+           for kind in ("remove", "reinstate")}
+    looks = touches[touches["kind"].isin(LOOKUP_KINDS)].dropna(subset=["category", "seller_id"])
+    sittings = looks.groupby(["employee_id", "day_idx", "category"])["seller_id"].agg(["nunique", "unique"])
+    sittings = sittings[sittings["nunique"] <= SELECTIVE_SELLERS].reset_index()
+    out["lookup"] = sittings.rename(columns={"unique": "touched"})[["employee_id", "day_idx", "category", "touched"]]
+    return out
+
+
+def seller_changes(ctx: ScoringContext, sellers: np.ndarray) -> pd.DataFrame:
+    """The most significant sustained rank improvement of each of ``sellers`` that has one:
+    seller_id, product_id, day_idx of the change, p_change."""
+    m = ctx.product_matrices
+    products = m.products[m.products["seller_id"].isin(sellers)]
+    if products.empty or len(m.days) < MIN_DAYS_BEFORE + MIN_DAYS_AFTER:
+        return pd.DataFrame(columns=["seller_id", "product_id", "day_idx", "p_change"])
+    rows = products["product_idx"].to_numpy()
+    residual = m.rel_rank[rows] - ctx.rank_model.explained[rows]
+    screened = screen_level_shifts(residual, direction=-1, min_before=MIN_DAYS_BEFORE, min_after=MIN_DAYS_AFTER)
+    judged = products.assign(p_screen=screened.p_value, day_idx=screened.split)[screened.split >= 0]
+    per_seller = judged.groupby("seller_id")["product_idx"].transform("count")
+    judged = judged.assign(p_change=np.minimum(1.0, judged["p_screen"] * per_seller))
+    best = judged.sort_values("p_change").drop_duplicates("seller_id")
+    return best[best["p_change"] < CHANGE_P][["seller_id", "product_id", "day_idx", "p_change"]]
+
+
+def find(ctx: ScoringContext) -> SignalResult:
+    touches = staff_touches(ctx)
+    if touches.empty:
+        return SignalResult.empty()
+    m = ctx.product_matrices
+    kinds = sessions(touches)
+    seller_categories = m.products[["seller_id", "category"]].drop_duplicates()
+    looked_categories = set(kinds["lookup"]["category"])
+    exposed = set(kinds["remove"]["seller_id"]) | set(kinds["reinstate"]["seller_id"]) | \
+        set(seller_categories.loc[seller_categories["category"].isin(looked_categories), "seller_id"])
+    changes = seller_changes(ctx, np.array(sorted(exposed), dtype=object))
+    if changes.empty:
+        return SignalResult.empty()
+
+    n_days = len(m.days)
+    start = (changes["day_idx"] - WINDOW_BEFORE).clip(lower=0).to_numpy()
+    stop = (changes["day_idx"] + WINDOW_AFTER).clip(upper=n_days).to_numpy()
+    share = (stop - start) / n_days
+    seller_code = {s: i for i, s in enumerate(seller_categories["seller_id"].unique())}
+    codes = changes["seller_id"].map(seller_code).to_numpy()
+    counts = {}
+    for kind in ("remove", "reinstate"):
+        frame = kinds[kind]
+        counter = DayCounter(frame["seller_id"].map(seller_code).fillna(-1).to_numpy(), frame["day_idx"].to_numpy())
+        counts[kind] = (counter.count(codes, start, stop), counter.count(codes, 0, n_days))
+    counts["lookup"] = _rival_lookups(kinds["lookup"], changes, seller_categories, start, stop, n_days)
+
+    changes = changes.assign(window_share=share)
+    p_kinds = []
+    for kind, (k, total) in counts.items():
+        changes[f"k_{kind}"] = k
+        changes[f"n_{kind}"] = total
+        p_kinds.append(np.where(total > 0, stats.binom.sf(k - 1, total, share), np.nan))
+    p = np.column_stack(p_kinds)
+    available = (~np.isnan(p)).sum(axis=1)
+    statistic = -2 * np.nansum(np.log(np.clip(p, 1e-300, 1.0)), axis=1)
+    changes["p_value"] = np.where(available > 0, stats.chi2.sf(statistic, 2 * np.maximum(available, 1)), np.nan)
+    tested = changes[available > 0]
+    n_tests = len(tested)
+    candidates = tested[tested["p_value"] <= REPORT_P]
+    rows = [_evidence_row(ctx, c, kinds) for c in candidates.itertuples()]
+    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
+
+
+def _rival_lookups(lookups: pd.DataFrame, changes: pd.DataFrame, seller_categories: pd.DataFrame,
+                   start: np.ndarray, stop: np.ndarray, n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Selective sittings that looked up rivals of each changed seller (in its categories, not touching
+    the seller itself): (count in its window, count over the period)."""
+    if lookups.empty:
+        return np.zeros(len(changes), int), np.zeros(len(changes), int)
+    category_code = {c: i for i, c in enumerate(seller_categories["category"].unique())}
+    by_category = DayCounter(lookups["category"].map(category_code).to_numpy(), lookups["day_idx"].to_numpy())
+    # Sittings that touched the seller itself are about it, not its rivals: taken off again.
+    itself = lookups.explode("touched")
+    pair_code = {pair: i for i, pair in enumerate(zip(seller_categories["seller_id"], seller_categories["category"]))}
+    itself_codes = pd.Series(list(zip(itself["touched"], itself["category"]))).map(pair_code).fillna(-1).to_numpy()
+    by_pair = DayCounter(itself_codes, itself["day_idx"].to_numpy())
+
+    pairs = changes[["seller_id"]].assign(change=np.arange(len(changes)), start=start, stop=stop) \
+        .merge(seller_categories, on="seller_id")
+    cat = pairs["category"].map(category_code).to_numpy()
+    pair = pd.Series(list(zip(pairs["seller_id"], pairs["category"]))).map(pair_code).to_numpy()
+    in_window = by_category.count(cat, pairs["start"], pairs["stop"]) - by_pair.count(pair, pairs["start"], pairs["stop"])
+    overall = by_category.count(cat, 0, n_days) - by_pair.count(pair, 0, n_days)
+    k = np.bincount(pairs["change"], weights=in_window, minlength=len(changes)).astype(int)
+    total = np.bincount(pairs["change"], weights=overall, minlength=len(changes)).astype(int)
+    return k, total
+
+
+def _evidence_row(ctx: ScoringContext, c, kinds: dict[str, pd.DataFrame]) -> dict:
+    m = ctx.product_matrices
+    day = m.days[int(c.day_idx)].date()
+    window = (max(int(c.day_idx) - WINDOW_BEFORE, 0), int(c.day_idx) + WINDOW_AFTER)
+    said, employees = [], []
+    for kind in ("remove", "reinstate", "lookup"):
+        k = int(getattr(c, f"k_{kind}"))
+        if k == 0:
+            continue
+        said.append(f"{KIND_WORDS[kind]} in {k} session{'s' if k != 1 else ''}")
+        frame = kinds[kind]
+        if kind == "lookup":
+            own_categories = m.products.loc[m.products["seller_id"] == c.seller_id, "category"]
+            frame = frame[frame["category"].isin(own_categories)]
+        else:
+            frame = frame[frame["seller_id"] == c.seller_id]
+        employees += frame[(frame["day_idx"] >= window[0]) & (frame["day_idx"] < window[1])]["employee_id"].tolist()
+    total = sum(int(getattr(c, f"n_{kind}")) for kind in ("remove", "reinstate", "lookup"))
+    in_window = sum(int(getattr(c, f"k_{kind}")) for kind in ("remove", "reinstate", "lookup"))
+    days = max(window[1] - window[0], 1)
+    usual = (total - in_window) / max(len(m.days) - days, 1) * days
+    who = ""
+    if employees:
+        top = pd.Series(employees).value_counts()
+        who = f" (mostly employee {top.index[0]})" if top.iloc[0] > 1 or len(top) == 1 else ""
+    return {
+        "seller_id": c.seller_id,
+        "signal": NAME,
+        "changepoint_date": day,
+        "before": float(usual),
+        "after": float(in_window),
+        "effect": float(np.log((in_window + 0.5) / (usual + 0.5))),
+        "p_value": float(c.p_value),
+        "measure": f"staff sessions touching this seller's side in {days} days: usual -> just before its change",
+        "product_id": c.product_id,
+        "related_seller_id": None,
+        "detail": (f"in the 4 weeks before its sales rank improved on {day}, staff {' and '.join(said)}{who}, "
+                   f"where {usual:.1f} such sessions would be usual"),
+    }
