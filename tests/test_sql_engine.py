@@ -364,6 +364,13 @@ def test_a_missing_database_is_explained(tmp_path):
     assert "python -m analytics demo" in str(caught.value)
 
 
+def test_a_database_that_vanished_under_the_dashboards_reader_is_explained(tmp_path):
+    reader = store.Reader(tmp_path / "gone.duckdb")
+    with pytest.raises(QueryRejected) as caught:
+        execute("select 1", reader)
+    assert caught.value.kind == errors.NO_DATABASE
+
+
 def test_every_setting_has_a_default_and_one_line_of_help():
     names = [s.name for s in settings.SETTINGS]
     assert len(names) == len(set(names))

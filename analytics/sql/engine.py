@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass
@@ -11,9 +12,10 @@ from typing import Protocol
 import duckdb
 import pandas as pd
 
+from analytics import store
 from analytics.sql import settings, statement_check
 from analytics.sql.connection import TimeLimit, read_only
-from analytics.sql.errors import FAILED, REFUSED, TIMED_OUT, TOO_BIG, QueryRejected
+from analytics.sql.errors import FAILED, NO_DATABASE, REFUSED, TIMED_OUT, TOO_BIG, QueryRejected
 
 _VECTOR = 2048  # rows per DuckDB vector; results are fetched a few vectors at a time
 
@@ -72,7 +74,7 @@ def _execute(sql, checked, source: CursorSource, *, max_rows: int, timeout_s: fl
     if not timeout_s > 0:
         raise ValueError(f"timeout_s must be positive, not {timeout_s}")
     started = time.perf_counter()
-    with source.cursor() as cur:
+    with _cursor(source) as cur:
         with TimeLimit(cur, timeout_s) as limit:
             try:
                 cur.execute(checked.statement)
@@ -85,6 +87,19 @@ def _execute(sql, checked, source: CursorSource, *, max_rows: int, timeout_s: fl
         frame = frame.iloc[:max_rows].reset_index(drop=True)
     return QueryResult(sql=sql, frame=frame, truncated=truncated, max_rows=max_rows,
                        elapsed_s=elapsed, first_word=checked.first_word)
+
+
+@contextlib.contextmanager
+def _cursor(source: CursorSource):
+    try:
+        cursor = source.cursor()
+        cur = cursor.__enter__()
+    except store.StoreError as exc:  # the database vanished under the dashboard's Reader
+        raise QueryRejected(str(exc), kind=NO_DATABASE) from None
+    try:
+        yield cur
+    finally:
+        cursor.__exit__(None, None, None)
 
 
 def _fetch(cur, want: int) -> pd.DataFrame:
