@@ -37,6 +37,16 @@ def run_sql(at: AppTest, sql: str) -> AppTest:
     return at.run()
 
 
+def _sign_in(at: AppTest) -> None:
+    """The app asks who you are before any page, once the sign-in gate is part of it."""
+    try:
+        from analytics.auth import User
+        from dashboard.auth_gate import SESSION_KEY
+    except ImportError:  # no sign-in gate in this tree
+        return
+    at.session_state[SESSION_KEY] = User("ana", "analyst")
+
+
 def captions(at: AppTest) -> list[str]:
     return [c.value for c in at.caption]
 
@@ -142,7 +152,9 @@ def test_history_chart_and_schema(marketplace):
 
 
 def test_the_page_opens_through_the_app_navigation(marketplace):
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=30)
+    _sign_in(at)
+    at.run()
     at.switch_page("views/sql_explorer.py").run()
 
     assert not at.exception
