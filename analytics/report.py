@@ -1,0 +1,360 @@
+"""``python -m analytics report --week YYYY-Www --out DIR``: the weekly review pack.
+
+The pack is what the meeting covered, for someone who was not there or is offline:
+
+* ``weekly-review-<week>.html``: one self-contained file; plotly.js is embedded inline, so the charts
+  stay interactive with no network at all;
+* ``weekly-review-<week>.pdf``: the same document with static charts (rendered by kaleido in a local
+  Chromium, then printed to PDF by the same browser);
+* one CSV per list of the week's items (``weekly.WeekItems.tables``).
+
+Everything comes from ``weekly.week_items``, as on the week page and in meeting mode, so the three
+list the same items. Charts: an overview of the agenda sellers' scores, open cases by age and
+assignee, and each agenda seller's chart as the seller page draws it (its figure builder lives with
+the dashboard's other Plotly builders in ``dashboard/charts.py``, which imports no Streamlit; this
+module reuses it rather than drawing a second version of the same chart).
+
+Chromium: ``$BROWSER_PATH`` when set, else ``chromium`` (Debian's) on the PATH. Nothing is fetched
+from the network: MathJax is off and plotly.js comes from the installed plotly package.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import html
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from analytics import feedback, signals, store, weekly
+
+MAX_SELLER_CHARTS = 30  # agenda sellers charted in the pack; the rest are in its tables
+PDF_TIMEOUT_S = 180
+CHART_WIDTH = 1000  # static charts, px (the PDF is A4 portrait)
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+class ReportError(RuntimeError):
+    """The pack could not be written (no browser for the PDF, the browser failed)."""
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    figure: go.Figure
+    height: int
+
+
+@dataclass
+class Pack:
+    week: str
+    html: Path
+    pdf: Path | None
+    csvs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def files(self) -> list[Path]:
+        return [self.html, *([self.pdf] if self.pdf else []), *self.csvs.values()]
+
+
+# --- the browser ------------------------------------------------------------------------------------
+
+def browser_path() -> str:
+    """The Chromium that renders static charts and prints the PDF."""
+    explicit = os.environ.get("BROWSER_PATH")
+    if explicit:
+        if not Path(explicit).exists():
+            raise ReportError(f"BROWSER_PATH={explicit!r} does not exist")
+        return explicit
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ReportError("no Chromium for the PDF: install Debian's chromium (`make chromium`) or set BROWSER_PATH")
+
+
+def render_static(figures: list[tuple[go.Figure, int, int]], *, fmt: str = "svg") -> list[bytes]:
+    """Static images of ``(figure, width, height)`` with kaleido, in one local browser session."""
+    import kaleido
+
+    async def render() -> list[bytes]:
+        # mathjax=False: kaleido would fetch MathJax from a CDN otherwise; plotly.js is the local copy.
+        async with kaleido.Kaleido(path=browser_path(), mathjax=False, n=1) as k:
+            return [await k.calc_fig(fig, opts={"format": fmt, "width": width, "height": height})
+                    for fig, width, height in figures]
+
+    return asyncio.run(render())
+
+
+def print_pdf(html_path: Path, pdf_path: Path) -> None:
+    """Print a local HTML file to PDF with headless Chromium (no network, a throw-away profile)."""
+    with tempfile.TemporaryDirectory(prefix="pack-browser-") as profile:
+        command = [browser_path(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                   "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                   "--no-pdf-header-footer", f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=PDF_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise ReportError(f"Chromium did not print the PDF within {PDF_TIMEOUT_S} s") from None
+    if done.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
+        tail = " ".join(done.stderr.strip().splitlines()[-2:])
+        raise ReportError(f"Chromium failed to print the PDF (exit {done.returncode}): {tail}")
+
+
+# --- charts -----------------------------------------------------------------------------------------
+
+def overview_chart(items: weekly.WeekItems) -> Chart | None:
+    """The agenda sellers' scores in the week's run beside the previous run's."""
+    rows = pd.concat([items.newly_flagged.assign(kind="newly flagged"), items.risers.assign(kind="score rose")],
+                     ignore_index=True)
+    if rows.empty:
+        return None
+    rows = rows.sort_values("score")
+    label = [f"{r.seller_name or r.seller_id} ({r.seller_id})" for r in rows.itertuples()]
+    colours = [signals.by_name()[s[0]].COLOR if len(s) and s[0] in signals.by_name() else "#7f7f7f"
+               for s in rows["signals"]]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=label, x=rows["previous_score"].fillna(0), orientation="h", name=f"run of {items.previous_run}",
+                         marker_color="#bdbdbd"))
+    fig.add_trace(go.Bar(y=label, x=rows["score"], orientation="h", name=f"run of {items.run}", marker_color=colours,
+                         text=rows["kind"], textposition="auto"))
+    height = max(320, 34 * len(rows) + 140)
+    fig.update_layout(barmode="group", height=height, font={"size": 14}, margin={"l": 260, "r": 30, "t": 50, "b": 40},
+                      title="Scores of the week's flagged and rising sellers (bar colour: strongest signal)",
+                      xaxis_title="score (sum of -log10 q over signals)", legend={"orientation": "h", "y": -0.15})
+    return Chart("overview", "Scores this week", fig, height)
+
+
+def open_cases_chart(items: weekly.WeekItems) -> Chart | None:
+    table = items.open_by_age_assignee
+    if table.empty:
+        return None
+    fig = go.Figure()
+    palette = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
+    for (_, band), colour in zip(weekly.AGE_BANDS, palette):
+        fig.add_trace(go.Bar(x=table["assignee"], y=table[band], name=band, marker_color=colour))
+    fig.update_layout(barmode="stack", height=380, font={"size": 14}, title="Open cases by assignee and age",
+                      yaxis_title="open cases", margin={"l": 60, "r": 30, "t": 50, "b": 40})
+    return Chart("open_cases", "Open cases by age and assignee", fig, 380)
+
+
+def seller_chart(con, seller_id: str, as_of: dt.date) -> go.Figure | None:
+    """The seller page's figure for ``seller_id`` as the run of ``as_of`` saw it (None: nothing to draw)."""
+    from analytics import seller_view
+    from dashboard import charts  # Plotly only, no Streamlit: the seller page's own figure builder
+
+    found = seller_view.evidence(con, seller_id, as_of)
+    products = seller_view.products(con, seller_id, as_of)
+    product_id = products["product_id"].iloc[0] if not products.empty else None
+    data = seller_view.chart(con, seller_id, as_of, product_id, found)
+    if data.daily.empty:
+        return None
+    label = None
+    if product_id is not None:
+        title = products["title"].iloc[0]
+        label = f"{title} ({product_id})" if isinstance(title, str) and title else product_id
+    return charts.seller_figure(data.daily, data.changepoints, data.segments, data.evidence_marks,
+                                product_label=label)
+
+
+def _charts(con, items: weekly.WeekItems, limit: int) -> tuple[list[Chart], dict[str, Chart]]:
+    overview = [c for c in (overview_chart(items), open_cases_chart(items)) if c is not None]
+    per_seller: dict[str, Chart] = {}
+    if items.run is not None:
+        for seller_id in items.agenda["seller_id"].head(limit):
+            fig = seller_chart(con, seller_id, items.run)
+            if fig is not None:
+                per_seller[seller_id] = Chart(f"seller-{seller_id}", f"Seller {seller_id}", fig,
+                                              int(fig.layout.height or 900))
+    return overview, per_seller
+
+
+# --- the document -----------------------------------------------------------------------------------
+
+STYLE = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 15px; margin: 24px; color: #222; }
+h1 { font-size: 26px; margin-bottom: 4px; } h2 { font-size: 21px; margin-top: 28px; }
+h3 { font-size: 18px; margin-bottom: 4px; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
+th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+.meta { color: #555; } .why { font-weight: bold; } .rule { color: #555; font-style: italic; }
+.item { border-top: 3px solid #444; margin-top: 28px; padding-top: 8px; }
+img.chart { width: 100%; max-width: 1000px; height: auto; }
+@page { size: A4 portrait; margin: 12mm; }
+@media print { body { margin: 0; font-size: 12px; } .item { break-before: page; } table { font-size: 10px; }
+               h2 { break-after: avoid; } tr { break-inside: avoid; } }
+"""
+
+TABLE_COLUMNS = {
+    "agenda": ["item", "seller_id", "seller_name", "why", "score", "case_id"],
+    "newly_flagged": ["seller_id", "seller_name", "country", "category", "score", "previous_score", "signals",
+                      "case_id", "case_status", "cleared_note"],
+    "score_rises": ["seller_id", "seller_name", "country", "category", "previous_score", "score", "score_change",
+                    "flagged", "signals", "case_id", "case_status"],
+    "status_changes": ["case_id", "seller_id", "seller_name", "changed_at", "changed_by", "from_status", "to_status",
+                       "reason"],
+    "cases_closed": ["case_id", "seller_id", "seller_name", "changed_at", "changed_by", "to_status", "reason"],
+    "open_cases": ["case_id", "seller_id", "seller_name", "status", "assignee", "opened_at", "age_days", "age_band"],
+    "open_cases_by_age_and_assignee": None,
+    "hidden_cleared_sellers": ["seller_id", "seller_name", "score", "why"],
+}
+SECTION_TITLES = {
+    "agenda": "Agenda: the sellers to discuss, in order",
+    "newly_flagged": "Newly flagged sellers",
+    "score_rises": f"Sellers whose score rose sharply (by {weekly.SHARP_RISE:g} or more)",
+    "status_changes": "Cases that changed status",
+    "cases_closed": "Cases closed",
+    "open_cases": "Open cases",
+    "open_cases_by_age_and_assignee": "Open cases by age and assignee",
+    "hidden_cleared_sellers": "Hidden: flagged again, but cleared before on the same evidence",
+}
+
+
+def _table(frame: pd.DataFrame, columns: list[str] | None) -> str:
+    if frame.empty:
+        return '<p class="meta">None.</p>'
+    shown = frame[[c for c in columns if c in frame.columns]] if columns else frame
+    shown = shown.copy()
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = shown[column].round(2)
+    return shown.to_html(index=False, escape=True, na_rep="", border=0)
+
+
+def _esc(value) -> str:
+    return html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
+
+
+def document(items: weekly.WeekItems, precision: pd.DataFrame, overview: list[Chart],
+             per_seller: dict[str, Chart], chart_html, *, head: str = "", generated_at: dt.datetime) -> str:
+    """The pack as one HTML string; ``chart_html(chart)`` embeds a chart (interactive or static)."""
+    tables = items.tables()
+    run_words = (f"Scoring run of {items.run}, compared with the run of {items.previous_run}."
+                 if items.run and items.previous_run else
+                 f"Scoring run of {items.run}; no earlier run to compare with, so every flagged seller counts as new."
+                 if items.run else "No scoring run is dated in this week: only the cases are reviewed.")
+    parts = [
+        "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Weekly review {items.week}</title>", f"<style>{STYLE}</style>", head, "</head><body>",
+        f"<h1>Weekly review {items.week}</h1>",
+        f'<p class="meta">{items.start:%A %d %B %Y} to {items.end:%A %d %B %Y} (UTC). {_esc(run_words)} '
+        f"Open cases as at {items.open_at:%Y-%m-%d %H:%M} UTC. Written {generated_at:%Y-%m-%d %H:%M} UTC.</p>",
+        "<table><tr>" + "".join(f"<th>{_esc(k)}</th>" for k in items.summary()) + "</tr><tr>"
+        + "".join(f"<td>{v}</td>" for v in items.summary().values()) + "</tr></table>",
+    ]
+    for chart in overview:
+        if chart.key == "overview":
+            parts.append(chart_html(chart))
+    for name in ("agenda", "newly_flagged", "score_rises", "status_changes", "cases_closed"):
+        parts += [f"<h2>{_esc(SECTION_TITLES[name])}</h2>", _table(tables[name], TABLE_COLUMNS[name])]
+    parts += [f"<h2>{_esc(SECTION_TITLES['open_cases_by_age_and_assignee'])}</h2>",
+              _table(tables["open_cases_by_age_and_assignee"], None)]
+    for chart in overview:
+        if chart.key == "open_cases":
+            parts.append(chart_html(chart))
+    parts += [f"<h2>{_esc(SECTION_TITLES['open_cases'])}</h2>", _table(tables["open_cases"], TABLE_COLUMNS["open_cases"]),
+              f"<h2>{_esc(SECTION_TITLES['hidden_cleared_sellers'])}</h2>",
+              f'<p class="rule">{_esc(feedback.REFLAG_RULE)}</p>',
+              _table(tables["hidden_cleared_sellers"], TABLE_COLUMNS["hidden_cleared_sellers"]),
+              "<h2>How precise past flags were, by signal</h2>",
+              '<p class="rule">From the team\'s own decisions: actioned = confirmed insider-data buyer, '
+              "cleared = false alarm. Precision = actioned / closed cases the signal fired on.</p>",
+              _table(precision.drop(columns=["color"]), None)]
+
+    for item in items.agenda.itertuples():
+        parts += [
+            '<div class="item">',
+            f"<h2>Item {item.item}: {_esc(item.seller_name or item.seller_id)} ({_esc(item.seller_id)})</h2>",
+            f'<p class="why">{_esc(item.why)}</p>',
+            f"<p>Score {_esc(round(item.score, 2) if pd.notna(item.score) else 'not scored')}."
+            f" {_esc(item.reasons)}</p>",
+            f'<p class="meta">Case: {_esc(f"#{item.case_id}" if pd.notna(item.case_id) else "none")}. '
+            f"Dashboard: /seller?seller_id={_esc(item.seller_id)}"
+            + (f"&amp;as_of={items.run}" if items.run else "") + "</p>",
+        ]
+        chart = per_seller.get(item.seller_id)
+        if chart is not None:
+            parts.append(chart_html(chart))
+        elif item.item > MAX_SELLER_CHARTS:
+            parts.append(f'<p class="meta">Chart left out of the pack (only the first {MAX_SELLER_CHARTS} '
+                         "items are charted); open the seller page.</p>")
+        parts.append("</div>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _interactive(chart: Chart) -> str:
+    return pio.to_html(chart.figure, full_html=False, include_plotlyjs=False, default_width="100%",
+                       config={"displaylogo": False, "responsive": True})
+
+
+# --- the pack ---------------------------------------------------------------------------------------
+
+def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, pdf: bool = True,
+               now: dt.datetime | None = None, max_seller_charts: int = MAX_SELLER_CHARTS, log=None) -> Pack:
+    """Write the week's pack into ``out_dir`` (created if needed) and return its files."""
+    weekly.parse_week(week)
+    db_path = store.resolve(db)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    generated_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with store.connect_read_only(db_path) as con:
+        items = weekly.week_items(week, con, db=db_path, now=now)
+        overview, per_seller = _charts(con, items, max_seller_charts)
+    precision = feedback.precision_by_signal(db=db_path)
+    if log:
+        log(f"{items.week}: {len(items.agenda)} agenda items, {len(per_seller)} seller charts")
+
+    csvs = {}
+    for name, frame in items.tables().items():
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        csvs[name] = path
+
+    stem = f"weekly-review-{items.week}"
+    html_path = out / f"{stem}.html"
+    head = f'<script type="text/javascript">{get_plotlyjs()}</script>'
+    html_path.write_text(document(items, precision, overview, per_seller, _interactive, head=head,
+                                  generated_at=generated_at), encoding="utf-8")
+
+    pdf_path = None
+    if pdf:
+        pdf_path = out / f"{stem}.pdf"
+        charts = [*overview, *per_seller.values()]
+        images = render_static([(c.figure, CHART_WIDTH, c.height) for c in charts])
+        embedded = {c.key: base64.b64encode(img).decode() for c, img in zip(charts, images)}
+
+        def static(chart: Chart) -> str:
+            return (f'<img class="chart" alt="{_esc(chart.title)}" '
+                    f'src="data:image/svg+xml;base64,{embedded[chart.key]}">')
+
+        with tempfile.TemporaryDirectory(prefix="pack-") as tmp:
+            printable = Path(tmp) / f"{stem}.html"
+            printable.write_text(document(items, precision, overview, per_seller, static,
+                                          generated_at=generated_at), encoding="utf-8")
+            print_pdf(printable, pdf_path)
+    return Pack(items.week, html_path, pdf_path, csvs)
+
+
+def report_command(*, db=None, week: str, out) -> None:
+    log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
+    try:
+        pack = write_pack(week, out, db=db, log=log)
+    except ReportError as exc:
+        raise ValueError(str(exc)) from None
+    for path in pack.files:
+        log(f"wrote {path}")
+
