@@ -5,13 +5,13 @@ fixes accepted within an hour of the appeal), so speed alone proves nothing. Wha
 like is speed *for its kind of suspension* (safety, IP and manipulation cases normally take days to
 weeks) together with no appeal, or an appeal written minutes before, and repeats.
 
-For each reinstated suspension, the marketplace's own time-to-reinstatement distribution for that
-reason is estimated with a Kaplan-Meier fit (``statsmodels.duration.SurvfuncRight``: suspensions still
-open or closed count as censored, not as never reinstated) from every *other* seller's episodes.
-An episode's p-value is the chance that an ordinary episode of that reason ends this fast, times the
-chance that its appeal came this late or was missing (from the reinstated episodes of that reason),
-with a +1 correction so a small reason never yields p = 0. A seller's episodes are combined with
-Fisher's method, so one quick reinstatement is a hint and repeats are evidence.
+For each reason, the marketplace's ordinary time to reinstatement is a log-normal fitted to the upper
+quantiles of a Kaplan-Meier fit (``statsmodels.duration.SurvfuncRight``: suspensions still open or
+closed count as censored, not as never reinstated); the upper part because the fast tail is what is
+under suspicion and must not define "ordinary". An episode's p-value is the chance that an ordinary
+episode of that reason ends this fast (never below 1e-5), times the chance that its appeal came this
+late or was missing among that reason's reinstatements. A seller's episodes are combined with
+Fisher's method, so repeats add up.
 """
 
 from __future__ import annotations
@@ -32,22 +32,29 @@ FDR = 0.05
 WEIGHT = 1.0
 
 MIN_EPISODES_FOR_REASON = 8  # below this a reason is pooled with all others
+MIN_LOG_SCALE = 1.0  # never believe ordinary durations tighter than a factor e per standard deviation
+MIN_EPISODE_P = 1e-5  # nor any tail beyond this
+Z75, Z90 = stats.norm.ppf(0.75), stats.norm.ppf(0.90)
 
 
-def _share_ending_by(hours: np.ndarray, ended: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Kaplan-Meier estimate of P(reinstated within ``at`` hours), for each value of ``at``."""
+def ordinary_duration(hours: np.ndarray, ended: np.ndarray) -> tuple[float, float]:
+    """Location and scale of ln(hours to reinstatement) for a reason's ordinary episodes.
+
+    Fitted as a log-normal to the Kaplan-Meier 75th and 90th percentiles (suspensions still open or
+    closed are censored, not "never reinstated"). The upper part is used because the fast tail is
+    exactly what is under suspicion: where bought reinstatements are common, they drag the median
+    down, but not the slow majority's upper quantiles.
+    """
     fit = SurvfuncRight(hours, ended.astype(int))
-    times, survival = np.asarray(fit.surv_times), np.asarray(fit.surv_prob)
-    position = np.searchsorted(times, at, side="right") - 1
-    return np.where(position >= 0, 1.0 - survival[np.maximum(position, 0)], 0.0)
+    q75, q90 = fit.quantile(0.75), fit.quantile(0.90)
+    q75 = q75 if np.isfinite(q75) else np.nanmax(hours)
+    q90 = q90 if np.isfinite(q90) and q90 > q75 else max(q75 * np.e, np.nanmax(hours))
+    scale = max((np.log(q90) - np.log(q75)) / (Z90 - Z75), MIN_LOG_SCALE)
+    return float(np.log(q75) - Z75 * scale), float(scale)
 
 
 def episode_p_values(episodes: pd.DataFrame) -> pd.DataFrame:
-    """The reinstated episodes, each with ``p_speed``, ``p_appeal`` and ``p_episode``.
-
-    The distributions are fitted once per reason on all episodes (the episode judged included, which
-    only makes its p-value a little more cautious).
-    """
+    """The reinstated episodes, each with ``p_speed``, ``p_appeal`` and ``p_episode``."""
     episodes = episodes.copy()
     counts = episodes.groupby("reason")["seller_id"].transform("count")
     episodes["reason_group"] = np.where(counts >= MIN_EPISODES_FOR_REASON, episodes["reason"], "other")
@@ -58,17 +65,19 @@ def episode_p_values(episodes: pd.DataFrame) -> pd.DataFrame:
         reinstated = group[group["reinstated"]].copy()
         if reinstated.empty:
             continue
-        n = len(group)
-        share_fast = _share_ending_by(group["hours"].to_numpy(float), group["reinstated"].to_numpy(bool),
-                                      reinstated["hours"].to_numpy(float))
-        reinstated["p_speed"] = (1 + n * share_fast) / (1 + n)
+        location, scale = ordinary_duration(group["hours"].clip(lower=0.01).to_numpy(float),
+                                            group["reinstated"].to_numpy(bool))
+        z = (np.log(reinstated["hours"].clip(lower=0.01).to_numpy(float)) - location) / scale
+        reinstated["p_speed"] = np.maximum(stats.norm.cdf(z), MIN_EPISODE_P)
+        reinstated["ordinary_hours"] = float(np.exp(location))
         lags = np.sort(reinstated["appeal_lag"].to_numpy(float))
         as_late = np.searchsorted(lags, reinstated["appeal_lag"].to_numpy(float), side="right")
         reinstated["p_appeal"] = (1 + as_late) / (1 + len(lags))
         parts.append(reinstated)
     if not parts:
-        return episodes.iloc[0:0].assign(p_speed=[], p_appeal=[], p_episode=[])
+        return episodes.iloc[0:0].assign(p_speed=[], p_appeal=[], p_episode=[], ordinary_hours=[])
     scored = pd.concat(parts)
+    # Treated as independent: how fast, and how the appeal was timed, for the reason.
     scored["p_episode"] = np.minimum(1.0, scored["p_speed"] * scored["p_appeal"])
     return scored
 
@@ -80,7 +89,7 @@ def _describe(row) -> str:
         appeal = f"{row.minutes_from_appeal_to_reinstatement:.0f} minutes after the appeal"
     repeats = f"; {row.quick} unusually quick reinstatements in all" if row.quick > 1 else ""
     return (f"'{row.reason}' suspension on {row.suspended_at:%Y-%m-%d} lifted after {row.hours:.1f} h "
-            f"{appeal}; the marketplace median for '{row.reason}' is {row.median_hours:.0f} h{repeats}")
+            f"{appeal}; ordinary '{row.reason}' suspensions last about {row.median_hours:.0f} h{repeats}")
 
 
 def find(ctx: ScoringContext) -> SignalResult:
@@ -100,8 +109,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     per_seller["p_value"] = stats.chi2.sf(-2 * per_seller["log_p"], 2 * per_seller["k"])
     fastest = (scored.drop(columns="quick").sort_values(["seller_id", "p_episode"])
                .drop_duplicates("seller_id").set_index("seller_id").join(per_seller[["p_value", "quick"]]))
-    median_hours = episodes.groupby("reason")["hours"].median()
-    fastest["median_hours"] = fastest["reason"].map(median_hours)
+    fastest["median_hours"] = fastest["ordinary_hours"]
     fastest = fastest.reset_index()
 
     evidence = pd.DataFrame({
@@ -112,7 +120,7 @@ def find(ctx: ScoringContext) -> SignalResult:
         "after": fastest["hours"],
         "effect": np.log(fastest["median_hours"].clip(lower=0.01) / fastest["hours"].clip(lower=0.01)),
         "p_value": fastest["p_value"],
-        "measure": "hours from suspension to reinstatement (marketplace median for the reason -> this one)",
+        "measure": "hours from suspension to reinstatement (ordinary for the reason -> this one)",
         "product_id": None,
         "related_seller_id": None,
         "detail": [_describe(row) for row in fastest.itertuples()],
