@@ -45,11 +45,11 @@ categories = _categories(version, as_of)
 if categories.empty:
     st.info("No product categories are loaded yet: ingest an export first.")
     st.stop()
-counts = {r.category: f"{r.category} ({r.sellers_flagged} flagged of {r.sellers:,} sellers)"
-          for r in categories.itertuples()}
 with top[0]:
-    category = st.selectbox("Category", list(counts), index=0, format_func=counts.get, key="category",
+    category = st.selectbox("Category", list(categories["category"]), index=0, key="category",
                             bind="query-params", help="Categories with the most flagged sellers come first.")
+chosen = categories.set_index("category").loc[category]
+st.caption(f"{category}: {chosen['sellers_flagged']:,} flagged of {chosen['sellers']:,} sellers listing in it.")
 
 view = _view(version, category, as_of)
 if view.events.empty:

@@ -109,12 +109,15 @@ with st.expander(f"Account events up to {as_of} ({len(core.events)})", expanded=
 st.subheader("What moved, and when")
 product_id = None
 if not core.products.empty:
-    labels = {r.product_id: f"{r.product_id} \u00b7 {r.title or 'untitled'} \u00b7 {r.category}"
-              + (f" \u00b7 {r.findings} finding{'s' if r.findings != 1 else ''}" if r.findings else "")
-              for r in core.products.itertuples()}
-    product_id = st.selectbox("Product drawn in the rank and price panels", list(labels), index=0,
-                              format_func=labels.get, key="product", bind="query-params",
-                              help="Reviews, removals and the rating cover all of the seller's products.")
+    product_id = st.selectbox("Product drawn in the rank and price panels", list(core.products["product_id"]),
+                              index=0, key="product", bind="query-params",
+                              help="Products with findings come first, then the best ranked. Reviews, removals "
+                                   "and the rating cover all of the seller's products.")
+    shown = core.products.set_index("product_id").loc[product_id]
+    title = shown["title"] if isinstance(shown["title"], str) and shown["title"] else "untitled"
+    st.caption(f"{product_id}: {title} \u00b7 {shown['category']} \u00b7 launched "
+               f"{shown['launched_on']:%Y-%m-%d} \u00b7 {shown['findings']} finding"
+               f"{'s' if shown['findings'] != 1 else ''} in this run")
 chart = _chart(version, seller_id, as_of, product_id, core.evidence)
 figure = charts.seller_figure(chart.daily, chart.changepoints, chart.segments, chart.evidence_marks,
                               product_label=product_id)

@@ -50,9 +50,9 @@ def _filters(options: watchlist.FilterOptions) -> watchlist.Filters:
                                placeholder="any country", bind="query-params")
         city = st.selectbox("City", options.cities(country, category), index=None, key="city",
                             placeholder="any city", bind="query-params")
-        titles = widgets.signal_titles()
+        # No format_func on URL-bound widgets: the URL would carry the label instead of the value.
         signal = st.selectbox("Signal fired", options.signals, index=None, key="signal", placeholder="any signal",
-                              format_func=lambda s: titles.get(s, s), bind="query-params")
+                              bind="query-params", help="The signals' plain-words titles are above the table.")
         top = max(1.0, float(round(options.score_max + 0.5)))
         low, high = st.slider("Score", 0.0, top, (0.0, top), step=0.5, key="score", bind="query-params",
                               help="Higher = more suspicious: the sum over signals of -log10(q), plus a bonus "

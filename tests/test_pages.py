@@ -1,0 +1,150 @@
+"""Every dashboard page through Streamlit's AppTest: it renders, filters in the URL and in the widgets
+change the rows, a deep link opens a seller (and an earlier run), and bad states are explained in words,
+never a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.auth import User
+from dashboard.auth_gate import SESSION_KEY
+from tests import dashboard_market as market
+from tests.builders import build_db
+
+APP = "../dashboard/app.py"
+TIMEOUT = 60
+
+
+@pytest.fixture
+def market_db(tmp_path_factory, monkeypatch):
+    path = market.shared(tmp_path_factory)
+    monkeypatch.setenv("ANOMALY_DB", str(path))
+    return path
+
+
+def open_page(page: str | None = None, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state[SESSION_KEY] = User("ana", "analyst")  # past the sign-in gate
+    if page:
+        at.switch_page(f"views/{page}.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def table(at: AppTest, index: int = 0) -> pd.DataFrame:
+    return at.dataframe[index].value
+
+
+def test_watchlist_is_home_ranked_by_score_with_headline_numbers(market_db):
+    at = open_page()
+    assert at.title[0].value == "Watchlist"
+    assert metrics(at) == {"Sellers scored": "30", "Flagged": "2", "Newly flagged": "1",
+                           "Matching the filters": "30"}
+    rows = table(at)
+    assert list(rows["seller_id"][:2]) == [market.BUYER, market.LATE]
+    assert rows["link"].iloc[0] == f"seller?seller_id={market.BUYER}"
+    assert len(rows["rank_trend"].iloc[0]) > 10
+
+
+def test_filters_in_the_link_narrow_the_rows(market_db):
+    at = open_page(category="garden", flagged="true")
+    rows = table(at)
+    assert list(rows["seller_id"]) == [market.LATE]
+    assert metrics(at)["Matching the filters"] == "1"
+    at = open_page(signal="rank_jump")
+    assert list(table(at)["seller_id"]) == [market.BUYER]
+
+
+def test_changing_a_filter_widget_changes_the_rows(market_db):
+    at = open_page()
+    at.selectbox(key="country").set_value("DE").run()
+    rows = table(at)
+    assert set(rows["country"]) == {"DE"} and len(rows) == 10
+    at.toggle(key="flagged").set_value(True).run()
+    assert not at.dataframe
+    assert "No seller in this run matches these filters" in at.info[0].value
+    at.button(key="clear_empty").click().run()
+    assert len(table(at)) == 30
+
+
+def test_an_earlier_run_is_a_link_too(market_db):
+    at = open_page(as_of=market.EARLY_RUN.isoformat())
+    assert metrics(at)["Sellers scored"] == "29"
+    assert metrics(at)["Flagged"] == "1"
+
+
+def test_deep_link_opens_the_seller_with_chart_and_evidence(market_db):
+    at = open_page("seller", seller_id=market.BUYER)
+    assert at.title[0].value == "Seller 0"
+    assert metrics(at)["Flagged"] == "yes"
+    assert len(at.get("plotly_chart")) == 1
+    tables = [t.value for t in at.dataframe]
+    evidence = next(t for t in tables if "q_value" in t and "signal" in t)
+    assert {"rank_jump", "reinstatement"} <= set(evidence["signal"])
+    rivals = next(t for t in tables if "rank_factor" in t)
+    assert rivals["link"].iloc[0].startswith(f"seller?seller_id={market.VICTIM}")
+    subheaders = [s.value for s in at.subheader]
+    assert {"Evidence", "Rivals affected", "Reviewers shared with rivals", "Staff access"} <= set(subheaders)
+
+
+def test_deep_link_with_as_of_shows_what_that_run_said(market_db):
+    at = open_page("seller", seller_id=market.LATE, as_of=market.EARLY_RUN.isoformat())
+    assert metrics(at)["Flagged"] == "no"
+    at = open_page("seller", seller_id=market.LATE)
+    assert metrics(at)["Flagged"] == "yes"
+    at = open_page("seller", seller_id="S029", as_of=market.EARLY_RUN.isoformat())
+    assert "did not score this seller" in at.warning[0].value
+
+
+def test_a_bad_seller_id_is_explained(market_db):
+    at = open_page("seller", seller_id="NOT-A-SELLER")
+    assert "no seller with id `NOT-A-SELLER`" in at.error[0].value
+    at = open_page("seller")
+    assert "Type a seller id" in at.info[0].value
+
+
+def test_competitors_page_shows_rank_moves_around_change_points(market_db):
+    at = open_page("competitors", category="kitchen")
+    assert at.title[0].value == "Competitors"
+    assert len(at.get("plotly_chart")) >= 2
+    shifts = next(t.value for t in at.dataframe if "rank_factor" in t.value)
+    assert (shifts["link"].str.contains(market.VICTIM) & (shifts["direction"] == "lost")).any()
+    assert any("No finding in the run" in c.value for c in at.caption)  # no targeting signal names a rival
+
+
+def test_data_page_lists_tables_and_runs(market_db):
+    at = open_page("data")
+    tables = table(at)
+    assert set(tables["table_name"]) >= {"sellers", "reviews", "access_log"}
+    runs = table(at, 1)
+    assert len(runs) == 2
+
+
+@pytest.mark.parametrize("page, params", [
+    (None, {}), ("seller", {"seller_id": "S000"}), ("competitors", {}), ("data", {})])
+def test_no_database_is_explained_on_every_page(tmp_path, monkeypatch, page, params):
+    monkeypatch.setenv("ANOMALY_DB", str(tmp_path / "nothing-here.duckdb"))
+    at = open_page(page, **params)
+    assert "No marketplace database" in at.warning[0].value
+
+
+def test_no_scoring_run_yet_is_explained(tmp_path, monkeypatch):
+    db = build_db(tmp_path / "unscored.duckdb", sellers=pd.DataFrame({
+        "seller_id": ["A"], "seller_name": ["Alpha"], "country": ["US"], "registered_on": [dt.date(2025, 1, 1)],
+        "primary_category": ["toys"]}))
+    monkeypatch.setenv("ANOMALY_DB", str(db))
+    for page, params in ((None, {}), ("competitors", {}), ("seller", {"seller_id": "A"})):
+        at = open_page(page, **params)
+        assert "No scoring run" in at.info[0].value
+    assert open_page("seller", seller_id="A").title[0].value == "Alpha"
