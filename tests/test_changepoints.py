@@ -240,7 +240,8 @@ def test_step_test_matches_statsmodels_ols_with_hac():
     values = exog @ [1.0, -2.0] + step(150, 0.7) + ar1(16, 0.6)
     result = step_test(values, 150, exog=exog, hac_lags=6)
     design = np.column_stack([np.ones(N), step(150, 1.0), exog - exog.mean(axis=0)])
-    fit = sm.OLS(values, design).fit(cov_type="HAC", cov_kwds={"maxlags": 6, "use_correction": True})
+    fit = sm.OLS(values, design).fit(cov_type="HAC",
+                                     cov_kwds={"maxlags": 6, "use_correction": True})
     assert result.before == pytest.approx(fit.params[0])
     assert result.step == pytest.approx(fit.params[1])
     assert result.std_error == pytest.approx(fit.bse[1])

@@ -2,10 +2,10 @@
 
 Each segment is offered its best single split (least total squared error over every admissible
 date). The split is kept only if the sup-Wald statistic -- explained squared error over the
-long-run variance of the residuals under the split (see `noise`) -- is significant with the p-value for an
-unknown break date (see `inference`). Kept splits are searched again, most significant first,
-until nothing passes. A minimum segment length bounds how short a level can be; it is also the
-trimming of the test, so shorter allowed segments ask for stronger evidence.
+long-run variance of the residuals under the split (see `noise`) -- is significant with the
+p-value for an unknown break date (see `inference`). Kept splits are searched again, most
+significant first, until nothing passes. A minimum segment length bounds how short a level can
+be; it is also the trimming of the test, so shorter allowed segments ask for stronger evidence.
 
 Recursion runs many tests. By default `alpha` is a family-wise level: a segment holding a share
 of the observations is tested at that share of `alpha`, so the tests of any one partition of the
@@ -106,5 +106,6 @@ class BinarySegmentation:
         residuals = np.concatenate([cost.residuals(start, k), cost.residuals(k, end)])
         scale = self.variance(residuals, n_segments=2, params_per_segment=q)
         statistic = explained / scale if scale > 0 else (np.inf if explained > 0 else 0.0)
-        p_value = sup_wald_pvalue(statistic, cost.null_dimension, trim=self.min_size / (end - start))
+        trim = self.min_size / (end - start)
+        p_value = sup_wald_pvalue(statistic, cost.null_dimension, trim=trim)
         return SplitTest(start, end, k, float(statistic), p_value)
