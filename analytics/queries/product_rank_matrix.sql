@@ -4,8 +4,11 @@
 -- rel_rank = ln(rank / ranked products in the category that day): more negative = better. Dividing
 -- by the category's size keeps launches and delistings elsewhere from moving it, and a category-wide
 -- season moves every rank together, so it cancels.
+-- log_rank = ln(rank within the category), left out for the first $ramp_up_days days after a launch
+-- (a new listing climbing is not a jump): what rank-jump detection uses, because dividing by the
+-- category's size makes a steady best seller look as if it improved whenever rivals launch.
 with products_in_scope as (
-    select p.product_id, p.category,
+    select p.product_id, p.category, p.launched_on,
            row_number() over (order by p.product_id) - 1 as product_idx
     from products as p
     join sellers as s using (seller_id)
@@ -18,6 +21,7 @@ daily as (
         ps.category,
         pd."date",
         pd.sales_rank,
+        ps.launched_on,
         pd.price,
         coalesce(pd.ad_spend, 0) as ad_spend
     from product_daily as pd
@@ -37,6 +41,8 @@ final as (
         date_diff('day', $first_day::date, d."date")::integer as day_idx,
         case when d.sales_rank is not null
              then ln(d.sales_rank / greatest(c.ranked_products, d.sales_rank)) end::float as rel_rank,
+        case when d.sales_rank is not null and d."date" >= d.launched_on + $ramp_up_days::integer
+             then ln(d.sales_rank) end::float as log_rank,
         case when d.price > 0 then ln(d.price) end::float as log_price,
         ln(1 + d.ad_spend)::float as log_ad_spend
     from daily as d

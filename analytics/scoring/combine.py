@@ -2,7 +2,8 @@
 
 * False-discovery control: Benjamini-Hochberg across sellers, separately for each signal, counting
   every seller the signal tested (the ones it found nothing for count as p = 1).
-* Score: the sum over signals of ``WEIGHT x -log10(q)`` (q floored at 1e-10), plus a bonus when
+* Score: the sum over signals of ``WEIGHT x -log10(q)`` (q floored at 1e-10; a supporting signal
+  adds at most ``SUPPORT_CAP``), plus a bonus when
   two or more signals are significant within ``CO_OCCURRENCE_DAYS`` of each other (removals, then a
   rating jump, then a rank jump weigh more together than apart). Being q-based, it is comparable
   between runs.
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
+SUPPORT_CAP = 3.0  # a supporting signal adds at most this much: it backs a core finding, never outranks one
 CO_OCCURRENCE_DAYS = 60
 CO_OCCURRENCE_BONUS = 2.0
 Q_FLOOR = 1e-10
@@ -60,6 +62,7 @@ def seller_scores(sellers: pd.Series, evidence: pd.DataFrame, signals: dict) -> 
         core=evidence["signal"].map(core).fillna(False).astype(bool),
         order=evidence["signal"].map(order).fillna(len(order)),
     )
+    rows["strength"] = rows["strength"].where(rows["core"], rows["strength"].clip(upper=SUPPORT_CAP))
     # One finding per seller and signal: the strongest.
     best = rows.sort_values("strength", ascending=False).drop_duplicates(["seller_id", "signal"])
     per_seller = best.groupby("seller_id").agg(score=("strength", "sum"))

@@ -15,13 +15,17 @@ from analytics import queries
 from analytics.scoring.rank_model import RankModel, fit_rank_model
 
 
+RAMP_UP_DAYS = 28  # a new listing climbing the ranks in its first weeks is not a jump
+
+
 @dataclass
 class ProductMatrices:
     """Products x days matrices (NaN = not listed or not ranked that day)."""
 
     products: pd.DataFrame  # product_idx, product_id, seller_id, category, launched_on
     days: pd.DatetimeIndex
-    rel_rank: np.ndarray
+    rel_rank: np.ndarray  # ln(rank / ranked products in the category): share of the category
+    log_rank: np.ndarray  # ln(rank), without each product's first weeks after launch
     log_price: np.ndarray
     log_ad_spend: np.ndarray
 
@@ -61,7 +65,8 @@ class ScoringContext:
         days = pd.date_range(self.first_day, self.as_of, freq="D")
         shape = (len(products), len(days))
         sql = queries.load("product_rank_matrix")
-        cells = self.con.execute(sql, {"as_of": self.as_of, "first_day": self.first_day}).fetchnumpy()
+        cells = self.con.execute(sql, {"as_of": self.as_of, "first_day": self.first_day,
+                                       "ramp_up_days": RAMP_UP_DAYS}).fetchnumpy()
         rows = np.asarray(cells["product_idx"], dtype=np.int64)
         cols = np.asarray(cells["day_idx"], dtype=np.int64)
 
@@ -73,11 +78,11 @@ class ScoringContext:
             matrix[rows, cols] = values
             return matrix
 
-        return ProductMatrices(products, days, scatter("rel_rank"), scatter("log_price"),
-                               scatter("log_ad_spend"))
+        return ProductMatrices(products, days, scatter("rel_rank"), scatter("log_rank"),
+                               scatter("log_price"), scatter("log_ad_spend"))
 
     @functools.cached_property
     def rank_model(self) -> RankModel:
         m = self.product_matrices
         with self.timed("fit rank model"):
-            return fit_rank_model(m.rel_rank, m.log_price, m.log_ad_spend, m.products["category"].to_numpy())
+            return fit_rank_model(m.log_rank, m.log_price, m.log_ad_spend, m.products["category"].to_numpy())

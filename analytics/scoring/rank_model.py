@@ -1,4 +1,4 @@
-"""How much price and ad spend move a product's relative sales rank, per category.
+"""How much price and ad spend move a product's (log) sales rank, per category.
 
 Estimated from every product's own day-to-day variation (each product's series demeaned, pooled
 least squares per category), so a product's general standing does not masquerade as a price effect.
@@ -8,6 +8,7 @@ part of the rank that price and ads explain" with the same numbers the detector 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class RankModel:
-    explained: np.ndarray  # products x days: the part of rel_rank that price and ads explain
+    explained: np.ndarray  # products x days: the part of log rank that price and ads explain
     coefficients: pd.DataFrame  # category, price_coef, ad_coef, product_days
 
 
@@ -26,18 +27,19 @@ def explained_by(log_price, log_ad_spend, price_coef: float, ad_coef: float) -> 
         ad_coef * np.nan_to_num(np.asarray(log_ad_spend, float))
 
 
-def fit_rank_model(rel_rank: np.ndarray, log_price: np.ndarray, log_ad: np.ndarray,
+def fit_rank_model(log_rank: np.ndarray, log_price: np.ndarray, log_ad: np.ndarray,
                    categories: np.ndarray) -> RankModel:
     """Per-category coefficients, and the part of each product's relative rank they explain."""
-    usable = ~np.isnan(rel_rank) & ~np.isnan(log_price) & ~np.isnan(log_ad)
+    usable = ~np.isnan(log_rank) & ~np.isnan(log_price) & ~np.isnan(log_ad)
 
     def demean(m: np.ndarray) -> np.ndarray:
         masked = np.where(usable, m, np.nan)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # products never ranked
             return np.where(usable, masked - np.nanmean(masked, axis=1, keepdims=True), 0.0)
 
-    y, x1, x2 = demean(rel_rank), demean(log_price), demean(log_ad)
-    explained = np.zeros_like(rel_rank)
+    y, x1, x2 = demean(log_rank), demean(log_price), demean(log_ad)
+    explained = np.zeros_like(log_rank)
     rows = []
     for category in np.unique(categories):
         sel = categories == category

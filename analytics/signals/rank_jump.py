@@ -4,8 +4,9 @@ What bought services do to a seller shows up, in the end, as sales: removed nega
 harvested 5-star bursts lift the rating and the rank follows. But honest causes move the rank as
 much: price cuts, ad campaigns, seasons, viral hits. So:
 
-1. each product's daily rank is taken relative to its category that day (a category-wide season
-   moves every rank together and cancels);
+1. each product's daily rank within its category is used on a log scale (a category-wide season
+   moves every rank together and cancels), leaving out its first weeks after launch (a new listing
+   climbing is not a jump);
 2. how much price and ad spend move rank is estimated per category from every product's own
    day-to-day variation (within-product least squares), and that part is taken out;
 3. what is left is screened for one sustained improvement at an unknown date (``scoring.screen``:
@@ -45,7 +46,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     if len(m.products) == 0 or len(m.days) < MIN_DAYS_BEFORE + MIN_DAYS_AFTER:
         return SignalResult.empty()
     explained = ctx.rank_model.explained
-    residual = m.rel_rank - explained
+    residual = m.log_rank - explained
     with ctx.timed("rank_jump: screen"):
         screened = screen_level_shifts(residual, direction=-1, min_before=MIN_DAYS_BEFORE,
                                        min_after=MIN_DAYS_AFTER)
@@ -63,42 +64,42 @@ def find(ctx: ScoringContext) -> SignalResult:
     n_tests = len(best)
 
     with ctx.timed("rank_jump: confirm"):
-        rows = _confirm(best[best["p_seller"] < CANDIDATE_P], m, explained, screened)
+        rows = _confirm(best[best["p_seller"] < CANDIDATE_P], m, screened)
     evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
     return SignalResult(evidence, n_tests)
 
 
-def _confirm(candidates: pd.DataFrame, m, explained: np.ndarray, screened) -> list[dict]:
+def _confirm(candidates: pd.DataFrame, m, screened) -> list[dict]:
     """statsmodels, one candidate at a time: does the step survive the product's own price and ads?"""
     rows = []
     for cand in candidates.itertuples():
         i = cand.product_idx
         split = int(screened.split[i])
         exog = np.column_stack([m.log_price[i], m.log_ad_spend[i]])
-        confirm = step_test(m.rel_rank[i], split, exog=exog)
+        confirm = step_test(m.log_rank[i], split, exog=exog)
         if not np.isfinite(confirm.step) or confirm.step >= 0:
             continue  # price and ads contain the step, or once they are in there is no improvement
         p_one_sided = confirm.p_value / 2  # the step is in the direction looked for
         p_value = max(cand.p_seller, p_one_sided)
-        before_share = float(np.exp(screened.before[i] + np.nanmean(explained[i, :split])))
-        after_share = float(np.exp(screened.after[i] + np.nanmean(explained[i, split:])))
+        # Typical ranks (geometric means) before and after, as the seller saw them.
+        rank_before = float(np.exp(np.nanmean(m.log_rank[i, :split])))
+        rank_after = float(np.exp(np.nanmean(m.log_rank[i, split:])))
         factor = float(np.exp(-confirm.step))
         day = m.days[split].date()
         rows.append({
             "seller_id": cand.seller_id,
             "signal": NAME,
             "changepoint_date": day,
-            "before": before_share,
-            "after": after_share,
+            "before": rank_before,
+            "after": rank_after,
             "effect": float(confirm.effect_size),
             "p_value": float(p_value),
-            "measure": "sales rank as a share of the category (lower = better)",
+            "measure": "typical sales rank in its category (lower = better)",
             "product_id": cand.product_id,
             "related_seller_id": None,
             "detail": (
-                f"sales rank of {cand.product_id} improved {factor:.1f}x from {day} "
-                f"(top {100 * before_share:.0f}% -> top {100 * after_share:.0f}% of its category), "
-                "not explained by price or ads"
+                f"sales rank of {cand.product_id} went from about #{rank_before:,.0f} to #{rank_after:,.0f} "
+                f"on {day}; {factor:.1f}x better than price and ads explain"
             ),
         })
     return rows
