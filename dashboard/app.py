@@ -10,13 +10,14 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import store
-from dashboard import state
+from dashboard import auth_gate, state
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
 st.set_page_config(page_title="Insider-data anomaly dashboard", page_icon=":mag:", layout="wide")
 
 db = state.reader()
+user = auth_gate.gate(db.path)  # signs the user in, or draws the sign-in and stops here
 if not db.exists and db.path == store.DEMO_DB:
     with st.status("Building the demo marketplace (first run only, about a minute)...", expanded=True) as status:
         from analytics.demo import build_demo
@@ -31,5 +32,11 @@ pages = [
     st.Page(VIEWS / "competitors.py", title="Competitors", icon=":material/groups:", url_path="competitors"),
     st.Page(VIEWS / "data.py", title="Data", icon=":material/database:", url_path="data"),
     st.Page(VIEWS / "sql_explorer.py", title="SQL", icon=":material/terminal:", url_path="sql"),
+    st.Page(VIEWS / "week.py", title="Week", icon=":material/date_range:", url_path="week"),
+    st.Page(VIEWS / "meeting.py", title="Meeting", icon=":material/co_present:", url_path="meeting"),
+    st.Page(VIEWS / "cases.py", title="Cases", icon=":material/folder_open:", url_path="cases"),
 ]
+if user.is_lead:
+    pages.append(st.Page(VIEWS / "audit.py", title="Audit log", icon=":material/policy:", url_path="audit"))
+auth_gate.sidebar(user)
 st.navigation(pages).run()
