@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analytics.scoring.context import ScoringContext
 
@@ -61,8 +62,8 @@ class WindowMeans:
 
     def __call__(self, rows, start, stop) -> tuple[np.ndarray, np.ndarray]:
         """(mean, observed-day count) for each (row, start, stop); the arrays broadcast together."""
-        start = np.clip(np.asarray(start), 0, self.days)
-        stop = np.clip(np.asarray(stop), 0, self.days)
+        start = np.clip(np.asarray(start, dtype=np.int64), 0, self.days)
+        stop = np.clip(np.asarray(stop, dtype=np.int64), 0, self.days)
         stop = np.maximum(stop, start)
         total = self._sums[rows, stop] - self._sums[rows, start]
         count = self._counts[rows, stop] - self._counts[rows, start]
@@ -89,6 +90,37 @@ def block_change_sd(values: np.ndarray, *, block: int = 28, floor: float = 0.05)
         n = (~np.isnan(diffs)).sum(axis=1)
         typical = 1.4826 * np.nanmedian(diffs, axis=1)
     return np.where(n >= 2, np.maximum(typical, floor), np.nan)
+
+
+def swing_by_level(values: np.ndarray, *, neighbours: int = 7, block: int = 28) -> np.ndarray:
+    """Per row, the typical ``block``-day change of rows at a similar level: the median of
+    ``block_change_sd`` over the ``neighbours`` rows nearest in mean level (the row included).
+
+    A rank's ordinary swings depend mostly on where it stands (in log terms rank 3 -> 2 is a big move,
+    rank 40 -> 39 a small one), and a row's own history is a poor yardstick when the change under
+    test, or several, are in it; the level's neighbours are not distorted by one row's changes."""
+    values = np.atleast_2d(np.asarray(values, dtype=float))
+    own = block_change_sd(values, block=block)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        level = np.nanmean(values, axis=1)
+    usable = np.flatnonzero(np.isfinite(own) & np.isfinite(level))
+    result = np.full(values.shape[0], np.nan)
+    if usable.size == 0:
+        return result
+    order = usable[np.argsort(level[usable], kind="stable")]
+    half = neighbours // 2
+    padded = np.concatenate([np.full(half, np.nan), own[order], np.full(half, np.nan)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result[order] = np.nanmedian(windows, axis=1)
+    # Rows without a usable history of their own take the swing of the nearest level that has one.
+    missing = np.flatnonzero(~np.isfinite(result) & np.isfinite(level))
+    if missing.size:
+        nearest = np.searchsorted(level[order], level[missing]).clip(0, order.size - 1)
+        result[missing] = result[order[nearest]]
+    return result
 
 
 class DayCounter:
@@ -123,6 +155,18 @@ def poisson_binomial_sf(k: int, probabilities) -> float:
         distribution[1:] = distribution[1:] * (1 - p) + distribution[:-1] * p
         distribution[0] *= 1 - p
     return float(min(1.0, distribution[k:].sum()))
+
+
+def successes_tail(k: np.ndarray, chances: pd.Series) -> np.ndarray:
+    """Per row, P(at least k successes) for independent trials with the chances in ``chances`` (one
+    array per row): a Poisson tail with the summed chances for all rows (cheap), the exact
+    Poisson-binomial tail wherever that is under 0.1 (where the Poisson one can be too small)."""
+    k = np.asarray(k, dtype=np.int64)
+    expected = np.array([float(np.sum(c)) for c in chances])
+    p = np.where(k > 0, stats.poisson.sf(k - 1, expected), 1.0)
+    for i in np.flatnonzero((k > 0) & (p < 0.1)):
+        p[i] = poisson_binomial_sf(int(k[i]), chances.iat[i])
+    return p
 
 
 def rank_share_words(rel_rank: float) -> str:

@@ -14,10 +14,10 @@ A. Reused attack accounts (the strongest trace). Among the reviewers who gave th
 B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above what that product
    usually gets, or a suspension) after which the rival's rank really fell is an event; every other
    seller in the category is compared on how much its rank improved over the four weeks after against
-   the four before (standardised by its own usual four-week swings). Under no sabotage the seller's
-   place among the category's sellers is uniform; the places are weighted by how much the seller stood
-   to gain (its closeness in rank to the rival before the hit, times the size of the rival's fall) and
-   combined over the seller's events (weighted Stouffer; events within four weeks of each other form
+   the four before (standardised by the usual four-week swings of products at its level of rank).
+   Under no sabotage the seller's place among the category's sellers is uniform; the places are
+   weighted by how much the seller stood to gain (its closeness in rank to the rival before the hit,
+   times the size of the rival's fall) and combined over the seller's events (weighted Stouffer; events within four weeks of each other form
    one episode whose places are averaged, so overlapping windows are not counted twice).
 C. The same staff member on both sides (only where access_log has rows). An employee touched the
    rival in the two weeks before its hit and touched this seller too around then; against the share
@@ -35,8 +35,7 @@ from scipy import stats
 
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import (DayCounter, WindowMeans, block_change_sd, poisson_binomial_sf,
-                                       staff_touches)
+from analytics.signals.rivalry import WindowMeans, staff_touches, successes_tail, swing_by_level
 
 NAME = "sabotage"
 TITLE = "Rivals attacked while this seller gained"
@@ -184,7 +183,7 @@ def event_study(ctx: ScoringContext, hits: pd.DataFrame) -> pd.DataFrame:
             continue
         values = m.rel_rank[products["product_idx"].to_numpy()[rows]]
         windows = WindowMeans(values)
-        swing = block_change_sd(values)
+        swing = swing_by_level(values)
         local = np.arange(rows.size)[:, None]
         day = events["day_idx"].to_numpy()[None, :]
         pre, n_pre = windows(local, day - WINDOW, day)
@@ -287,13 +286,12 @@ def staff_on_both_sides(touches: pd.DataFrame, study: pd.DataFrame) -> pd.DataFr
     judged = judged.assign(pi=judged["event"].map(share).fillna(0.0))
     judged = judged.merge(linked, on=["event", "seller_id"], how="left")
     judged["linked"] = judged["employee_id"].notna()
-    rows = []
-    for seller_id, own in judged.groupby("seller_id"):
-        k = int(own["linked"].sum())
-        p = poisson_binomial_sf(k, own["pi"].to_numpy()) if k else 1.0
-        employee = own.loc[own["linked"], "employee_id"].mode()
-        rows.append((seller_id, k, p, employee.iloc[0] if len(employee) else None))
-    return pd.DataFrame(rows, columns=["seller_id", "k_staff", "p_staff", "employee_id"])
+    per_seller = judged.groupby("seller_id").agg(k_staff=("linked", "sum"))
+    per_seller["p_staff"] = successes_tail(per_seller["k_staff"].to_numpy(),
+                                           judged.groupby("seller_id")["pi"].apply(np.asarray))
+    employee = judged[judged["linked"]].groupby("seller_id")["employee_id"].agg(lambda e: e.mode().iat[0])
+    per_seller["employee_id"] = employee.reindex(per_seller.index)
+    return per_seller.reset_index()[["seller_id", "k_staff", "p_staff", "employee_id"]]
 
 
 # --- the signal ---------------------------------------------------------------------------------------
@@ -308,7 +306,7 @@ def _fisher(p_columns: pd.DataFrame) -> np.ndarray:
 
 def find(ctx: ScoringContext) -> SignalResult:
     accounts = reused_accounts(ctx.query("targeting_reviewer_overlap"))
-    hits = pd.concat([rating_bursts(ctx), suspensions(ctx)], ignore_index=True)
+    hits = pd.concat([rating_bursts(ctx), suspensions(ctx)], ignore_index=True).astype({"day_idx": np.int64})
     study = event_study(ctx, hits) if not hits.empty else pd.DataFrame()
     gains = gains_from_falls(study)
     staff = staff_on_both_sides(staff_touches(ctx), study)

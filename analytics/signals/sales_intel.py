@@ -32,7 +32,7 @@ from scipy import stats
 
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import DayCounter, WindowMeans, poisson_binomial_sf, staff_touches
+from analytics.signals.rivalry import DayCounter, WindowMeans, staff_touches, successes_tail
 
 NAME = "sales_intel"
 TITLE = "Launches and price cuts aimed at rivals' hidden sales"
@@ -218,15 +218,6 @@ def lookups(looks: pd.DataFrame | None, aimed: pd.DataFrame, band: np.ndarray) -
     return aimed
 
 
-def _lookup_p_values(k: np.ndarray, expected: np.ndarray, shares: pd.Series) -> np.ndarray:
-    """P(at least k look-ups of aimed rivals) per seller: a Poisson tail with the summed chances for
-    all (cheap), the exact Poisson-binomial tail wherever that is under 0.1."""
-    p = np.where(k > 0, stats.poisson.sf(k - 1, expected), 1.0)
-    for i in np.flatnonzero((k > 0) & (p < 0.1)):
-        p[i] = poisson_binomial_sf(int(k[i]), shares.iat[i])
-    return p
-
-
 # --- the signal ---------------------------------------------------------------------------------------------
 
 def find(ctx: ScoringContext) -> SignalResult:
@@ -256,10 +247,10 @@ def find(ctx: ScoringContext) -> SignalResult:
     per_seller["p_units"] = np.where(per_seller["units_aims"] > 0,
                                      stats.chi2.sf(-2 * per_seller["log_p"], 2 * per_seller["units_aims"]), np.nan)
     shares = aimed[judged_v].groupby("seller_id")["band_share"].apply(np.asarray).reindex(per_seller.index)
-    per_seller["p_lookup"] = np.where(
-        per_seller["lookup_aims"] > 0,
-        _lookup_p_values(per_seller["lookups"].to_numpy().astype(int), per_seller["expected"].to_numpy(), shares),
-        np.nan)
+    per_seller["p_lookup"] = np.nan
+    judged = (per_seller["lookup_aims"] > 0).to_numpy()
+    per_seller.loc[judged, "p_lookup"] = successes_tail(per_seller["lookups"].to_numpy()[judged],
+                                                        shares[judged])
     p = per_seller[["p_units", "p_lookup"]].to_numpy()
     available = (~np.isnan(p)).sum(axis=1)
     statistic = -2 * np.nansum(np.log(np.clip(p, 1e-300, 1.0)), axis=1)

@@ -14,8 +14,11 @@ own rate over the whole period predicts?
   this seller, and look-ups of its rivals' data (views or exports of other sellers in its categories)
   made in selective sittings (at most ``SELECTIVE_SELLERS`` sellers of the category that day; a
   category manager reviewing all top sellers at once looks at no one in particular).
-* Test: per kind, the count in the window ``[change - 28 days, change + 3 days)`` against a binomial
-  with the window's share of the period; kinds combined by Fisher's method.
+* Tests, per kind: the count in the window ``[change - 21 days, change + 3 days)`` against a binomial
+  with the window's share of the period; and, for removals and reinstatements, whether one employee
+  made more of the window's sessions than this seller's usual mix of employees predicts (the bought
+  service is "often by one employee"; a dedicated account manager is the seller's usual mix). All
+  combined by Fisher's method.
 
 Corroboration only (``CORE = False``): it never flags a seller alone, and it is a no-op (no rows, no
 tests) where the access log is absent or empty.
@@ -42,9 +45,10 @@ WEIGHT = 0.5
 CHANGE_P = 0.01  # screen p-value (after the seller's multiplicity) that makes a change worth timing
 MIN_DAYS_BEFORE = 28  # as rank_jump: a month of history before a change
 MIN_DAYS_AFTER = 7
-WINDOW_BEFORE = 28  # days before the change in which staff sessions count
+WINDOW_BEFORE = 21  # days before the change in which staff sessions count
 WINDOW_AFTER = 3  # and days after (a change point is only known to within a few days)
 SELECTIVE_SELLERS = 3
+SHRINK = 2.0  # sessions' worth of the category's employee mix added to a seller's own
 REPORT_P = 0.05
 LOOKUP_KINDS = ("sales", "reviewers", "export", "view")
 KIND_WORDS = {
@@ -111,12 +115,14 @@ def find(ctx: ScoringContext) -> SignalResult:
         counts[kind] = (counter.count(codes, start, stop), counter.count(codes, 0, n_days))
     counts["lookup"] = _rival_lookups(kinds["lookup"], changes, seller_categories, start, stop, n_days)
 
-    changes = changes.assign(window_share=share)
+    changes = changes.assign(window_share=share, start=start, stop=stop)
     p_kinds = []
     for kind, (k, total) in counts.items():
         changes[f"k_{kind}"] = k
         changes[f"n_{kind}"] = total
         p_kinds.append(np.where(total > 0, stats.binom.sf(k - 1, total, share), np.nan))
+        if kind != "lookup":
+            p_kinds.append(np.where(total > 0, one_employee_p(kinds[kind], changes, k, seller_categories), np.nan))
     p = np.column_stack(p_kinds)
     available = (~np.isnan(p)).sum(axis=1)
     statistic = -2 * np.nansum(np.log(np.clip(p, 1e-300, 1.0)), axis=1)
@@ -126,6 +132,30 @@ def find(ctx: ScoringContext) -> SignalResult:
     candidates = tested[tested["p_value"] <= REPORT_P]
     rows = [_evidence_row(ctx, c, kinds) for c in candidates.itertuples()]
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
+
+
+def one_employee_p(frame: pd.DataFrame, changes: pd.DataFrame, k: np.ndarray,
+                   seller_categories: pd.DataFrame) -> np.ndarray:
+    """Per change: the chance that one employee made as many of the window's sessions as the busiest
+    one did, had each session gone to an employee in the proportions this seller's other sessions
+    went (shrunk towards its categories' mix, so an employee who never touched it before is possible
+    but rare). A seller with a dedicated account manager is not news; one new employee handling it
+    again and again just before its change is. Union bound over employees (conservative)."""
+    p = np.ones(len(changes))
+    for i in np.flatnonzero(k >= 2):
+        c = changes.iloc[i]
+        own = frame[frame["seller_id"] == c.seller_id]
+        inside = (own["day_idx"] >= c.start) & (own["day_idx"] < c.stop)
+        busiest = int(own.loc[inside, "employee_id"].value_counts().iloc[0])
+        if busiest < 2:
+            continue
+        categories = seller_categories.loc[seller_categories["seller_id"] == c.seller_id, "category"]
+        peers = seller_categories.loc[seller_categories["category"].isin(categories), "seller_id"]
+        mix = frame.loc[frame["seller_id"].isin(peers), "employee_id"].value_counts(normalize=True)
+        before = own.loc[~inside, "employee_id"].value_counts()
+        chances = (before.reindex(mix.index, fill_value=0) + SHRINK * mix) / (before.sum() + SHRINK)
+        p[i] = min(1.0, float(stats.binom.sf(busiest - 1, int(k[i]), chances.to_numpy()).sum()))
+    return p
 
 
 def _rival_lookups(lookups: pd.DataFrame, changes: pd.DataFrame, seller_categories: pd.DataFrame,
@@ -189,6 +219,6 @@ def _evidence_row(ctx: ScoringContext, c, kinds: dict[str, pd.DataFrame]) -> dic
         "measure": f"staff sessions touching this seller's side in {days} days: usual -> just before its change",
         "product_id": c.product_id,
         "related_seller_id": None,
-        "detail": (f"in the 4 weeks before its sales rank improved on {day}, staff {' and '.join(said)}{who}, "
+        "detail": (f"in the 3 weeks before its sales rank improved on {day}, staff {' and '.join(said)}{who}, "
                    f"where {usual:.1f} such sessions would be usual"),
     }

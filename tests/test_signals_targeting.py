@@ -1,0 +1,376 @@
+"""Competitor-targeting signals (sabotage, sales intel, staff access) on small hand-built marketplaces:
+each must fire on the behaviour it is about and stay quiet on the honest look-alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import scoring
+from tests.builders import build_db
+
+START = dt.date(2026, 1, 1)
+DAYS = 140
+RATING_SHARES = np.array([0.08, 0.04, 0.08, 0.20, 0.60])  # 1..5 stars for an ordinary product
+
+
+class Market:
+    """A marketplace of a few categories, one product per seller, ranked by units sold each day.
+
+    Seller ids are the category's initial and the product's usual place (``K06`` sells about the
+    7th most in Kitchen). Customers come from one pool per category, so ordinary reviewers review
+    several of its products (natural overlap). Scenarios change demand, add reviews, events and staff
+    actions; ``build`` writes the database.
+    """
+
+    def __init__(self, seed: int = 1, categories=("Kitchen", "Garden"), per_category: int = 20,
+                 days: int = DAYS, customers: int = 2000, reviews_per_unit: float = 0.05,
+                 rank_noise: float = 0.0):
+        self.rng = np.random.default_rng(seed)
+        self.days = days
+        self.dates = pd.date_range(START, periods=days, freq="D")
+        self.categories = categories
+        self.products = pd.DataFrame([
+            {"product_id": f"P{c[0]}{i:02d}", "seller_id": f"{c[0]}{i:02d}", "category": c,
+             "launched_on": dt.date(2025, 6, 1)}
+            for c in categories for i in range(per_category)])
+        n = len(self.products)
+        place = np.tile(np.arange(per_category), len(categories))
+        self.base_units = 80.0 * 0.88 ** place
+        self.demand = np.ones((n, days))
+        self.listed = np.ones((n, days), dtype=bool)
+        # Prices 6% apart within a category, in random order: which rival a price undercuts is clear.
+        steps = np.concatenate([self.rng.permutation(per_category) for _ in categories])
+        self.price = np.repeat((10.0 * 1.06 ** steps)[:, None], days, axis=1)
+        # What the public rank does not show: a product's rank score is its units times a lasting
+        # factor (returns, bundles, off-site sales), so some sell more than their rank suggests.
+        self.rank_bias = np.exp(self.rng.normal(0, rank_noise, n))
+        self.customers = customers
+        self.reviews_per_unit = reviews_per_unit
+        self.extra_reviews: list[dict] = []
+        self.account_events: list[tuple] = []
+        self.access: list[dict] = []
+        self.extra_products: list[dict] = []
+
+    def launch(self, seller_id: str, category: str, day: int, price: float, base_units: float,
+               rank_bias: float = 1.0) -> str:
+        """A new product of ``seller_id``, listed from ``day`` at ``price``."""
+        product_id = f"P{seller_id}L{int((self.products['seller_id'] == seller_id).sum())}"
+        self.products = pd.concat([self.products, pd.DataFrame([{
+            "product_id": product_id, "seller_id": seller_id, "category": category,
+            "launched_on": (self.dates[0] + pd.Timedelta(days=day)).date()}])], ignore_index=True)
+        self.base_units = np.append(self.base_units, base_units)
+        self.demand = np.vstack([self.demand, np.ones(self.days)])
+        listed = np.zeros(self.days, dtype=bool)
+        listed[day:] = True
+        self.listed = np.vstack([self.listed, listed])
+        self.price = np.vstack([self.price, np.full(self.days, price)])
+        self.rank_bias = np.append(self.rank_bias, rank_bias)
+        return product_id
+
+    def mean_price(self, product_id: str, day: int, days: int = 14) -> float:
+        return float(self.price[self.row(product_id), max(day - days, 0):day].mean())
+
+    def row(self, product_id: str) -> int:
+        return int(np.flatnonzero(self.products["product_id"] == product_id)[0])
+
+    def change_demand(self, product_id: str, day: int, factor: float) -> None:
+        self.demand[self.row(product_id), day:] *= factor
+
+    def review(self, product_id: str, reviewer_id: str, rating: int, day: int, verified: bool = True,
+               hour: int = 12) -> None:
+        self.extra_reviews.append({
+            "product_id": product_id, "reviewer_id": reviewer_id, "rating": rating,
+            "created_at": pd.Timestamp(self.dates[0]) + pd.Timedelta(days=day, hours=hour),
+            "verified_purchase": verified})
+
+    def suspend(self, seller_id: str, day: int, days_out: int, reason: str = "safety") -> None:
+        at = pd.Timestamp(self.dates[0]) + pd.Timedelta(days=day, hours=9)
+        self.account_events.append((seller_id, at, "suspended", reason))
+        self.account_events.append((seller_id, at + pd.Timedelta(days=days_out), "reinstated", None))
+        for row in np.flatnonzero(self.products["seller_id"] == seller_id):
+            self.listed[row, day:day + days_out] = False
+
+    def staff(self, employee_id: str, day: int, action: str, seller_id: str | None = None,
+              product_id: str | None = None, hour: int = 10) -> None:
+        self.access.append({"employee_id": employee_id,
+                            "ts": pd.Timestamp(self.dates[0]) + pd.Timedelta(days=day, hours=hour),
+                            "action": action, "seller_id": seller_id, "product_id": product_id})
+
+    def daily(self) -> pd.DataFrame:
+        units = self.rng.poisson(self.base_units[:, None] * self.demand)
+        frame = pd.DataFrame({
+            "product_id": np.repeat(self.products["product_id"].to_numpy(), self.days),
+            "category": np.repeat(self.products["category"].to_numpy(), self.days),
+            "date": np.tile(self.dates.date, len(self.products)),
+            "units_sold": units.ravel(),
+            "price": np.round(self.price.ravel(), 2),
+            "ad_spend": 0.0,
+            "listed": self.listed.ravel(),
+        })
+        frame = frame[frame["listed"]].drop(columns="listed")
+        # Public rank: by the last three days' units (the marketplace smooths it), ties broken at random.
+        frame = frame.sort_values(["product_id", "date"])
+        smooth = frame.groupby("product_id")["units_sold"].transform(lambda u: u.rolling(3, min_periods=1).mean())
+        bias = frame["product_id"].map(dict(zip(self.products["product_id"], self.rank_bias)))
+        frame["score"] = smooth * bias + self.rng.uniform(0, 0.01, len(frame))
+        frame["sales_rank"] = frame.groupby(["category", "date"])["score"].rank(ascending=False).astype(int)
+        self._units = frame
+        return frame.drop(columns=["category", "score"])
+
+    def organic_reviews(self, daily: pd.DataFrame) -> pd.DataFrame:
+        expected = daily["units_sold"].to_numpy() * self.reviews_per_unit
+        counts = self.rng.poisson(expected)
+        rows = np.repeat(np.arange(len(daily)), counts)
+        picked = daily.iloc[rows]
+        category = picked["product_id"].map(self.products.set_index("product_id")["category"])
+        customer = self.rng.integers(0, self.customers, len(picked))
+        return pd.DataFrame({
+            "product_id": picked["product_id"].to_numpy(),
+            "reviewer_id": [f"C{c[0]}{k:04d}" for c, k in zip(category, customer)],
+            "rating": self.rng.choice(np.arange(1, 6), size=len(picked), p=RATING_SHARES),
+            "created_at": pd.to_datetime(picked["date"].to_numpy()) + pd.to_timedelta(
+                self.rng.integers(0, 24 * 60, len(picked)), unit="min"),
+            "verified_purchase": True,
+        })
+
+    def build(self, path) -> object:
+        daily = self.daily()
+        reviews = pd.concat([self.organic_reviews(daily), pd.DataFrame(self.extra_reviews)], ignore_index=True)
+        reviews["review_id"] = [f"R{i:06d}" for i in range(len(reviews))]
+        sellers = self.products.drop_duplicates("seller_id")
+        sellers = pd.DataFrame({"seller_id": sellers["seller_id"], "seller_name": sellers["seller_id"],
+                                "country": "US", "registered_on": dt.date(2025, 1, 1),
+                                "primary_category": sellers["category"]})
+        frames = dict(sellers=sellers, products=self.products, product_daily=daily, reviews=reviews,
+                      account_events=pd.DataFrame(self.account_events,
+                                                  columns=["seller_id", "ts", "event", "reason"]))
+        if self.access:
+            frames["access_log"] = pd.DataFrame(self.access)
+        return build_db(path, **frames)
+
+
+def read(db, sql, params=None) -> pd.DataFrame:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or {}).df()
+
+
+def flagged_by(db, signal: str) -> set[str]:
+    rows = read(db, "select seller_id from evidence where signal = $s and significant", {"s": signal})
+    return set(rows["seller_id"])
+
+
+def evidence_of(db, signal: str, seller_id: str) -> pd.DataFrame:
+    return read(db, "select * from evidence where signal = $s and seller_id = $id",
+                {"s": signal, "id": seller_id})
+
+
+def scores(db) -> pd.DataFrame:
+    return read(db, "select * from seller_scores").set_index("seller_id")
+
+
+# --- sabotage ---------------------------------------------------------------------------------------------
+
+ATTACK_DAYS = {"PK03": 80, "PK04": 83, "PK05": 86}  # the three rivals just above K06
+
+
+def sabotage_market(path, *, reused_accounts: bool = True) -> object:
+    """K06 has the three Kitchen rivals just above it flooded with 1-star reviews from 12 accounts that
+    also praise K06; they lose sales, K06 gains. Honest look-alikes in Garden: G05 is suspended for
+    three weeks (its neighbours gain), G03 ships a defective batch (15 genuine 1-star reviews, its
+    neighbours gain); and ordinary customers review several products in a category."""
+    m = Market(seed=3)
+    for k in range(12):
+        for rival, day in ATTACK_DAYS.items():
+            m.review(rival, f"SOCK{k:02d}", 1, day + k % 3, verified=False)
+        if reused_accounts:
+            m.review("PK06", f"SOCK{k:02d}", 5, 84 + k, verified=False)
+    for rival, day in ATTACK_DAYS.items():
+        m.change_demand(rival, day + 1, 0.45)
+    m.change_demand("PK06", 85, 1.6)
+    m.suspend("G05", 90, 20)
+    for k in range(15):
+        m.review("PG03", f"CG{k:04d}", 1, 60 + k % 5)
+    m.change_demand("PG03", 61, 0.5)
+    return m.build(path)
+
+
+@pytest.fixture(scope="module")
+def sabotaged(tmp_path_factory):
+    db = sabotage_market(tmp_path_factory.mktemp("sabotage") / "m.duckdb")
+    scoring.score(db=db)
+    return db
+
+
+def test_reused_attack_accounts_flag_the_seller_whose_rivals_they_hit(sabotaged):
+    row = evidence_of(sabotaged, "sabotage", "K06").iloc[0]
+    assert row["significant"]
+    assert row["related_seller_id"] in {"K03", "K04", "K05"}
+    assert "12 accounts that gave this seller 5 stars" in row["detail"]
+    assert "3 rivals in Kitchen" in row["detail"]
+    assert pd.Timestamp("2026-03-20") <= pd.Timestamp(row["changepoint_date"]) <= pd.Timestamp("2026-03-31")
+    assert row["after"] < row["before"]  # its rank share improved
+    assert scores(sabotaged).loc["K06", "flagged"]
+
+
+def test_honest_suspension_defect_burst_and_natural_overlap_flag_no_one_else(sabotaged):
+    assert flagged_by(sabotaged, "sabotage") == {"K06"}
+    assert set(scores(sabotaged).query("flagged").index) == {"K06"}
+
+
+def test_sabotage_as_of_before_the_attack_sees_nothing(tmp_path):
+    db = sabotage_market(tmp_path / "m.duckdb")
+    scoring.score(db=db, as_of=dt.date(2026, 3, 15))  # day 73: the attack starts on day 80
+    assert evidence_of(db, "sabotage", "K06").empty
+    early = read(db, "select changepoint_date from evidence where changepoint_date is not null")
+    assert (pd.to_datetime(early["changepoint_date"]) <= pd.Timestamp("2026-03-15")).all()
+
+
+def test_repeated_attacks_the_seller_gains_from_are_found_without_reused_accounts(tmp_path):
+    # Fresh accounts hit a different rival of K06 each month; each time K06 gains most; an employee
+    # who touched the rival just before each hit also handled K06's account.
+    m = Market(seed=11)
+    for rival, day in (("PK05", 45), ("PK04", 80), ("PK03", 115)):
+        for k in range(12):
+            m.review(rival, f"FRESH{day}{k:02d}", 1, day + k % 4, verified=False)
+        m.change_demand(rival, day + 1, 0.45)
+        m.change_demand("PK06", day + 2, 1.25)
+        m.staff("E9", day - 3, "view_account", seller_id=rival.removeprefix("P"))
+        m.staff("E9", day - 2, "view_account", seller_id="K06")
+    for day in range(0, DAYS, 3):  # ordinary account-health work all over the marketplace
+        m.staff(f"A{day % 4}", day, "view_account", seller_id=f"{'KG'[day % 2]}{(day * 7) % 20:02d}")
+    db = m.build(tmp_path / "m.duckdb")
+    scoring.score(db=db)
+    row = evidence_of(db, "sabotage", "K06").iloc[0]
+    assert row["significant"], row["detail"]
+    assert "biggest gainers 3 times" in row["detail"]
+    assert "employee E9" in row["detail"]
+    assert flagged_by(db, "sabotage") == {"K06"}
+
+
+# --- sales intel ------------------------------------------------------------------------------------------
+
+def launch_market(path, *, insider: bool = True, sitting_before_honest_launch: bool = True) -> object:
+    """80 ordinary launches (most priced 1% under their category's public leader, the rest under a
+    random rival), category managers reviewing the top ten sellers' figures every two weeks, support
+    staff opening one seller's account a day. The insider K10 launches three products, each priced
+    1% under a rival that sells far more than its public rank shows, three days after employee E7
+    looked up exactly that rival's sales. G04's ordinary launch under the leader comes four days after
+    a manager's sitting that looked at the leader too."""
+    m = Market(seed=5, rank_noise=0.5)
+    rng = np.random.default_rng(9)
+
+    def in_category(category, exclude=None):
+        return np.flatnonzero((m.products["category"] == category) & (m.products["seller_id"] != exclude))
+
+    def public_leader(category):
+        rows = in_category(category)
+        return m.products["product_id"].iat[rows[np.argmax(m.base_units[rows] * m.rank_bias[rows])]]
+
+    def hidden_winner(category, exclude, k):
+        rows = in_category(category, exclude)
+        top = rows[np.argsort(-m.base_units[rows])[:8]]  # the eight best sellers by units...
+        return m.products["product_id"].iat[top[np.argsort(m.rank_bias[top])[k]]]  # ...worst ranked
+
+    for k in range(80):
+        category = ["Kitchen", "Garden"][k % 2]
+        seller = f"{category[0]}{rng.integers(0, 20):02d}"
+        if seller in ("K10", "G04"):
+            continue
+        day = int(rng.integers(35, 125))
+        target = public_leader(category) if rng.random() < 0.6 else \
+            m.products["product_id"].iat[rng.choice(in_category(category, seller))]
+        m.launch(seller, category, day, 0.99 * m.mean_price(target, day), base_units=rng.uniform(5, 30))
+    if insider:
+        for k, day in enumerate((50, 80, 110)):
+            target = hidden_winner("Kitchen", "K10", k)
+            m.launch("K10", "Kitchen", day, 0.99 * m.mean_price(target, day), base_units=20)
+            m.staff("E7", day - 3, "view_sales", product_id=target)
+    m.launch("G04", "Garden", 70, 0.99 * m.mean_price(public_leader("Garden"), 70), base_units=20)
+    for day in range(3, DAYS, 14):
+        for category in ("Kitchen", "Garden"):
+            for i in range(10):
+                m.staff(f"M{category[0]}", day, "view_sales", product_id=f"P{category[0]}{i:02d}")
+    if sitting_before_honest_launch:
+        for i in range(10):
+            m.staff("MG", 66, "view_sales", product_id=f"PG{i:02d}")
+    for day in range(DAYS):
+        m.staff(f"S{rng.integers(0, 5)}", day, "view_account", seller_id=f"{'KG'[day % 2]}{rng.integers(0, 20):02d}")
+    return m.build(path)
+
+
+@pytest.fixture(scope="module")
+def launches(tmp_path_factory):
+    db = launch_market(tmp_path_factory.mktemp("launches") / "m.duckdb")
+    scoring.score(db=db)
+    return db
+
+
+def test_launches_aimed_at_hidden_best_sellers_after_staff_look_ups_are_flagged(launches):
+    row = evidence_of(launches, "sales_intel", "K10").iloc[0]
+    assert row["significant"]
+    assert "employee E7 looked up the aimed rival's figures" in row["detail"]
+    assert "3 of them" in row["detail"]
+    assert row["related_seller_id"].startswith("K") and row["related_seller_id"] != "K10"
+    assert row["after"] > row["before"]  # the rival sold more than its rank implied
+    assert scores(launches).loc["K10", "flagged"]
+
+
+def test_ordinary_launches_under_the_leader_and_managers_sittings_are_not_flagged(launches):
+    assert flagged_by(launches, "sales_intel") == {"K10"}
+    assert not scores(launches).loc["G04", "flagged"]
+    assert set(scores(launches).query("flagged").index) <= {"K10"}
+
+
+def test_sales_intel_as_of_sees_only_the_launches_made_by_then(tmp_path):
+    db = launch_market(tmp_path / "m.duckdb")
+    scoring.score(db=db, as_of=dt.date(2026, 3, 10))  # day 68: only the first insider launch is known
+    early = evidence_of(db, "sales_intel", "K10")
+    assert early.empty or not early["significant"].any()
+    assert (pd.to_datetime(read(db, "select changepoint_date from evidence where signal = 'sales_intel'")
+                           ["changepoint_date"]) <= pd.Timestamp("2026-03-10")).all()
+
+
+# --- staff access -------------------------------------------------------------------------------------------
+
+def staff_market(path) -> object:
+    """Moderators remove some seller's reviews every day, all period. In the three weeks before K08's
+    sales rank jumps (day 150), employee E3 removes its reviews in four sessions; G09's rank jumps the
+    same day with nothing but the ordinary moderation around it (an honest viral hit)."""
+    m = Market(seed=21, days=200)
+    rng = np.random.default_rng(2)
+    m.change_demand("PK08", 150, 2.2)
+    m.change_demand("PG09", 150, 2.2)
+    for day in range(m.days):
+        seller = f"{'KG'[rng.integers(0, 2)]}{rng.integers(0, 20):02d}"
+        m.staff(f"MOD{rng.integers(0, 6)}", day, "remove_review", product_id=f"P{seller}")
+    for day in (131, 136, 140, 145):
+        m.staff("E3", day, "remove_review", product_id="PK08")
+    return m.build(path)
+
+
+def test_staff_sessions_just_before_a_change_corroborate_but_never_flag_alone(tmp_path):
+    db = staff_market(tmp_path / "m.duckdb")
+    scoring.score(db=db)
+    row = evidence_of(db, "staff_access", "K08").iloc[0]
+    assert row["significant"]
+    assert "removed its reviews in" in row["detail"] and "E3" in row["detail"]
+    assert row["after"] > row["before"]
+    assert not scores(db).loc["K08", "flagged"]  # corroboration only: no core signal fired
+    assert "staff" in scores(db).loc["K08", "reasons"]
+    assert flagged_by(db, "staff_access") == {"K08"}  # G09's honest jump had only ordinary moderation
+
+
+def test_staff_access_is_a_no_op_without_an_access_log(sabotaged):
+    from analytics.scoring.context import ScoringContext
+    from analytics.signals import staff_access
+
+    with duckdb.connect(str(sabotaged), read_only=True) as con:
+        first, last = con.execute('select min("date"), max("date") from product_daily').fetchone()
+        result = staff_access.find(ScoringContext(con=con, as_of=last, first_day=first))
+    assert result.n_tests == 0 and result.evidence.empty
+    assert read(sabotaged, "select count(*) as n from evidence where signal = 'staff_access'")["n"].iat[0] == 0
