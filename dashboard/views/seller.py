@@ -13,6 +13,7 @@ import streamlit as st
 
 from analytics import seller_view, watchlist
 from dashboard import charts, state, widgets
+from dashboard.case_panel import case_panel
 
 db = state.require_database()
 
@@ -96,6 +97,7 @@ cols[2].metric("Flagged", "yes" if verdict.flagged else "no")
 with cols[3]:
     st.markdown("**Signals fired**  \n" + (widgets.signal_chips(verdict.signals) or "none"), unsafe_allow_html=True)
 st.markdown(f"**Reasons (run of {as_of}):** {verdict.reasons}")
+case_panel(seller_id, as_of=as_of)  # open, show or edit this seller's case
 
 with st.expander(f"Account events up to {as_of} ({len(core.events)})", expanded=not core.events.empty):
     if core.events.empty:
