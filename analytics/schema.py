@@ -135,7 +135,7 @@ REVIEWS = Table(
     key=("review_id",),
     references=(("product_id", "products", "product_id"),),
     row_checks=((("removed_at", "removed_by"), "(removed_at IS NULL) = (removed_by IS NULL)",
-                 "removed_at and removed_by must be both set or both empty"),),
+                 "must be both set or both empty"),),
     doc="One row per review ever posted, including removed ones.",
 )
 

@@ -64,9 +64,6 @@ class Lines(Reporter):
     def begin(self, table: str, file: Path) -> None:
         self._say(f"ingest: {table}: reading {file}")
 
-    def phase(self, table: str, text: str) -> None:
-        self._say(f"ingest: {table}: {text}")
-
     def end(self, table: str, rows: int, seconds: float) -> None:
         self._say(f"ingest: {table}: {rows:,} rows loaded in {seconds:.1f} s")
 
