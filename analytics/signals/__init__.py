@@ -38,9 +38,11 @@ class SignalResult:
 
 def all_signals():
     """The signal modules, in the order their reasons are read out."""
-    from analytics.signals import rank_jump, reinstatement, sabotage, sales_intel, staff_access
+    from analytics.signals import (harvested_reviewers, rank_jump, reinstatement, review_burst, review_removals,
+                                   sabotage, sales_intel, staff_access)
 
-    return [reinstatement, rank_jump, sabotage, sales_intel, staff_access]
+    return [reinstatement, review_removals, harvested_reviewers, review_burst, rank_jump, sabotage, sales_intel,
+            staff_access]
 
 
 def by_name() -> dict:

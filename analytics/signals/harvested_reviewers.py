@@ -1,0 +1,88 @@
+"""Harvested reviewers: new 4-5 star reviewers who came from rivals' products, arriving together.
+
+Staff sold the e-mail addresses of customers who had reviewed competitors' products; the buyer then
+asks them for 5-star reviews. What that leaves: a seller's new reviewers are, for a few weeks, mostly
+people whose first review in the category was of a rival's product. Ordinary customers also review
+several products in a category (natural overlap), more so as the data's history grows (early on
+nobody has a history yet), and some sellers' customers are keener comparison shoppers than others'.
+So the count is judged against:
+
+* its category that week: the share of everyone else's new reviewers who came from a rival and gave
+  4-5 stars (leave this seller out, shrunk towards the category's usual share);
+* the seller's own history: a Gamma-Poisson (negative-binomial) tail whose seller-level rate is
+  learnt from the seller's other weeks, starting from the spread the marketplace shows;
+* conditional on how many new reviewers came, so a viral week (many new reviewers of the usual
+  kinds) is not news.
+
+Windows of 2 and 8 weeks; the best is Bonferroni-corrected, one hypothesis per seller. A reviewer
+counts once per seller (their first review of it). This signal is core: when it is far beyond both
+baselines, few honest stories produce it.
+
+``before``/``after``: the share of the seller's new reviewers who came from a rival and gave it
+4-5 stars, in the weeks before the window and in it. ``effect``: log of observed over expected such
+reviewers in the window (0.5 added to both).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.scoring.context import ScoringContext
+from analytics.signals import EVIDENCE_COLUMNS, SignalResult
+from analytics.signals.review_windows import review_facts, share_scan, window_dates
+
+NAME = "harvested_reviewers"
+TITLE = "New reviewers who had reviewed rivals first"
+COLOR = "#e377c2"
+CORE = True
+FDR = 0.05
+WEIGHT = 1.0
+
+REPORT_P = 0.05  # sellers under this get an evidence row (nothing above it can survive the FDR step)
+
+
+def find(ctx: ScoringContext) -> SignalResult:
+    facts = review_facts(ctx)
+    nr = facts.new_reviewers
+    harvested = nr.rival_first & (nr.rating >= 4)
+    found = share_scan(facts, harvested)
+    n_tests = int((found.total_reviewers > 0).sum())
+    reported = np.flatnonzero(found.scan.p_value <= REPORT_P)
+    if len(reported) == 0:
+        return SignalResult.empty(n_tests)
+
+    rows_of = facts.rows_of(reported, nr.unit, nr.minute)
+    rows = []
+    for s in reported:
+        k = int(found.scan.window[s])
+        first, last = window_dates(facts, found.windows, k)
+        own = rows_of[int(s)]
+        day = facts.day(nr.minute[own])
+        came = own[harvested[own] & (day >= first) & (day < last)]
+        came_days = facts.day(nr.minute[came])
+        start, end = int(came_days.min()), int(came_days.max())
+        before_weeks = slice(0, int(found.windows.start[k]))
+        seen_before = found.weekly_reviewers[s, before_weeks].sum()
+        before = found.weekly_chosen[s, before_weeks].sum() / seen_before if seen_before else np.nan
+        n, x, e = found.reviewers[s, k], found.chosen[s, k], found.expected[s, k]
+        unverified = int((~nr.verified[came]).sum())
+        category = facts.categories[facts.unit_category[pd.Series(nr.unit[came]).mode().iloc[0]]]
+        before_words = f"{100 * before:.0f}% of its new reviewers before, " if seen_before else ""
+        rows.append({
+            "seller_id": facts.sellers[s],
+            "signal": NAME,
+            "changepoint_date": facts.date(start),
+            "before": float(before),
+            "after": float(x / n),
+            "effect": float(np.log((x + 0.5) / (e + 0.5))),
+            "p_value": float(found.scan.p_value[s]),
+            "measure": "share of new reviewers who had reviewed a rival's product first and gave 4-5 stars",
+            "product_id": None,
+            "related_seller_id": None,
+            "detail": (f"{x:.0f} of its {n:.0f} new reviewers between {facts.date(start)} and {facts.date(end)} "
+                       f"had reviewed rivals' products in {category} first and gave it 4-5 stars "
+                       f"({100 * x / n:.0f}%, {unverified} unverified), against {before_words}"
+                       f"{100 * e / n:.0f}% expected from its category in those weeks"),
+        })
+    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)

@@ -1,0 +1,252 @@
+"""Bought deletions: a seller's own 1-2 star reviews removed by staff, selectively, in a short span.
+
+Staff honestly remove reviews of every rating every day, sometimes in sweeps; automated filters clean
+up spam of every rating; customers take back their own reviews. What a bought deletion leaves is
+different in two ways at once, and the test asks for both (an intersection-union test: the
+window's p-value is the larger of the two):
+
+1. **Beyond the category's rate.** Staff removals of the seller's 1-2 star reviews in a 2- or 8-week
+   window, against the number its visible 1-2 star reviews would draw at its category's staff-removal
+   rate in those weeks (without the seller itself), with a negative-binomial tail whose spread
+   between honest sellers is estimated from all sellers (``review_windows``).
+2. **Selective.** Of the staff removals of its 1-2 and 4-5 star reviews in the window, the share
+   that were 1-2 star, against the share the category's staff remove of each kind given this
+   seller's visible mix (an exact binomial test, conditional on the number removed). An honest sweep
+   removes all ratings; a bought one only the bad ones.
+
+Only ``staff`` removals count: customers withdrawing reviews and spam filters are what honest
+clean-ups look like, and are reported beside the finding for context. The best window per seller is
+Bonferroni-corrected for the windows the seller had 1-2 star reviews in, so a seller is one
+hypothesis and a single removal can never be significant. For the sellers that pass, what the
+removals bought is measured as an interrupted time series (``changepoints.step_test``): the visible
+average rating before and after the first removal, and the sales rank of its products (reported,
+not tested: the rank-jump signal judges the rank).
+
+``before``/``after``: visible average rating (stars). ``effect``: log of observed over expected staff
+removals of 1-2 star reviews in the window (0.5 added to both).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytics.changepoints import NotEnoughPoints, step_test
+from analytics.scoring.context import ScoringContext
+from analytics.signals import EVIDENCE_COLUMNS, SignalResult
+from analytics.signals.review_windows import (
+    BY_AUTOMATED, BY_CUSTOMER, BY_STAFF, MINUTES_PER_DAY, ReviewFacts, best_windows, gamma_poisson_tail,
+    rate_shape, review_facts, sparse_tail, window_sums, windows,
+)
+
+NAME = "review_removals"
+TITLE = "Negative reviews removed by staff, selectively"
+COLOR = "#9467bd"
+CORE = True
+FDR = 0.05
+WEIGHT = 1.0
+
+REPORT_P = 0.05  # sellers under this get an evidence row (nothing above it can survive the FDR step)
+PRIOR_REMOVALS = 2.0  # a week's category rate is shrunk towards its usual rate by this many removals
+MIN_REST_REMOVALS = 20  # staff removals a category needs to be its own baseline for selectivity
+ITS_DAYS = 56  # days either side of the first removal for the before/after comparison
+
+
+def _at_risk(facts: ReviewFacts, chosen: np.ndarray) -> np.ndarray:
+    """units x weeks: reviews of the chosen kind shown at some point in each week (shown when the week
+    began, or posted during it)."""
+    posted = facts.unit_week_counts(facts.unit[chosen], facts.week_column(facts.created[chosen]))
+    gone = facts.unit_week_counts(facts.unit[chosen], facts.week_column(facts.removed[chosen]))
+    shown_at_start = np.cumsum(posted - gone, axis=1) - (posted - gone)
+    return (shown_at_start + posted)[:, 1:-1]
+
+
+def _staff_removed(facts: ReviewFacts, chosen: np.ndarray) -> np.ndarray:
+    staff = chosen & (facts.remover == BY_STAFF)
+    return facts.unit_week_counts(facts.unit[staff], facts.week_column(facts.removed[staff]))[:, 1:-1]
+
+
+def _weekly_rates(facts: ReviewFacts, removed: np.ndarray, at_risk: np.ndarray):
+    """Per unit: the rest of its category's staff-removal rate each week, shrunk towards the rest of
+    the category's usual rate; and that usual rate."""
+    rest_removed = facts.rest_of_category(removed)
+    rest_at_risk = facts.rest_of_category(at_risk)
+    marketplace = (removed.sum() + 1.0) / (at_risk.sum() + 1.0)
+    usual = (rest_removed.sum(axis=1) + 1.0) / (rest_at_risk.sum(axis=1) + 1.0 / marketplace)
+    weekly = (rest_removed + PRIOR_REMOVALS) / (rest_at_risk + PRIOR_REMOVALS / usual[:, None])
+    return weekly, usual
+
+
+def find(ctx: ScoringContext) -> SignalResult:
+    facts = review_facts(ctx)
+    negative, positive = facts.rating <= 2, facts.rating >= 4
+    neg_at_risk, pos_at_risk = _at_risk(facts, negative), _at_risk(facts, positive)
+    neg_removed, pos_removed = _staff_removed(facts, negative), _staff_removed(facts, positive)
+    seller_neg_at_risk = facts.by_seller(neg_at_risk)
+    n_tests = int((seller_neg_at_risk.sum(axis=1) > 0).sum())
+    if neg_removed.sum() == 0 or n_tests == 0:
+        return SignalResult.empty(n_tests)
+
+    neg_rate, neg_usual = _weekly_rates(facts, neg_removed, neg_at_risk)
+    w = windows(facts.n_weeks)
+    observed = window_sums(facts.by_seller(neg_removed), w)
+    expected = window_sums(facts.by_seller(neg_at_risk * neg_rate), w)
+    exposure = window_sums(seller_neg_at_risk, w)
+    shape = rate_shape(facts.by_seller(neg_removed).sum(axis=1),
+                       facts.by_seller(neg_at_risk * neg_rate).sum(axis=1))
+    judged = exposure > 0
+    p_rate = sparse_tail(observed, lambda where: gamma_poisson_tail(observed[where], expected[where], shape))
+
+    # Selectivity only where the rate alone could already pass (it is the slower test).
+    could_pass = (p_rate * np.maximum(judged.sum(axis=1, keepdims=True), 1) <= REPORT_P) & judged
+    selective = _Selectivity(facts, neg_removed, pos_removed, neg_at_risk, pos_at_risk, w)
+    p_window = np.ones_like(p_rate)
+    where = np.nonzero(could_pass)
+    if len(where[0]):
+        p_window[where] = np.maximum(p_rate[where], selective.p_value(where, observed[where]))
+    scan = best_windows(p_window, judged)
+    reported = np.flatnonzero(scan.p_value <= REPORT_P)
+    if len(reported) == 0:
+        return SignalResult.empty(n_tests)
+
+    weights = facts.by_seller(neg_at_risk.sum(axis=1, keepdims=True) * neg_usual[:, None])[:, 0]
+    usual_rate = weights / np.maximum(seller_neg_at_risk.sum(axis=1), 1e-12)
+    reviews = facts.reviews_of(reported)
+    rows = []
+    for s in reported:
+        k = scan.window[s]
+        rows.append(_evidence(ctx, facts, s, reviews[s], w.start[k], w.end[k], scan.p_value[s],
+                              observed[s, k], expected[s, k], selective.removed_pos[s, k], usual_rate[s]))
+    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
+
+
+class _Selectivity:
+    """Were the seller's staff removals in a window more often 1-2 star than the rest of its category's?
+
+    A 2 x 2 table (this seller in the window / the rest of its category over the whole period, by
+    1-2 star / 4-5 star staff removals), tested exactly conditional on its margins: under honest
+    moderation the odds of a removal being 1-2 star differ between the two only by the mix of reviews
+    each had on show, so the seller's count follows Fisher's noncentral hypergeometric law with that
+    odds ratio. The rest of the category's own removals are few in a small category; the exact test
+    carries that uncertainty instead of treating the category's split as known. A category with fewer
+    than ``MIN_REST_REMOVALS`` staff removals is replaced by the rest of the marketplace.
+    """
+
+    def __init__(self, facts, neg_removed, pos_removed, neg_at_risk, pos_at_risk, w):
+        unit_totals = np.column_stack([neg_removed.sum(axis=1), pos_removed.sum(axis=1),
+                                       neg_at_risk.sum(axis=1), pos_at_risk.sum(axis=1)])
+        rest_of_category = facts.by_seller(facts.rest_of_category(unit_totals))
+        rest_of_market = unit_totals.sum(axis=0)[None, :] - facts.by_seller(unit_totals)
+        small = rest_of_category[:, 0] + rest_of_category[:, 1] < MIN_REST_REMOVALS
+        self.rest = np.where(small[:, None], rest_of_market, rest_of_category)
+        self.removed_pos = window_sums(facts.by_seller(pos_removed), w)
+        self.neg_exposure = window_sums(facts.by_seller(neg_at_risk), w)
+        self.pos_exposure = window_sums(facts.by_seller(pos_at_risk), w)
+
+    def p_value(self, where, removed_neg: np.ndarray) -> np.ndarray:
+        sellers = where[0]
+        rest_neg, rest_pos, rest_neg_shown, rest_pos_shown = self.rest[sellers].T
+        removed_pos = self.removed_pos[where]
+        own_odds = self.neg_exposure[where] / np.maximum(self.pos_exposure[where], 1e-12)
+        rest_odds = rest_neg_shown / np.maximum(rest_pos_shown, 1e-12)
+        odds = own_odds / np.maximum(rest_odds, 1e-12)
+        judged = (self.pos_exposure[where] > 0) & (rest_neg_shown > 0) & (rest_neg + rest_pos > 0)
+        p = np.ones(len(sellers))
+        if judged.any():
+            j = judged
+            p[j] = stats.nchypergeom_fisher.sf(
+                removed_neg[j] - 1, removed_neg[j] + removed_pos[j] + rest_neg[j] + rest_pos[j],
+                removed_neg[j] + removed_pos[j], removed_neg[j] + rest_neg[j], odds[j])
+        return np.clip(p, 0.0, 1.0)
+
+
+def _age_words(minutes: float) -> str:
+    days = minutes / MINUTES_PER_DAY
+    if days >= 2:
+        return f"{days:.0f} days"
+    return f"{minutes / 60:.0f} hours"
+
+
+def _visible_rating(facts: ReviewFacts, rows: np.ndarray) -> np.ndarray:
+    """Daily visible average rating (at the end of each day) over the given reviews; NaN with none shown."""
+    n = facts.n_days
+    created = np.clip(facts.day(facts.created[rows]), 0, n)
+    removed = np.clip(facts.day(facts.removed[rows]), 0, n)  # NOT_REMOVED lands past the end
+    stars = facts.rating[rows].astype(float)
+    shown = np.cumsum(np.bincount(created, minlength=n + 1) - np.bincount(removed, minlength=n + 1))[:n]
+    total = np.cumsum(np.bincount(created, stars, minlength=n + 1) -
+                      np.bincount(removed, stars, minlength=n + 1))[:n]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(shown > 0, total / shown, np.nan)
+
+
+def _step(series: np.ndarray, day: int):
+    lo, hi = max(0, day - ITS_DAYS), min(len(series), day + ITS_DAYS)
+    try:
+        return step_test(series[lo:hi], day - lo)
+    except (NotEnoughPoints, ValueError):
+        return None
+
+
+def _rank_share(ctx: ScoringContext, seller_id: str) -> np.ndarray | None:
+    m = ctx.product_matrices
+    rows = np.flatnonzero(m.products["seller_id"].to_numpy() == seller_id)
+    if len(rows) == 0:
+        return None
+    ranks = m.rel_rank[rows]
+    ranked = np.isfinite(ranks).sum(axis=0)
+    series = np.where(ranked > 0, np.nansum(ranks, axis=0) / np.maximum(ranked, 1), np.nan)
+    return series if (ranked > 0).any() else None
+
+
+def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, start_week: int, end_week: int,
+              p_value: float, observed: float, expected: float, removed_positive: float,
+              usual_rate: float) -> dict:
+    """The evidence row of seller ``s``; ``own`` = the indices of its reviews in ``facts``."""
+    first_day, _ = facts.week_days(start_week + 1)
+    _, last_day = facts.week_days(end_week)
+    removed_day = facts.day(facts.removed[own])
+    negative = facts.rating[own] <= 2
+    in_window = negative & (removed_day >= first_day) & (removed_day < last_day)
+    batch = own[in_window & (facts.remover[own] == BY_STAFF)]
+    others = int((in_window & np.isin(facts.remover[own], (BY_CUSTOMER, BY_AUTOMATED))).sum())
+    batch_days = facts.day(facts.removed[batch])
+    start, end = int(batch_days.min()), int(batch_days.max())
+    age = float(np.median(facts.removed[batch] - facts.created[batch]))
+
+    rating_step = _step(_visible_rating(facts, own), start)
+    before = rating_step.before if rating_step else np.nan
+    after = rating_step.after if rating_step else np.nan
+
+    rank_words = ""
+    rank = _rank_share(ctx, facts.sellers[s])
+    if rank is not None and start < len(rank):
+        rank_step = _step(rank, start)
+        if rank_step is not None:
+            rank_words = (f", sales rank top {100 * np.exp(rank_step.before):.0f}% -> "
+                          f"top {100 * np.exp(rank_step.after):.0f}% of its category")
+
+    weeks = end_week - start_week
+    kept = "none of its 4-5 star ones" if removed_positive == 0 else \
+        f"{removed_positive:.0f} of its 4-5 star ones"
+    when = f"on {facts.date(start)}" if start == end else f"between {facts.date(start)} and {facts.date(end)}"
+    others_words = f"; customers and filters removed {others} of its 1-2 star reviews in the same weeks" \
+        if others else ""
+    rating_words = f"; visible rating {before:.2f} -> {after:.2f}" if rating_step else ""
+    return {
+        "seller_id": facts.sellers[s],
+        "signal": NAME,
+        "changepoint_date": facts.date(start),
+        "before": before,
+        "after": after,
+        "effect": float(np.log((observed + 0.5) / (expected + 0.5))),
+        "p_value": float(p_value),
+        "measure": "visible average rating (stars), before and after the removals",
+        "product_id": None,
+        "related_seller_id": None,
+        "detail": (f"{observed:.0f} of its 1-2 star reviews removed by staff {when} (a median of "
+                   f"{_age_words(age)} after posting), {kept}; staff in its category remove "
+                   f"{100 * min(usual_rate * weeks, 1):.1f}% of 1-2 star reviews in a typical {7 * weeks} days"
+                   f"{others_words}{rating_words}{rank_words}"),
+    }
