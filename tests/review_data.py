@@ -143,3 +143,29 @@ def build(path: Path) -> Path:
     build_marketplace(path)
     build_cases(path)
     return path
+
+
+# What each of the week page's tables is, told by a column only it has (AppTest gives tables no key).
+WEEK_PAGE_TABLES = {
+    "agenda": "item", "newly_flagged": "cleared_note", "score_rises": "score_change",
+    "status_changes": "from_status", "cases_closed": "reason", "open_cases_by_age_and_assignee": "total",
+    "open_cases": "age_days", "hidden_cleared_sellers": "why",
+}
+
+
+def week_page_tables(frames) -> dict[str, pd.DataFrame]:
+    """The week page's tables by the name of the list they show (the pack's CSV names)."""
+    found = {}
+    for frame in frames:
+        for name, column in WEEK_PAGE_TABLES.items():
+            if column in frame.columns and name not in found:
+                if name == "hidden_cleared_sellers" and "item" in frame.columns:
+                    continue
+                found[name] = frame
+                break
+    return found
+
+
+def seller_ids(links) -> list[str]:
+    """Seller ids from the page's seller links (``seller?seller_id=ID&as_of=DATE``)."""
+    return [link.split("seller_id=")[1].split("&")[0] for link in links]

@@ -57,7 +57,7 @@ def selectbox(at: AppTest, label: str):
 
 
 def seller_ids(frame) -> list[str]:
-    return [link.split("seller_id=")[1].split("&")[0] for link in frame["seller_id"]]
+    return review_data.seller_ids(frame["seller_id"])
 
 
 # --- sign-in ----------------------------------------------------------------------------------------
@@ -124,11 +124,14 @@ def test_the_week_page_lists_the_weeks_items(review_db):
     at = page("week", User("ana"), week="2026-W47")
     assert not at.exception
     assert at.title[0].value == "Week 2026-W47"
-    agenda = next(d.value for d in at.dataframe if "why" in d.value.columns)
-    assert seller_ids(agenda) == ["S2", "S5", "S3", "S1", "S6"]
-    hidden = next(d.value for d in at.dataframe if "why" in d.value.columns and "score" in d.value.columns
-                  and len(d.value) == 1 and "seller_name" in d.value.columns and "item" not in d.value.columns)
-    assert seller_ids(hidden) == ["S4"]
+    tables = review_data.week_page_tables(d.value for d in at.dataframe)
+    assert seller_ids(tables["agenda"]) == ["S2", "S5", "S3", "S1", "S6"]
+    assert seller_ids(tables["newly_flagged"]) == ["S2", "S5"]
+    assert seller_ids(tables["score_rises"]) == ["S3"]
+    assert tables["status_changes"]["case_id"].tolist() == [1, 4, 5]
+    assert tables["cases_closed"]["case_id"].tolist() == [4]
+    assert tables["open_cases"]["case_id"].tolist() == [1, 5]
+    assert seller_ids(tables["hidden_cleared_sellers"]) == ["S4"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Newly flagged"] == "2" and metrics["Cases closed"] == "1" and metrics["Open cases"] == "2"
 

@@ -1,0 +1,106 @@
+"""The weekly review pack: `python -m analytics report --week YYYY-Www --out DIR` writes an HTML file
+that works offline, the same as PDF, and CSVs, listing the same items as the week page."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics import report
+from analytics.auth import User
+from dashboard.auth_gate import SESSION_KEY
+from tests import review_data
+
+ROOT = Path(__file__).resolve().parents[1]
+needs_chromium = pytest.mark.skipif(not any(Path(p).exists() for p in ("/usr/bin/chromium",))
+                                    and not os.environ.get("BROWSER_PATH"),
+                                    reason="Debian's chromium is not installed (`make chromium`)")
+
+
+@pytest.fixture
+def review_db() -> Path:
+    path = review_data.build(Path(os.environ["ANOMALY_DB"]))
+    yield path
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def pdf_pages(path: Path) -> int:
+    """Pages in a PDF, from its page tree (the /Count of the root /Pages object)."""
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", data)]
+    counts += [int(n) for n in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", data)]
+    return max(counts, default=0)
+
+
+def week_page_tables() -> dict[str, pd.DataFrame]:
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = User("ana")
+    at.run()
+    at.switch_page("views/week.py")
+    at.query_params["week"] = review_data.WEEK
+    at.run()
+    assert not at.exception
+    return review_data.week_page_tables(d.value for d in at.dataframe)
+
+
+@needs_chromium
+def test_the_pack_is_self_contained_opens_and_lists_the_week_pages_items(review_db, tmp_path):
+    out = tmp_path / "pack"
+    pack = report.write_pack(review_data.WEEK, out, db=review_db, max_seller_charts=2)
+
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["weekly-review-2026-W47.html", "weekly-review-2026-W47.pdf", "agenda.csv",
+                            "newly_flagged.csv", "score_rises.csv", "status_changes.csv", "cases_closed.csv",
+                            "open_cases.csv", "open_cases_by_age_and_assignee.csv", "hidden_cleared_sellers.csv"])
+
+    # HTML: plotly.js inline, nothing loaded from anywhere, the interactive charts are there.
+    html = pack.html.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]*\bsrc\s*=", html, re.I)
+    assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?https?:", html, re.I)
+    assert not re.search(r"@import|url\(\s*[\"']?https?:", html, re.I)
+    assert "Plotly.newPlot" in html and len(html) > 3_000_000  # the library itself is embedded
+    assert html.count("Plotly.newPlot") == 4  # overview, open cases, and the first two items' seller charts
+    for heading in ("Item 1: Fresh Flag (S2)", "Item 5: Closed Shop (S6)", "Newly flagged sellers"):
+        assert heading in html
+
+    # PDF: a real document with pages, charts drawn as images.
+    assert pdf_pages(pack.pdf) >= 5  # the overview pages, then one page per agenda item
+
+    # CSVs list exactly what the week page lists.
+    page = week_page_tables()
+    csv = {name: pd.read_csv(path, dtype={"seller_id": str}) for name, path in pack.csvs.items()}
+    assert sorted(page) == sorted(csv)
+    for name in ("agenda", "newly_flagged", "score_rises", "hidden_cleared_sellers"):
+        assert csv[name]["seller_id"].tolist() == review_data.seller_ids(page[name]["seller_id"]), name
+    for name in ("status_changes", "cases_closed", "open_cases"):
+        assert csv[name]["case_id"].tolist() == page[name]["case_id"].tolist(), name
+        assert csv[name]["seller_id"].tolist() == review_data.seller_ids(page[name]["seller_id"]), name
+    assert csv["open_cases_by_age_and_assignee"].fillna(0).values.tolist() == \
+        page["open_cases_by_age_and_assignee"].fillna(0).values.tolist()
+    assert csv["agenda"]["seller_id"].tolist() == ["S2", "S5", "S3", "S1", "S6"]
+
+
+def test_the_report_command_refuses_a_malformed_week_in_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "analytics", "report", "--week", "2026-47", "--out", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode != 0
+    assert "not an ISO week (YYYY-Www" in done.stderr
+
+
+def test_the_report_command_says_when_there_is_no_database(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "analytics", "report", "--week", "2026-W47", "--out",
+                           str(tmp_path / "pack"), "--db", str(tmp_path / "missing.duckdb")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and "no such database" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
