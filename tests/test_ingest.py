@@ -375,6 +375,52 @@ def test_gzip_and_parquet_load_the_same_marketplace(tmp_path, loaded_db, fmt):
     assert checksums(db) == checksums(loaded_db)
 
 
+def test_parquet_types_are_converted_to_the_contract(tmp_path):
+    """Parquet as other tools write it: offsets-aware timestamps, BIGINT and whole DOUBLE integers,
+    text dates, and an extra nested column."""
+    folder = write_export(tmp_path / "export", fmt="parquet")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"""COPY (SELECT * REPLACE (CAST(created_at AS VARCHAR) || '+08:00' AS created_at),
+                               {{'a': 1, 'b': [2, 3]}} AS extra
+                        FROM read_parquet('{folder}/reviews.parquet'))
+                    TO '{folder}/r.parquet' (FORMAT parquet)""")
+    con.execute(f"""COPY (SELECT * REPLACE (CAST(created_at AS TIMESTAMPTZ) AS created_at)
+                        FROM read_parquet('{folder}/r.parquet'))
+                    TO '{folder}/reviews.parquet' (FORMAT parquet)""")
+    con.execute(f"""COPY (SELECT * REPLACE (CAST(units_sold AS DOUBLE) AS units_sold,
+                                         CAST(sales_rank AS BIGINT) AS sales_rank,
+                                         CAST(date AS VARCHAR) AS date)
+                        FROM read_parquet('{folder}/product_daily.parquet'))
+                    TO '{folder}/pd.parquet' (FORMAT parquet)""")
+    con.close()
+    (folder / "r.parquet").unlink()
+    (folder / "pd.parquet").replace(folder / "product_daily.parquet")
+    db = tmp_path / "m.duckdb"
+    summary = ingest(folder, db=db, progress=False)
+    assert any("'extra'" in w for w in summary.warnings)
+    assert query(db, "SELECT CAST(created_at AS VARCHAR) FROM reviews WHERE review_id = 'R1'") == [
+        ("2024-03-01 01:00:00",)]
+    assert query(db, "SELECT sum(units_sold), typeof(any_value(units_sold)) FROM product_daily") == [
+        (120, "INTEGER")]
+
+
+def test_parquet_column_named_twice_is_refused(tmp_path, db):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = write_export(tmp_path / "export")
+    (folder / "sellers.csv").unlink()
+    columns = valid_tables()["sellers"]
+    names = list(columns[0]) + ["city"]
+    arrays = [pa.array([row[c] for row in columns]) for c in names]
+    pq.write_table(pa.table(arrays, names=names), folder / "sellers.parquet")
+    before = snapshot(db)
+    with pytest.raises(ExportRejected, match=r"sellers.parquet: column city: named twice in the header"):
+        ingest(folder, db=db, progress=False)
+    assert snapshot(db) == before
+
+
 def test_table_with_a_header_and_no_rows_is_valid(tmp_path):
     tables = valid_tables()
     tables["account_events"] = []

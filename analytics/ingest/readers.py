@@ -97,7 +97,7 @@ class Export:
         return next((f for f in self.files if f.table.name == table), None)
 
 
-def find_export(folder: Path | str, con: duckdb.DuckDBPyConnection | None = None) -> Export:
+def find_export(folder: Path | str) -> Export:
     """Find each table's file in ``folder`` and check the headers; refuse what breaks the contract."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -113,8 +113,7 @@ def find_export(folder: Path | str, con: duckdb.DuckDBPyConnection | None = None
             continue
         found.setdefault(table, []).append(path)
 
-    own = con is None
-    con = con or duckdb.connect()
+    con = duckdb.connect()  # in memory: reads Parquet footers only
     try:
         files = []
         for table in schema.INPUT_TABLES:
@@ -129,8 +128,7 @@ def find_export(folder: Path | str, con: duckdb.DuckDBPyConnection | None = None
                                      f"for table {table.name} ({table.name}.csv, .csv.gz or .parquet)")
             files.append(_read_header(con, table, paths[0]))
     finally:
-        if own:
-            con.close()
+        con.close()
     for f in files:
         if f.extras:
             warnings.append(f"{f.path}: ignored extra column{'s' if len(f.extras) > 1 else ''} "
