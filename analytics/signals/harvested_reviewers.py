@@ -14,7 +14,7 @@ So the count is judged against:
 * conditional on how many new reviewers came, so a viral week (many new reviewers of the usual
   kinds) is not news.
 
-Windows of 2 and 8 weeks; the best is Bonferroni-corrected, one hypothesis per seller. A reviewer
+Windows of 1 to 8 weeks; the best is Bonferroni-corrected, one hypothesis per seller. A reviewer
 counts once per seller (their first review of it). This signal is core: when it is far beyond both
 baselines, few honest stories produce it.
 
@@ -45,16 +45,22 @@ REPORT_P = 0.05  # sellers under this get an evidence row (nothing above it can 
 def find(ctx: ScoringContext) -> SignalResult:
     facts = review_facts(ctx)
     nr = facts.new_reviewers
-    harvested = nr.rival_first & (nr.rating >= 4)
-    found = share_scan(facts, harvested)
-    n_tests = int((found.total_reviewers > 0).sum())
-    reported = np.flatnonzero(found.scan.p_value <= REPORT_P)
+    from_rivals = nr.rival_first & (nr.rating >= 4)
+    # Two markers, the second sharper where harvested reviewers did not buy the product; Bonferroni 2.
+    scans = [share_scan(facts, from_rivals), share_scan(facts, from_rivals & ~nr.verified)]
+    p_values = np.column_stack([scan.scan.p_value for scan in scans])
+    marker = np.argmin(p_values, axis=1)
+    p_seller = np.minimum(1.0, len(scans) * p_values.min(axis=1))
+    n_tests = int((scans[0].total_reviewers > 0).sum())
+    reported = np.flatnonzero(p_seller <= REPORT_P)
     if len(reported) == 0:
         return SignalResult.empty(n_tests)
 
     rows_of = facts.rows_of(reported, nr.unit, nr.minute)
     rows = []
     for s in reported:
+        found = scans[marker[s]]
+        harvested = from_rivals if marker[s] == 0 else from_rivals & ~nr.verified
         k = int(found.scan.window[s])
         first, last = window_dates(facts, found.windows, k)
         own = rows_of[int(s)]
@@ -67,6 +73,8 @@ def find(ctx: ScoringContext) -> SignalResult:
         before = found.weekly_chosen[s, before_weeks].sum() / seen_before if seen_before else np.nan
         n, x, e = found.reviewers[s, k], found.chosen[s, k], found.expected[s, k]
         unverified = int((~nr.verified[came]).sum())
+        kind = "gave it 4-5 stars" if marker[s] == 0 else "gave it 4-5 stars without a verified purchase"
+        unverified_words = f", {unverified} unverified" if marker[s] == 0 else ""
         category = facts.categories[facts.unit_category[pd.Series(nr.unit[came]).mode().iloc[0]]]
         before_words = f"{100 * before:.0f}% of its new reviewers before, " if seen_before else ""
         rows.append({
@@ -76,13 +84,13 @@ def find(ctx: ScoringContext) -> SignalResult:
             "before": float(before),
             "after": float(x / n),
             "effect": float(np.log((x + 0.5) / (e + 0.5))),
-            "p_value": float(found.scan.p_value[s]),
-            "measure": "share of new reviewers who had reviewed a rival's product first and gave 4-5 stars",
+            "p_value": float(p_seller[s]),
+            "measure": ("share of new reviewers who had reviewed a rival's product first and " + kind.replace(" it", "")),
             "product_id": None,
             "related_seller_id": None,
             "detail": (f"{x:.0f} of its {n:.0f} new reviewers between {facts.date(start)} and {facts.date(end)} "
-                       f"had reviewed rivals' products in {category} first and gave it 4-5 stars "
-                       f"({100 * x / n:.0f}%, {unverified} unverified), against {before_words}"
+                       f"had reviewed rivals' products in {category} first and {kind} "
+                       f"({100 * x / n:.0f}%{unverified_words}), against {before_words}"
                        f"{100 * e / n:.0f}% expected from its category in those weeks"),
         })
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)

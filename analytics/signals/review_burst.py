@@ -4,14 +4,16 @@ A bought burst brings many 4-5 star reviews at once from accounts that are unver
 review is their first) or that review nothing but this seller. Both halves are tested and both must
 hold (the p-value is the larger of the two):
 
-1. **Who came.** Of the seller's new reviewers in a 2- or 8-week window, how many gave 4-5 stars
+1. **Who came.** Of the seller's new reviewers in a 1- to 8-week window, how many gave 4-5 stars
    with at least two of those three marks, against its category's share that week (leave this seller
    out, shrunk towards the usual share) and its own history (a Gamma-Poisson tail, as for harvested
    reviewers); conditional on how many new reviewers came, so a viral hit or a launch that brings
    many ordinary verified reviewers with the usual mix is not news. Bonferroni over the windows.
 2. **A burst.** The seller's daily review count from the first to the last such review (at least
-   three days) is above the 12 weeks before (``changepoints.step_test``, Newey-West errors, one-sided),
-   so three reviews on one day are not a burst.
+   three days) is above the 12 weeks before, both in a regression with Newey-West errors
+   (``changepoints.step_test``, one-sided: robust to day-to-day persistence) and in an exact Poisson
+   comparison (conditional binomial: honest for the small counts of small sellers), so three reviews
+   are not a burst.
 
 A burst is a supporting signal: launches, promotions and viral hits also bring bursts, and some
 honest customers are new; it adds weight to a core signal and never flags on its own.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analytics.changepoints import NotEnoughPoints, step_test
 from analytics.scoring.context import ScoringContext
@@ -59,6 +62,16 @@ def _count_step(daily: np.ndarray, start: int, end: int):
         return None
 
 
+def _exact_count_p(daily: np.ndarray, start: int, end: int) -> float:
+    """Reviews from ``start`` to ``end`` against the days before, as Poisson counts: conditional on the
+    total, the burst's share is binomial with its share of the days (exact, for small counts where
+    the regression's normal approximation is too kind)."""
+    lo = max(0, start - DAYS_BEFORE)
+    during, before = daily[start:end].sum(), daily[lo:start].sum()
+    share = (end - start) / (end - lo)
+    return float(stats.binom.sf(during - 1, during + before, share)) if during > 0 else 1.0
+
+
 def find(ctx: ScoringContext) -> SignalResult:
     facts = review_facts(ctx)
     nr = facts.new_reviewers
@@ -84,8 +97,9 @@ def find(ctx: ScoringContext) -> SignalResult:
         step = _count_step(daily, start, max(end, start + MIN_BURST_DAYS))
         if step is None or not step.step > 0:
             continue
-        p_value = max(float(found.scan.p_value[s]), step.p_value / 2)
         span = min(max(end, start + MIN_BURST_DAYS), facts.n_days) - start
+        p_value = max(float(found.scan.p_value[s]), step.p_value / 2,
+                      _exact_count_p(daily, start, start + span))
         n, x, e = found.reviewers[s, k], found.chosen[s, k], found.expected[s, k]
         rows.append({
             "seller_id": facts.sellers[s],

@@ -5,7 +5,7 @@ up spam of every rating; customers take back their own reviews. What a bought de
 different in two ways at once, and the test asks for both (an intersection-union test: the
 window's p-value is the larger of the two):
 
-1. **Beyond the category's rate.** Staff removals of the seller's 1-2 star reviews in a 2- or 8-week
+1. **Beyond the category's rate.** Staff removals of the seller's 1-2 star reviews in a 1- to 8-week
    window, against the number its visible 1-2 star reviews would draw at its category's staff-removal
    rate in those weeks (without the seller itself), with a negative-binomial tail whose spread
    between honest sellers is estimated from all sellers (``review_windows``).

@@ -3,9 +3,10 @@
 * ``review_facts(ctx)``: every review known on the as-of day as compact arrays (one pass over the
   reviews table per scoring run, shared by the signals through the context). A removal after the
   as-of day has not happened yet, so such a review counts as still shown.
-* Weeks are counted back from the as-of day (the latest week always ends on it). Windows of 2 and 8
-  weeks slide by half their length, so a burst of up to a week always lies inside one 2-week window
-  and a slow drip of up to a month inside one 8-week window.
+* Weeks are counted back from the as-of day (the latest week always ends on it). Windows of 1, 2, 4
+  and 8 weeks slide by half their length (the 2-week ones by a week), so a burst of up to a week
+  always lies inside one 2-week window, one of up to two weeks inside a 4-week window, and a slow drip
+  of up to a month inside an 8-week window.
 * ``scan``: a seller's count in each window against what its category predicts for that window,
   with a negative-binomial (Gamma-Poisson) tail. Sellers differ honestly (some attract more removals,
   some more reviewers from rivals), so the count is judged against a seller-level rate drawn from a
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse, special, stats
 
 from analytics import queries
 
@@ -34,7 +35,7 @@ NOT_REMOVED = 2**31 - 1
 SHOWN, BY_CUSTOMER, BY_AUTOMATED, BY_STAFF = 0, 1, 2, 3
 MINUTES_PER_DAY = 1440
 WEEK_DAYS = 7
-WINDOW_WEEKS = (2, 8)
+WINDOW_WEEKS = (1, 2, 4, 8)
 
 # The Gamma law of seller-level rates: its shape ``a`` (mean 1, variance 1/a) is estimated from the
 # sellers by moments and kept within these bounds: never tighter than a coefficient of variation of
@@ -247,7 +248,8 @@ class Windows:
 
 
 def windows(n_weeks: int) -> Windows:
-    """Windows of WINDOW_WEEKS weeks, sliding by half their length back from the latest week."""
+    """Windows of WINDOW_WEEKS weeks, sliding by half their length (at least a week) back from the
+    latest week."""
     pairs = set()
     for length in WINDOW_WEEKS:
         length = min(length, n_weeks)
@@ -266,13 +268,15 @@ def window_sums(weekly: np.ndarray, w: Windows) -> np.ndarray:
 
 # --- the exact test --------------------------------------------------------------------------------
 
-def rate_shape(observed: np.ndarray, expected: np.ndarray) -> float:
-    """Method-of-moments shape of the Gamma law of seller rates: Var(O) = E + E^2 / a."""
+def rate_shape(observed: np.ndarray, expected: np.ndarray, trials: np.ndarray | None = None) -> float:
+    """Method-of-moments shape ``a`` of the Gamma law of seller rates: Var(O) = V + E^2 / a, where V is
+    the variance with no difference between sellers (Poisson: E; out of ``trials``: E (1 - E / trials))."""
     used = expected > 0
     if used.sum() < 2:
         return MIN_SHAPE
     o, e = observed[used], expected[used]
-    inverse = float(np.sum((o - e) ** 2 - o) / np.sum(e**2))
+    chance = e if trials is None else e * (1 - e / np.maximum(trials[used], e))
+    inverse = float(np.sum((o - e) ** 2 - chance) / np.sum(e**2))
     return float(1.0 / np.clip(inverse, 1.0 / MAX_SHAPE, 1.0 / MIN_SHAPE))
 
 
@@ -285,6 +289,70 @@ def gamma_poisson_tail(observed, expected, shape: float, history_observed=0.0, h
     b = shape + np.asarray(history_expected, dtype=float)
     prob = b / (b + np.asarray(expected, dtype=float))
     return np.where(observed > 0, stats.nbinom.sf(observed - 1, r, prob), 1.0)
+
+
+def beta_binomial_sf(x, n, a, b, *, max_terms: int = 5000) -> np.ndarray:
+    """P(X >= x) for X ~ BetaBinomial(n, a, b), by summing the probabilities from x upwards (each from
+    the last by their ratio) until they no longer count; vectorised, and much faster than scipy's
+    generic ``betabinom.sf`` for the upper tails this module needs."""
+    x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    x, n, a, b = (np.atleast_1d(v) for v in np.broadcast_arrays(x, n, a, b))
+    out = np.where(x <= 0, 1.0, 0.0)
+    todo = np.flatnonzero((x > 0) & (x <= n))
+    if len(todo) == 0:
+        return out
+    k, nn, aa, bb = x[todo], n[todo], a[todo], b[todo]
+    log_first = (special.gammaln(nn + 1) - special.gammaln(k + 1) - special.gammaln(nn - k + 1)
+                 + special.betaln(k + aa, nn - k + bb) - special.betaln(aa, bb))
+    term = np.ones(len(todo))
+    total = np.ones(len(todo))
+    active = k < nn
+    for _ in range(max_terms):
+        idx = np.flatnonzero(active)
+        if len(idx) == 0:
+            break
+        kk = k[idx]
+        term[idx] *= (nn[idx] - kk) / (kk + 1) * (kk + aa[idx]) / (nn[idx] - kk - 1 + bb[idx])
+        total[idx] += term[idx]
+        k[idx] = kk + 1
+        active[idx] = (k[idx] < nn[idx]) & (term[idx] > 1e-17 * total[idx])
+    out[todo] = np.minimum(1.0, np.exp(log_first) * total)
+    return out
+
+
+@dataclass
+class BetaBinomialLaw:
+    """The count of a kind among ``trials``: Binomial(trials, share), share = rho x expected / trials,
+    rho learnt as in ``gamma_poisson_tail``. The share's law is taken to be the Beta law with the same
+    mean and variance (a beta-binomial): unlike a Poisson count, the count cannot exceed the trials,
+    which matters when the usual share is large."""
+
+    trials: np.ndarray
+    mean: np.ndarray  # of the share
+    concentration: np.ndarray
+
+    @classmethod
+    def learnt(cls, trials, expected, shape: float, history_observed=0.0, history_expected=0.0):
+        trials = np.asarray(trials, dtype=float)
+        usual = np.asarray(expected, dtype=float) / np.maximum(trials, 1e-12)
+        r = shape + np.asarray(history_observed, dtype=float)
+        b = shape + np.asarray(history_expected, dtype=float)
+        mean = np.clip(usual * r / b, 1e-12, 1 - 1e-9)
+        variance = usual**2 * r / b**2
+        concentration = np.clip(mean * (1 - mean) / np.maximum(variance, 1e-300) - 1, 1e-3, 1e12)
+        return cls(trials, mean, concentration)
+
+    def normal_tail(self, observed) -> np.ndarray:
+        """A quick normal approximation of the upper tail (a screen: for the right-skewed counts here
+        it is smaller than the exact tail)."""
+        n, m, c = self.trials, self.mean, self.concentration
+        sd = np.sqrt(n * m * (1 - m) * (c + n) / (c + 1))
+        return stats.norm.sf((np.asarray(observed, dtype=float) - 0.5 - n * m) / np.maximum(sd, 1e-12))
+
+    def tail(self, observed) -> np.ndarray:
+        return beta_binomial_sf(observed, self.trials, self.concentration * self.mean,
+                                self.concentration * (1 - self.mean))
 
 
 @dataclass
@@ -320,6 +388,8 @@ def shrunk_share(events: np.ndarray, trials: np.ndarray, prior: np.ndarray | flo
     return (events + weight * np.asarray(prior)) / (trials + weight)
 
 
+REPORT_P = 0.05  # nothing above this can survive the false-discovery step
+SCREEN_SLACK = 20.0  # how far above REPORT_P a window's quick approximation may be and still get the exact test
 PRIOR_REVIEWERS = 50.0  # a week's category share is shrunk towards its usual share by this many reviewers
 
 
@@ -369,13 +439,23 @@ def share_scan(facts: ReviewFacts, chosen: np.ndarray) -> ShareScan:
     x = window_sums(chosen_by_seller, w)
     e = window_sums(expected_weekly, w)
     total_x, total_e = chosen_by_seller.sum(axis=1), expected_weekly.sum(axis=1)
-    shape = rate_shape(total_x, total_e)
+    shape = rate_shape(total_x, total_e, reviewers_by_seller.sum(axis=1))
     history_x, history_e = total_x[:, None] - x, total_e[:, None] - e
 
-    def tail(where):
-        return gamma_poisson_tail(x[where], e[where], shape, history_x[where], history_e[where])
+    judged = n > 0
+    m = np.maximum(judged.sum(axis=1, keepdims=True), 1)
 
-    scan = best_windows(sparse_tail(x, tail), n > 0)
+    def tail(where):
+        law = BetaBinomialLaw.learnt(n[where], e[where], shape, history_x[where], history_e[where])
+        p = np.ones(len(where[0]))
+        # The exact tail only where a quick look says the window could pass; others cannot be reported.
+        close = law.normal_tail(x[where]) * m[where[0], 0] <= SCREEN_SLACK * REPORT_P
+        if close.any():
+            exact = BetaBinomialLaw(law.trials[close], law.mean[close], law.concentration[close])
+            p[close] = exact.tail(x[where][close])
+        return p
+
+    scan = best_windows(sparse_tail(x, tail), judged)
     return ShareScan(w, reviewers_by_seller, chosen_by_seller, n, x, e, reviewers_by_seller.sum(axis=1),
                      total_x, total_e, scan)
 
