@@ -82,41 +82,48 @@ def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.
     fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.045,
                         subplot_titles=titles, row_heights=[weights[p] for p, _ in panels],
                         specs=[[{"secondary_y": p == "price"}] for p, _ in panels])
-    x = pd.to_datetime(daily["date"])
+    x = pd.to_datetime(daily["date"]).to_numpy()
     # One legend beside each panel (and one above the figure for the findings): a single legend for
     # twenty traces is unreadable on a projector.
     legend_of = {p: "legend" if i == 0 else f"legend{i + 1}" for i, (p, _) in enumerate(panels)}
     findings_legend = f"legend{len(panels) + 1}"
+    # Traces and shapes are collected and added in one call each: plotly validates on every add, and
+    # adding them one by one (add_vline above all) costs seconds on a busy seller.
+    traces, rows, secondary_ys, shapes = [], [], [], []
 
-    def add(trace, panel: str, **where):
+    def add(trace, panel: str, secondary_y: bool = False):
         trace.legend = legend_of[panel]
-        fig.add_trace(trace, row=row_of[panel], col=1, **where)
+        traces.append(trace)
+        rows.append(row_of[panel])
+        secondary_ys.append(secondary_y)
+
+    def column(name: str):
+        return daily[name].to_numpy() if name in daily else None
+
+    def vline(day, panel: str, line: dict, opacity: float = 1.0) -> None:
+        axes = fig.get_subplot(row_of[panel], 1)
+        xref, yref = axes.xaxis.plotly_name.replace("axis", ""), axes.yaxis.plotly_name.replace("axis", "")
+        shapes.append({"type": "line", "xref": xref, "yref": f"{yref} domain", "x0": day, "x1": day,
+                       "y0": 0, "y1": 1, "line": line, "opacity": opacity, "layer": "above"})
 
     if has_product:
-        add(go.Scatter(x=x, y=daily["sales_rank"], name="sales rank", mode="lines",
+        add(go.Scatter(x=x, y=column("sales_rank"), name="sales rank", mode="lines",
                        line={"color": RANK_COLOR, "width": 2}), "rank")
         if "rank_explained" in daily and daily["rank_explained"].notna().any():
-            add(go.Scatter(x=x, y=daily["rank_explained"].round(1), mode="lines",
-                           name="what price and ads explain", line={"color": EXPLAINED_COLOR, "width": 2,
-                                                                    "dash": "dash"}), "rank")
-        fig.update_yaxes(type="log", autorange="reversed", title_text="rank", row=row_of["rank"], col=1)
-        add(go.Bar(x=x, y=daily["ad_spend"], name="ad spend (right)", marker_color=ADS_COLOR, opacity=0.8),
+            add(go.Scatter(x=x, y=daily["rank_explained"].round(1).to_numpy(), mode="lines",
+                           name="what price and ads explain",
+                           line={"color": EXPLAINED_COLOR, "width": 2, "dash": "dash"}), "rank")
+        add(go.Bar(x=x, y=column("ad_spend"), name="ad spend (right)", marker_color=ADS_COLOR, opacity=0.8),
             "price", secondary_y=True)
-        add(go.Scatter(x=x, y=daily["price"].round(2), name="price (left)", mode="lines",
-                       line={"color": PRICE_COLOR, "width": 2}), "price", secondary_y=False)
-        fig.update_yaxes(title_text="price", row=row_of["price"], col=1, secondary_y=False)
-        fig.update_yaxes(title_text="ad spend", row=row_of["price"], col=1, secondary_y=True, showgrid=False)
-
+        add(go.Scatter(x=x, y=daily["price"].round(2).to_numpy(), name="price (left)", mode="lines",
+                       line={"color": PRICE_COLOR, "width": 2}), "price")
     for stars, color in reversed(STAR_COLORS.items()):
-        add(go.Bar(x=x, y=daily.get(f"stars_{stars}"), name=f"{stars} star" + ("s" if stars > 1 else ""),
+        add(go.Bar(x=x, y=column(f"stars_{stars}"), name=f"{stars} star" + ("s" if stars > 1 else ""),
                    marker_color=color), "reviews")
-    fig.update_yaxes(title_text="reviews", row=row_of["reviews"], col=1)
     for remover, color in REMOVER_COLORS.items():
-        add(go.Bar(x=x, y=daily.get(f"removed_{remover}"), name=f"by {remover}", marker_color=color), "removals")
-    fig.update_yaxes(title_text="removed", row=row_of["removals"], col=1)
-    add(go.Scatter(x=x, y=daily.get("visible_rating"), name="visible rating", mode="lines",
+        add(go.Bar(x=x, y=column(f"removed_{remover}"), name=f"by {remover}", marker_color=color), "removals")
+    add(go.Scatter(x=x, y=column("visible_rating"), name="visible rating", mode="lines",
                    line={"color": RATING_COLOR, "width": 2}), "rating")
-    fig.update_yaxes(title_text="stars", row=row_of["rating"], col=1)
 
     # Change points of every drawn series: level lines, a marker, and a faint line down the panel.
     formats = {"sales_rank": ",.0f", "price": ",.2f", "ad_spend": ",.2f", "posted": ".1f", "removed": ".2f",
@@ -126,39 +133,44 @@ def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.
         panel = points["panel"].iloc[0]
         if panel not in row_of:
             continue
-        secondary = {"secondary_y": series == "ad_spend"} if panel == "price" else {}
         first = panel not in legend_shown
         legend_shown.add(panel)
-        add(_level_trace(segments[segments["series"] == series], showlegend=first), panel, **secondary)
-        add(_changepoint_trace(points, formats.get(series, ".2f"), showlegend=first), panel, **secondary)
+        add(_level_trace(segments[segments["series"] == series], showlegend=first), panel, series == "ad_spend")
+        add(_changepoint_trace(points, formats.get(series, ".2f"), showlegend=first), panel, series == "ad_spend")
         for day in points["date"]:
-            fig.add_vline(x=pd.Timestamp(day).timestamp() * 1000, row=row_of[panel], col=1,
-                          line={"color": LEVEL_COLOR, "width": 1, "dash": "dot"}, opacity=0.6)
+            vline(day, panel, {"color": LEVEL_COLOR, "width": 1, "dash": "dot"}, opacity=0.6)
 
-    # The run's findings: a line through every panel in the signal's colour.
+    # The run's findings: a line through every panel in the signal's colour, named in the top legend.
     for mark in evidence_marks.itertuples():
-        fig.add_vline(x=pd.Timestamp(mark.date).timestamp() * 1000, row="all", col=1,
-                      line={"color": mark.color, "width": 2.5, "dash": "dash"})
-    for signal, marks in evidence_marks.groupby("signal", sort=False):
+        for panel in row_of:
+            vline(mark.date, panel, {"color": mark.color, "width": 2.5, "dash": "dash"})
+    for _, marks in evidence_marks.groupby("signal", sort=False):
         first_mark = marks.iloc[0]
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"finding: {first_mark.title}",
+        traces.append(go.Scatter(x=[None], y=[None], mode="lines", name=f"finding: {first_mark.title}",
                                  legend=findings_legend,
-                                 line={"color": first_mark.color, "width": 2.5, "dash": "dash"}),
-                      row=1, col=1)
+                                 line={"color": first_mark.color, "width": 2.5, "dash": "dash"}))
+        rows.append(1)
+        secondary_ys.append(False)
 
+    fig.add_traces(traces, rows=rows, cols=[1] * len(traces), secondary_ys=secondary_ys)
+    if has_product:
+        fig.update_yaxes(type="log", autorange="reversed", title_text="rank", row=row_of["rank"], col=1)
+        fig.update_yaxes(title_text="price", row=row_of["price"], col=1, secondary_y=False)
+        fig.update_yaxes(title_text="ad spend", row=row_of["price"], col=1, secondary_y=True, showgrid=False,
+                         rangemode="tozero")
+    fig.update_yaxes(title_text="reviews", row=row_of["reviews"], col=1, rangemode="tozero")
+    fig.update_yaxes(title_text="removed", row=row_of["removals"], col=1, rangemode="tozero")
+    fig.update_yaxes(title_text="stars", row=row_of["rating"], col=1)
     fig.update_xaxes(type="date", showspikes=True, spikemode="across", spikethickness=1)
     fig.update_annotations(font_size=FONT_SIZE)
-    _base_layout(fig, height=230 * len(panels) + 140)
-    legends = {}
-    for panel, name in legend_of.items():
-        axis = fig.get_subplot(row_of[panel], 1).yaxis
-        legends[name] = {"x": 1.01, "xanchor": "left", "y": axis.domain[1], "yanchor": "top",
-                         "orientation": "v", "font": {"size": FONT_SIZE - 2}, "tracegroupgap": 2}
-    legends[findings_legend] = {"x": 0, "y": 1.0, "yanchor": "bottom", "yref": "container", "orientation": "h",
-                                "font": {"size": FONT_SIZE - 1}}
-    legends[findings_legend]["y"] = 1.0 - 10 / fig.layout.height
-    legends[findings_legend]["yanchor"] = "top"
-    fig.update_layout(margin={"r": 210, "t": 80}, **legends)
+    height = 230 * len(panels) + 140
+    legends = {name: {"x": 1.01, "xanchor": "left", "y": fig.get_subplot(row_of[panel], 1).yaxis.domain[1],
+                      "yanchor": "top", "orientation": "v", "font": {"size": FONT_SIZE - 2}, "tracegroupgap": 2}
+               for panel, name in legend_of.items()}
+    legends[findings_legend] = {"x": 0, "y": 1.0 - 10 / height, "yanchor": "top", "yref": "container",
+                                "orientation": "h", "font": {"size": FONT_SIZE - 1}}
+    _base_layout(fig, height=height)
+    fig.update_layout(shapes=shapes, margin={"r": 210, "t": 80}, **legends)
     return fig
 
 

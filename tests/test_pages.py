@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics import cases
 from analytics.auth import User
 from dashboard.auth_gate import SESSION_KEY
 from tests import dashboard_market as market
@@ -49,12 +50,17 @@ def table(at: AppTest, index: int = 0) -> pd.DataFrame:
 def test_watchlist_is_home_ranked_by_score_with_headline_numbers(market_db):
     at = open_page()
     assert at.title[0].value == "Watchlist"
-    assert metrics(at) == {"Sellers scored": "30", "Flagged": "2", "Newly flagged": "1",
+    assert metrics(at) == {"Sellers scored": "30", "Flagged": "2", "Newly flagged": "1", "Open cases": "0",
                            "Matching the filters": "30"}
     rows = table(at)
     assert list(rows["seller_id"][:2]) == [market.BUYER, market.LATE]
     assert rows["link"].iloc[0] == f"seller?seller_id={market.BUYER}"
     assert len(rows["rank_trend"].iloc[0]) > 10
+
+
+def test_open_cases_are_counted_from_the_analysts_store(market_db):
+    cases.open_case(market.BUYER, User("ana", "analyst"))
+    assert metrics(open_page())["Open cases"] == "1"
 
 
 def test_filters_in_the_link_narrow_the_rows(market_db):

@@ -39,7 +39,7 @@ def test_profile_and_verdict_of_a_known_seller_and_none_for_an_unknown_one(con):
     assert seller_view.profile(con, "NO-SUCH-SELLER") is None
     verdict = seller_view.verdict(con, BUYER, LAST)
     assert verdict.flagged and verdict.score_rank == 1 and verdict.sellers_scored == 30
-    assert set(verdict.signals) == {"reinstatement", "rank_jump"}
+    assert {"reinstatement", "rank_jump"} <= set(verdict.signals)
     # A seller registered after a run was not scored by it.
     assert seller_view.verdict(con, "S029", market.EARLY_RUN) is None
     assert seller_view.verdict(con, "S029", LAST) is not None

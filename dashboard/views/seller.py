@@ -32,9 +32,14 @@ def _overview(version: str, seller_id: str, as_of: dt.date | None) -> seller_vie
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _chart(version: str, seller_id: str, as_of: dt.date, product_id: str | None,
-           evidence: pd.DataFrame) -> seller_view.SellerChart:
+           evidence: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
+    """The figure (as plotly's JSON dict: building it costs a few tenths of a second, reading it back
+    next to nothing) and the change points it draws."""
     with db.cursor() as con:
-        return seller_view.chart(con, seller_id, as_of, product_id, evidence)
+        chart = seller_view.chart(con, seller_id, as_of, product_id, evidence)
+    figure = charts.seller_figure(chart.daily, chart.changepoints, chart.segments, chart.evidence_marks,
+                                  product_label=product_id)
+    return figure.to_plotly_json(), chart.changepoints
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -120,18 +125,16 @@ if not core.products.empty:
     st.caption(f"{product_id}: {title} \u00b7 {shown['category']} \u00b7 launched "
                f"{shown['launched_on']:%Y-%m-%d} \u00b7 {shown['findings']} finding"
                f"{'s' if shown['findings'] != 1 else ''} in this run")
-chart = _chart(version, seller_id, as_of, product_id, core.evidence)
-figure = charts.seller_figure(chart.daily, chart.changepoints, chart.segments, chart.evidence_marks,
-                              product_label=product_id)
+figure, changepoints = _chart(version, seller_id, as_of, product_id, core.evidence)
 st.plotly_chart(figure, config={"displaylogo": False})
 st.caption("Diamonds and dotted orange lines: change points that `analytics.changepoints.detect` finds in each "
            "series drawn, with the fitted level before and after. Dashed lines through every panel: the run's "
            "findings, in their signal's colour. Grey dashes: the rank that price and ad spend alone explain "
            "(the run's per-category model).")
-if chart.changepoints.empty:
+if changepoints.empty:
     st.caption("No change point found in the series drawn.")
 else:
-    table = chart.changepoints.assign(change=_before_after(chart.changepoints))
+    table = changepoints.assign(change=_before_after(changepoints))
     st.dataframe(table[["label", "date", "change"]], hide_index=True, column_config={
         "label": "Series", "date": st.column_config.DateColumn("Change point"),
         "change": "Level before \u2192 after"})

@@ -10,9 +10,11 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics import watchlist
+from analytics import cases, store, watchlist
 from dashboard import state, widgets
 
+ROW_HEIGHT = 38  # tests/test_browser.py clicks the first row by this height
+ROWS_VISIBLE = 25  # rows shown before the table scrolls (a page holds watchlist.PAGE_SIZE)
 FILTER_KEYS = ("category", "country", "city", "signal", "score", "flagged", "flagged_since", "page")
 
 db = state.require_database()
@@ -34,6 +36,12 @@ def _overview(version: str, as_of: dt.date) -> tuple[watchlist.Headline, watchli
 def _page(version: str, as_of: dt.date, filters: watchlist.Filters, page: int) -> watchlist.Page:
     with db.cursor() as con:
         return watchlist.page(con, as_of, filters, page)
+
+
+@st.cache_data(show_spinner=False, ttl=15)
+def _open_cases(analyst_db: str) -> int:
+    # The analysts' store changes as people work, not with the marketplace database: a short ttl.
+    return len(cases.list_cases(db=analyst_db, statuses=cases.OPEN_STATUSES))
 
 
 def _clear_filters() -> None:
@@ -84,11 +92,12 @@ with st.sidebar:
 result = _page(state.db_version(), as_of, filters, int(page_no))
 
 previous = f"since the run of {headline.previous_as_of}" if headline.previous_as_of else "(first run)"
-cols = st.columns(4)
+cols = st.columns(5)
 cols[0].metric("Sellers scored", f"{headline.sellers_scored:,}")
 cols[1].metric("Flagged", f"{headline.sellers_flagged:,}")
 cols[2].metric("Newly flagged", f"{headline.newly_flagged:,}", help=f"Flagged now, not flagged {previous}.")
-cols[3].metric("Matching the filters", f"{result.total_matching:,}")
+cols[3].metric("Open cases", f"{_open_cases(str(store.analyst_db_path(db.path))):,}", help="Cases that are new, being investigated or escalated.")
+cols[4].metric("Matching the filters", f"{result.total_matching:,}")
 st.caption(f"Run of **{as_of}**; newly flagged counts sellers not flagged {previous}. "
            "Select a row to open the seller's evidence.")
 widgets.signal_legend()
@@ -106,19 +115,20 @@ table = st.dataframe(
     key="watchlist_table",
     on_select="rerun",
     selection_mode="single-row",
-    row_height=38,
-    column_order=["score_rank", "link", "seller_name", "score", "flagged", "signals", "reasons", "rank_trend",
+    row_height=ROW_HEIGHT,
+    height=(min(len(rows), ROWS_VISIBLE) + 1) * ROW_HEIGHT + 3,
+    column_order=["score_rank", "link", "seller_name", "score", "flagged", "signals", "rank_trend", "reasons",
                   "category", "country", "city", "first_flagged_on"],
     column_config={
         "score_rank": st.column_config.NumberColumn("#", width="small"),
-        "link": st.column_config.LinkColumn("Seller", display_text=r"seller_id=([^&]+)", width="small",
+        "link": st.column_config.LinkColumn("Seller", display_text=r"seller_id=([^&]+)", width=150,
                                             help="Opens the seller's page (a link you can paste into notes)."),
-        "seller_name": st.column_config.TextColumn("Name"),
+        "seller_name": st.column_config.TextColumn("Name", width=180),
         "score": st.column_config.NumberColumn("Score", format="%.1f", width="small"),
         "flagged": st.column_config.CheckboxColumn("Flagged", width="small"),
         "signals": st.column_config.MultiselectColumn(
             "Signals fired", options=list(widgets.signal_colors()), color=list(widgets.signal_colors().values()),
-            format_func=lambda s: s),
+            width="medium"),
         "reasons": st.column_config.TextColumn("Top reasons", width="large"),
         "rank_trend": st.column_config.LineChartColumn(
             "Relative rank, weekly", width="medium",

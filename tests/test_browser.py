@@ -1,0 +1,141 @@
+"""End to end in a real headless Chromium: the demo marketplace (small), `streamlit run`, sign in, the
+watchlist, click the top seller, its chart with change-point markers, and back. Saves the README's two
+screenshots to docs/screenshots/.
+
+Playwright drives Debian's /usr/bin/chromium (``make chromium`` installs it); it never downloads a
+browser. Streamlit draws tables on a canvas, so the row is clicked by position; everything else waits
+on Streamlit's data-testid selectors.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from analytics import auth
+from analytics.demo import build_demo
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1600, "height": 2000}  # tall: the main area scrolls inside its own container
+ROW_HEIGHT = 38  # dashboard/views/watchlist.py's ROW_HEIGHT
+TIMEOUT_MS = 30_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, server: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited ({server.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not answer within {seconds:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (`make chromium`)")
+    root = tmp_path_factory.mktemp("browser")
+    db = build_demo(db=root / "demo.duckdb", sellers=150, days=120, out=root / "demo", log=lambda _: None)
+    # Streamlit reads secrets from the working directory's .streamlit/: the demo's public sign-ins.
+    (root / ".streamlit").mkdir()
+    (root / ".streamlit" / "secrets.toml").write_text(auth.demo_secrets_text(), encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "ANOMALY_DB": str(db), "ANOMALY_ANALYST_DB": str(root / "analyst.duckdb")}
+    log = root / "streamlit.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"),
+             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+            cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished running the script (its status widget is gone)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_MS)
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=TIMEOUT_MS)
+
+
+def sign_in(page, url: str) -> None:
+    page.goto(url)
+    settle(page)
+    page.get_by_role("textbox", name="User name").fill("ana")
+    page.get_by_role("textbox", name="Password").fill("ana-demo")
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_watchlist_to_seller_chart_and_back(server, browser):
+    page = browser.new_page(viewport=VIEWPORT)
+    sign_in(page, server)
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    assert page.get_by_role("heading", name="Watchlist").is_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "watchlist.png"))
+
+    # Select the top row: its checkbox sits in the first column, one header row down.
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + ROW_HEIGHT + ROW_HEIGHT / 2)
+    page.wait_for_url("**/seller?seller_id=*", timeout=TIMEOUT_MS)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    # Plotly draws legends and markers after the element appears: wait for them, then count. Each panel
+    # has its own legend (classes legendtext, legend2text, ...), so match any SVG text.
+    chart.locator("svg text", has_text="change point").first.wait_for(timeout=TIMEOUT_MS)
+    chart.locator("svg text", has_text="finding:").first.wait_for(timeout=TIMEOUT_MS)
+    assert chart.locator(".scatterlayer .trace .point").count() > 0  # the change-point diamonds
+    assert page.get_by_role("heading", name="Evidence").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "seller.png"))
+
+    page.get_by_text("Back to the watchlist").click()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    assert page.get_by_role("heading", name="Watchlist").is_visible()
+    page.close()
+
