@@ -1,7 +1,8 @@
 -- One row per product and week (week = days since $first_day // 7) with at least $min_one_star 1-star
 -- reviews written that week, up to the end of $as_of, with what the product's other weeks make usual:
 -- its 1-star and other reviews in every other week it was listed, and how many such weeks there were.
--- Removed reviews count (a burst that moderation later cleaned up still hit the listing).
+-- Removed reviews count (a burst that moderation later cleaned up still hit the listing). Only the
+-- products with such a week are read in full.
 with written as (
     select
         product_id,
@@ -14,22 +15,40 @@ with written as (
       and created_at < $as_of::date + interval 1 day
 ),
 
-weekly as (
+one_star_weeks as (
     select
         product_id,
         week,
-        count(*) filter (where rating = 1) as one_star,
-        count(*) filter (where rating > 1) as other_reviews,
-        count(*) filter (where rating = 1 and not verified_purchase) as one_star_unverified,
-        min(created_at) filter (where rating = 1) as first_one_star_at
+        count(*) as one_star,
+        count(*) filter (where not verified_purchase) as one_star_unverified,
+        min(created_at) as first_one_star_at
     from written
+    where rating = 1
     group by product_id, week
+    having count(*) >= $min_one_star
+),
+
+candidate_reviews as (
+    select w.*
+    from written as w
+    where w.product_id in (select product_id from one_star_weeks)
 ),
 
 totals as (
-    select product_id, sum(one_star) as one_star_total, sum(other_reviews) as other_total
-    from weekly
+    select
+        product_id,
+        count(*) filter (where rating = 1) as one_star_total,
+        count(*) filter (where rating > 1) as other_total
+    from candidate_reviews
     group by product_id
+),
+
+other_that_week as (
+    select c.product_id, c.week, count(*) as other_reviews
+    from candidate_reviews as c
+    join one_star_weeks as o using (product_id, week)
+    where c.rating > 1
+    group by c.product_id, c.week
 ),
 
 weeks_listed as (
@@ -44,21 +63,21 @@ weeks_listed as (
 
 final as (
     select
-        w.product_id,
+        o.product_id,
         l.seller_id,
         l.category,
-        w.week,
-        w.first_one_star_at,
-        w.one_star,
-        w.one_star_unverified,
-        w.other_reviews,
-        t.one_star_total - w.one_star as one_star_other_weeks,
-        t.other_total - w.other_reviews as other_reviews_other_weeks,
+        o.week,
+        o.first_one_star_at,
+        o.one_star,
+        o.one_star_unverified,
+        coalesce(x.other_reviews, 0) as other_reviews,
+        t.one_star_total - o.one_star as one_star_other_weeks,
+        t.other_total - coalesce(x.other_reviews, 0) as other_reviews_other_weeks,
         greatest(l.weeks - 1, 1) as other_weeks
-    from weekly as w
+    from one_star_weeks as o
     join totals as t using (product_id)
     join weeks_listed as l using (product_id)
-    where w.one_star >= $min_one_star
+    left join other_that_week as x using (product_id, week)
 )
 
 select * from final

@@ -1,16 +1,34 @@
 -- One row per (seller, category, rival hit) for every seller whose 5-star reviewers ("fans") in a
--- category also reviewed other sellers' products there: how many such fans it has, how many reviews
--- they wrote of rivals and how many of those were 1-star (what reused attack accounts inflate), and
--- how many fans look like attack accounts (at least two 1-star reviews of rivals and no rival review
--- above 2 stars). Per rival those attack accounts hit: how many accounts, how many 1-star reviews,
--- and when the first came. A seller with no attack account has a single row with no rival.
--- Reviews written by the end of $as_of count, removed ones too: a later removal does not undo that
--- the account wrote it.
-with written as (
-    select r.reviewer_id, p.category, p.seller_id, r.rating, r.created_at
+-- category also gave other sellers' products there a 1-star or 5-star review: how many such fans it
+-- has, how many of those extreme reviews of rivals they wrote and how many were 1-star (what reused
+-- attack accounts inflate), and how many fans look like attack accounts (at least two 1-star reviews
+-- of rivals and no 5-star one). Per rival those attack accounts hit: how many accounts, how many
+-- 1-star reviews, and when the first came. A seller with no attack account has a single row with no
+-- rival. Only 1- and 5-star reviews are read (the middle ratings say nothing here and are a third of
+-- the table). Reviews written by the end of $as_of count, removed ones too: a later removal does not
+-- undo that the account wrote it. Ids are grouped by their 64-bit hashes (much faster on tens of
+-- millions of reviews) and named again at the end.
+with product_keys as (
+    select product_id, hash(category) as category, hash(seller_id) as seller_id
+    from products
+),
+
+seller_names as (
+    select distinct hash(seller_id) as seller_key, seller_id
+    from products
+),
+
+category_names as (
+    select distinct hash(category) as category_key, category
+    from products
+),
+
+written as (
+    select hash(r.reviewer_id) as reviewer_id, p.category, p.seller_id, r.rating, r.created_at
     from reviews as r
-    join products as p using (product_id)
+    join product_keys as p using (product_id)
     where r.created_at < $as_of::date + interval 1 day
+      and r.rating in (1, 5)
 ),
 
 by_reviewer_seller as (
@@ -18,23 +36,20 @@ by_reviewer_seller as (
         reviewer_id,
         category,
         seller_id,
-        count(*) as reviews,
+        count(*) filter (where rating = 5) as five_star_reviews,
         count(*) filter (where rating = 1) as one_star_reviews,
-        count(*) filter (where rating >= 3) as fair_reviews,
-        bool_or(rating = 5) as gave_five,
         min(created_at) filter (where rating = 1) as first_one_star_at
     from written
     group by reviewer_id, category, seller_id
 ),
 
 multi_seller_reviewers as (
-    -- reviewers who reviewed at least two sellers in the category: the only ones who can overlap
+    -- reviewers who rated at least two sellers in the category: the only ones who can overlap
     select
         reviewer_id,
         category,
-        sum(reviews) as reviews,
-        sum(one_star_reviews) as one_star_reviews,
-        sum(fair_reviews) as fair_reviews
+        sum(five_star_reviews) as five_star_reviews,
+        sum(one_star_reviews) as one_star_reviews
     from by_reviewer_seller
     group by reviewer_id, category
     having count(*) >= 2
@@ -45,12 +60,11 @@ fans_reviewing_rivals as (
         b.seller_id,
         b.category,
         b.reviewer_id,
-        m.reviews - b.reviews as rival_reviews,
-        m.one_star_reviews - b.one_star_reviews as rival_one_star_reviews,
-        m.fair_reviews - b.fair_reviews as rival_fair_reviews
+        m.five_star_reviews - b.five_star_reviews as rival_five_star_reviews,
+        m.one_star_reviews - b.one_star_reviews as rival_one_star_reviews
     from by_reviewer_seller as b
     join multi_seller_reviewers as m using (reviewer_id, category)
-    where b.gave_five
+    where b.five_star_reviews > 0
 ),
 
 per_seller as (
@@ -58,10 +72,10 @@ per_seller as (
         seller_id,
         category,
         count(*) as fans_reviewing_rivals,
-        sum(rival_reviews) as rival_reviews,
+        sum(rival_five_star_reviews + rival_one_star_reviews) as rival_reviews,
         sum(rival_one_star_reviews) as rival_one_star_reviews,
         count(*) filter (where rival_one_star_reviews > 0) as fans_giving_rivals_one_star,
-        count(*) filter (where rival_one_star_reviews >= 2 and rival_fair_reviews = 0) as attack_accounts
+        count(*) filter (where rival_one_star_reviews >= 2 and rival_five_star_reviews = 0) as attack_accounts
     from fans_reviewing_rivals
     group by seller_id, category
 ),
@@ -80,25 +94,28 @@ rivals_hit as (
        and b.category = f.category
        and b.seller_id <> f.seller_id
        and b.one_star_reviews > 0
-    where f.rival_one_star_reviews >= 2 and f.rival_fair_reviews = 0
+    where f.rival_one_star_reviews >= 2 and f.rival_five_star_reviews = 0
     group by f.seller_id, f.category, b.seller_id
 ),
 
 final as (
     select
-        s.seller_id,
-        s.category,
+        sn.seller_id,
+        cn.category,
         s.fans_reviewing_rivals,
         s.rival_reviews,
         s.rival_one_star_reviews,
         s.fans_giving_rivals_one_star,
         s.attack_accounts,
-        h.rival_seller_id,
+        rn.seller_id as rival_seller_id,
         coalesce(h.rival_accounts, 0) as rival_accounts,
         coalesce(h.rival_account_one_stars, 0) as rival_account_one_stars,
         h.first_one_star_at
     from per_seller as s
     left join rivals_hit as h using (seller_id, category)
+    join seller_names as sn on sn.seller_key = s.seller_id
+    join category_names as cn on cn.category_key = s.category
+    left join seller_names as rn on rn.seller_key = h.rival_seller_id
 )
 
 select * from final

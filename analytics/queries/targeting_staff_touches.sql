@@ -1,9 +1,9 @@
--- One row per staff access-log action known by the end of $as_of and per product it concerns: who
+-- One row per staff access-log action known by the end of $as_of and per category it concerns: who
 -- (employee_id), which day (day_idx = days since $first_day; negative before the data starts), what
 -- kind of action (remove, reinstate, suspend, sales = a look at sales figures, reviewers = a look at
--- or export of reviewers, export, view, other), whose data (seller_id) and which
--- product (the product named, or each product of the seller when the action names only the seller).
--- An action that names neither a seller nor a product cannot be attributed and is left out.
+-- or export of reviewers, export, view, other), whose data (seller_id), which product where one is
+-- named, and the category: the named product's, or, when only the seller is named, each category
+-- the seller lists in. An action that names neither a seller nor a product is left out.
 with actions as (
     select
         employee_id,
@@ -22,7 +22,8 @@ attributed as (
         a.ts,
         a.action,
         coalesce(a.seller_id, named.seller_id) as seller_id,
-        a.product_id
+        a.product_id,
+        named.category as product_category
     from actions as a
     left join products as named on named.product_id = a.product_id
 ),
@@ -43,22 +44,27 @@ classified as (
             else 'other'
         end as kind,
         seller_id,
-        product_id
+        product_id,
+        product_category
     from attributed
 ),
 
-expanded as (
-    -- an action on a seller as a whole concerns every product it lists
-    select c.employee_id, c.day_idx, c.kind, c.seller_id, coalesce(c.product_id, p.product_id) as product_id
-    from classified as c
-    left join products as p on c.product_id is null and p.seller_id = c.seller_id
+seller_categories as (
+    select distinct seller_id, category from products
 ),
 
 final as (
-    select e.employee_id, e.day_idx, e.kind, e.seller_id, e.product_id, p.category
-    from expanded as e
-    left join products as p on p.product_id = e.product_id
+    select
+        c.employee_id,
+        c.day_idx,
+        c.kind,
+        c.seller_id,
+        c.product_id,
+        coalesce(c.product_category, sc.category) as category
+    from classified as c
+    left join seller_categories as sc
+        on c.product_category is null
+       and sc.seller_id = c.seller_id
 )
 
 select * from final
-order by employee_id, day_idx

@@ -12,13 +12,38 @@ same category. What the three signals need on top of the scoring context:
 
 from __future__ import annotations
 
+import functools
 import warnings
+import weakref
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from analytics.scoring.context import ScoringContext
+
+
+_per_context: dict[tuple[int, str], object] = {}
+
+
+def per_context(function):
+    """Compute ``function(ctx)`` once per scoring context (the three signals share what they read);
+    the result is dropped with the context."""
+
+    @functools.wraps(function)
+    def wrapper(ctx: ScoringContext):
+        key = (id(ctx), function.__qualname__)
+        if key not in _per_context:
+            _per_context[key] = function(ctx)
+            weakref.finalize(ctx, _per_context.pop, key, None)
+        return _per_context[key]
+
+    return wrapper
+
+
+def positions(index_values, values) -> np.ndarray:
+    """Position of each of ``values`` in ``index_values`` (-1 where absent), vectorised."""
+    return pd.Index(index_values).get_indexer(pd.Index(values))
 
 
 def access_log_rows(ctx: ScoringContext) -> int:
@@ -32,16 +57,18 @@ def access_log_rows(ctx: ScoringContext) -> int:
                                {"as_of": ctx.as_of}).fetchone()[0])
 
 
+@per_context
 def staff_touches(ctx: ScoringContext) -> pd.DataFrame:
-    """``targeting_staff_touches``: one row per access-log action and product concerned, with day_idx
-    (days since the first day of data), kind, seller_id, product_id, category and product_idx (the row
-    of the product matrices; -1 where the action concerns no listed product)."""
+    """``targeting_staff_touches``: one row per access-log action and category concerned (employee_id,
+    day_idx, kind, seller_id, product_id, category), plus product_idx, the row of the named product in
+    the product matrices (-1 where the action names only the seller)."""
     if access_log_rows(ctx) == 0:
         return pd.DataFrame(columns=["employee_id", "day_idx", "kind", "seller_id", "product_id", "category",
                                      "product_idx"])
     touches = ctx.query("targeting_staff_touches")
-    index = ctx.product_matrices.products.set_index("product_id")["product_idx"]
-    touches["product_idx"] = touches["product_id"].map(index).fillna(-1).astype(np.int64)
+    products = ctx.product_matrices.products
+    touches["product_idx"] = np.where(touches["product_id"].isna(), -1,
+                                      positions(products["product_id"], touches["product_id"].fillna("")))
     return touches
 
 

@@ -98,8 +98,13 @@ def reused_accounts(overlap: pd.DataFrame) -> pd.DataFrame:
     q = np.clip(per_seller["expected"].to_numpy(float) / np.maximum(n, 1), 1e-6, 1 - 1e-6)
     rho = _overdispersion(y, n, q)
     ab = 1 / rho - 1  # beta-binomial with mean q and intra-class correlation rho
-    p = stats.betabinom.sf(y - 1, n.astype(int), q * ab, (1 - q) * ab)
-    # Never from one or two accounts, whatever the rate.
+    # A normal approximation with the beta-binomial's variance for all, the exact tail where it is
+    # small (scipy computes it one seller at a time); never from one or two accounts, whatever the rate.
+    variance = n * q * (1 - q) * (1 + (n - 1) * rho)
+    z = (y - n * q) / np.sqrt(np.maximum(variance, 1e-12))
+    p = np.where(y > n * q, stats.norm.sf(z), 1.0)
+    exact = (per_seller["accounts_one_star"].to_numpy() >= MIN_ATTACK_ACCOUNTS) & (z > 2)
+    p[exact] = stats.betabinom.sf(y[exact] - 1, n[exact].astype(int), q[exact] * ab, (1 - q[exact]) * ab)
     p = np.where(per_seller["accounts_one_star"].to_numpy() >= MIN_ATTACK_ACCOUNTS, p, 1.0)
     per_seller["p_accounts"] = np.clip(p, 0.0, 1.0)
 
@@ -326,7 +331,11 @@ def find(ctx: ScoringContext) -> SignalResult:
     if not study.empty:
         study = study[study["seller_id"].isin(candidates["seller_id"])]
     by_seller = dict(tuple(study.groupby("seller_id"))) if not study.empty else {}
-    rows = [_evidence_row(ctx, c, by_seller.get(c.seller_id, pd.DataFrame())) for c in candidates.itertuples()]
+    products = ctx.product_matrices.products
+    listed = products[products["seller_id"].isin(candidates["seller_id"])]
+    rows_of = {key: listed.iloc[rows] for key, rows in listed.groupby(["seller_id", "category"]).indices.items()}
+    rows = [_evidence_row(ctx, c, by_seller.get(c.seller_id, pd.DataFrame()), rows_of)
+            for c in candidates.itertuples()]
     evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
     return SignalResult(evidence, n_tests)
 
@@ -335,7 +344,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame) -> dict:
+def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame, rows_of: dict) -> dict:
     m = ctx.product_matrices
     strongest = None
     if not own_events.empty:
@@ -356,8 +365,8 @@ def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame) -> dict:
     product_id, before, after = None, np.nan, np.nan
     if start is not None:
         day = int((start - pd.Timestamp(m.days[0])).days)
-        own = m.products[(m.products["seller_id"] == c.seller_id) & (m.products["category"] == category)]
-        if not own.empty:
+        own = rows_of.get((c.seller_id, category))
+        if own is not None:
             windows = WindowMeans(m.rel_rank[own["product_idx"].to_numpy()])
             local = np.arange(len(own))
             pre, n_pre = windows(local, day - WINDOW, day)

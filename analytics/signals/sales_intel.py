@@ -11,7 +11,8 @@ category leader, and category managers look up top sellers' figures in sittings,
 2. Aim: the rival product (another seller's, same category) the new price undercuts most narrowly,
    by at most 15%. An action that undercuts no rival is not aimed at anyone and is not judged.
 3. U, sales beyond rank: how much more the aimed rival sold in the four weeks before than its public
-   rank implied (z within its category, ``targeting_units_vs_rank``). The null is every other
+   rank implied (the standardised residual of ln(1 + units) on mean relative rank, fitted across the
+   category's products over the same weeks). The null is every other
    seller's aims in the marketplace (empirical p-value with +1), so whatever honest aiming does to z
    (aiming at leaders, at rising products) is in the baseline. Needs ``MIN_NULL_ACTIONS`` of them.
 4. V, staff look-up (only where access_log has rows): the aimed rival's data was viewed or exported
@@ -30,9 +31,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analytics import queries
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import DayCounter, WindowMeans, staff_touches, successes_tail
+from analytics.signals.rivalry import DayCounter, WindowMeans, positions, staff_touches, successes_tail
 
 NAME = "sales_intel"
 TITLE = "Launches and price cuts aimed at rivals' hidden sales"
@@ -47,7 +49,9 @@ CUT_SUSTAINED = np.log(0.90)  # and the week after is at least 10% under the two
 CUT_GAP = 28  # cuts of one product closer together than this are one cut
 MAX_UNDERCUT = -np.log(0.85)  # aims: a rival priced at most 15% above the new price
 RIVAL_PRICE_DAYS = 14  # rival prices are read over the two weeks before the action
-RIVAL_RANK_DAYS = 28  # and its public rank over the four weeks before
+SALES_WEEKS = 4  # the aimed rival's units and public rank are read over the four whole weeks before
+MIN_RANKED_DAYS = 14  # days ranked in those weeks for a product to count
+MIN_FIT_PRODUCTS = 8  # products in the category needed to say what a rank implies
 MIN_NULL_ACTIONS = 30  # other sellers' aims needed for an empirical null of sales beyond rank
 LOOKUP_DAYS = 30  # a staff look-up of the aimed rival counts in the days before the action
 BAND = 10  # rivals nearest in rank whose look-ups make the baseline
@@ -64,7 +68,7 @@ def launches(ctx: ScoringContext) -> pd.DataFrame:
     products = m.products
     launched = pd.to_datetime(products["launched_on"])
     day = ((launched - pd.Timestamp(m.days[0])).dt.days).to_numpy()
-    usable = (day >= RIVAL_RANK_DAYS) & (day <= len(m.days) - 3)
+    usable = (day >= 7 * SALES_WEEKS) & (day <= len(m.days) - 3)
     rows = np.flatnonzero(usable)
     if rows.size == 0:
         return pd.DataFrame(columns=["row", "day_idx", "log_price", "kind"])
@@ -104,12 +108,45 @@ def price_cuts(ctx: ScoringContext) -> pd.DataFrame:
     return cuts[first.to_numpy()].assign(kind="price cut")
 
 
-# --- aims ---------------------------------------------------------------------------------------------
+# --- aims and the aimed rivals' sales beyond rank ------------------------------------------------------
 
-def aims(ctx: ScoringContext, actions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """Each action with the rival product its price undercuts most narrowly (aim_row), the undercut and
-    the aim's public standing; and, aligned with the returned rows, the BAND rivals nearest the aim in
-    public rank (matrix rows, the aim included, -1 padding)."""
+def weekly_units(ctx: ScoringContext) -> np.ndarray:
+    """Products x weeks matrix of internal units sold (NaN = not listed that week)."""
+    m = ctx.product_matrices
+    cells = ctx.con.execute(queries.load("targeting_weekly_units"),
+                            {"as_of": ctx.as_of, "first_day": ctx.first_day}).fetchnumpy()
+    units = np.full((len(m.products), len(m.days) // 7 + 1), np.nan)
+    units[np.asarray(cells["product_idx"]), np.asarray(cells["week"])] = np.asarray(cells["units"], dtype=float)
+    return units
+
+
+def _sales_beyond_rank(log_units: np.ndarray, mean_rank: np.ndarray, usable: np.ndarray, aim: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Per column (one action): least squares of ln(1 + units) on mean relative rank across the usable
+    products of the category; the aimed row's standardised residual z and the units its rank implied."""
+    n = usable.sum(axis=0)
+    x = np.where(usable, mean_rank, 0.0)
+    y = np.where(usable, log_units, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx, my = x.sum(axis=0) / n, y.sum(axis=0) / n
+        sxx = np.where(usable, (mean_rank - mx) ** 2, 0.0).sum(axis=0)
+        sxy = np.where(usable, (mean_rank - mx) * (log_units - my), 0.0).sum(axis=0)
+        slope = sxy / sxx
+        intercept = my - slope * mx
+        residual = np.where(usable, log_units - (intercept + slope * mean_rank), 0.0)
+        sd = np.sqrt((residual ** 2).sum(axis=0) / (n - 2))
+        columns = np.arange(aim.size)
+        implied = intercept + slope * mean_rank[aim, columns]
+        z = (log_units[aim, columns] - implied) / sd
+    ok = (n >= MIN_FIT_PRODUCTS) & (sd > 0) & usable[aim, columns]
+    return np.where(ok, z, np.nan), np.where(ok, np.expm1(implied), np.nan)
+
+
+def aims(ctx: ScoringContext, actions: pd.DataFrame, units: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Each aimed action with the rival product its price undercuts most narrowly (aim_row), the
+    undercut, and how much more that rival sold in the four weeks before than its public rank implied
+    (units, implied_units, z); and, aligned with the rows, the BAND rivals nearest the aim in public
+    rank (matrix rows, the aim included, -1 padding)."""
     m = ctx.product_matrices
     products = m.products
     actions = actions.astype({"row": np.int64, "day_idx": np.int64, "log_price": float})
@@ -117,6 +154,8 @@ def aims(ctx: ScoringContext, actions: pd.DataFrame) -> tuple[pd.DataFrame, np.n
                              seller_id=products["seller_id"].to_numpy()[actions["row"].to_numpy()])
     rows_of = products.groupby("category").indices
     sellers = products["seller_id"].to_numpy()
+    cumulative_units = np.hstack([np.zeros((units.shape[0], 1)), np.nancumsum(units, axis=1)])
+    weeks_listed = np.hstack([np.zeros((units.shape[0], 1)), np.cumsum(~np.isnan(units), axis=1)])
     found, bands = [], []
     for category, own in actions.groupby("category", sort=False):
         rows = rows_of[category]
@@ -125,28 +164,36 @@ def aims(ctx: ScoringContext, actions: pd.DataFrame) -> tuple[pd.DataFrame, np.n
         local = np.arange(rows.size)[:, None]
         day = own["day_idx"].to_numpy()[None, :]
         rival_price, n_price = prices(local, day - RIVAL_PRICE_DAYS, day)
-        rival_rank, n_rank = ranks(local, day - RIVAL_RANK_DAYS, day)
         undercut = rival_price - own["log_price"].to_numpy()[None, :]
         rival = sellers[rows][:, None] != own["seller_id"].to_numpy()[None, :]
-        listed = rival & (n_price >= 5) & (n_rank >= RIVAL_PRICE_DAYS)
+        # Public rank and internal units over the four whole weeks before the action's week.
+        week = day // 7
+        rank_before, n_rank = ranks(local, 7 * (week - SALES_WEEKS), 7 * week)
+        first = np.clip(week - SALES_WEEKS, 0, units.shape[1])
+        last = np.clip(week, 0, units.shape[1])
+        sold = cumulative_units[rows][:, last[0]] - cumulative_units[rows][:, first[0]]
+        listed_weeks = weeks_listed[rows][:, last[0]] - weeks_listed[rows][:, first[0]]
+        listed = rival & (n_price >= 5) & (n_rank >= MIN_RANKED_DAYS)
         with np.errstate(invalid="ignore"):
             eligible = listed & (undercut >= 0) & (undercut <= MAX_UNDERCUT)
         candidates = np.where(eligible, undercut, np.inf)
         aim = np.argmin(candidates, axis=0)
-        columns = np.arange(aim.size)
-        aimed = np.flatnonzero(np.isfinite(candidates[aim, columns]))
-        if aimed.size == 0:
+        columns = np.flatnonzero(np.isfinite(candidates[aim, np.arange(aim.size)]))
+        if columns.size == 0:
             continue
-        aim, columns = aim[aimed], aimed
-        distance = np.where(listed[:, columns], np.abs(rival_rank[:, columns] - rival_rank[aim, columns]), np.inf)
+        aim = aim[columns]
+        usable = (n_rank[:, columns] >= MIN_RANKED_DAYS) & (listed_weeks[:, columns] >= SALES_WEEKS)
+        z, implied = _sales_beyond_rank(np.log1p(sold[:, columns]), rank_before[:, columns], usable, aim)
+        distance = np.where(listed[:, columns], np.abs(rank_before[:, columns] - rank_before[aim, columns]), np.inf)
         width = min(BAND, rows.size)
         nearest = np.argsort(distance, axis=0, kind="stable")[:width]  # width x aimed actions
         band = np.where(np.isfinite(np.take_along_axis(distance, nearest, axis=0)), rows[nearest], -1).T
         bands.append(np.pad(band, ((0, 0), (0, BAND - width)), constant_values=-1))
         found.append(own.iloc[columns].assign(aim_row=rows[aim], undercut=undercut[aim, columns],
-                                              aim_rel_rank=rival_rank[aim, columns]))
+                                              units=sold[aim, columns], implied_units=implied, z=z))
     if not found:
-        return actions.iloc[0:0].assign(aim_row=[], undercut=[], aim_rel_rank=[]), np.empty((0, BAND), int)
+        return actions.iloc[0:0].assign(aim_row=[], undercut=[], units=[], implied_units=[], z=[]), \
+            np.empty((0, BAND), int)
     aimed = pd.concat(found, ignore_index=True)
     band = np.concatenate(bands)
     aimed["aim_product_id"] = products["product_id"].to_numpy()[aimed["aim_row"].to_numpy()]
@@ -157,27 +204,16 @@ def aims(ctx: ScoringContext, actions: pd.DataFrame) -> tuple[pd.DataFrame, np.n
     return aimed.loc[keep].reset_index(drop=True), band[keep]
 
 
-# --- U: sales beyond rank --------------------------------------------------------------------------------
-
-def sales_beyond_rank(ctx: ScoringContext, aimed: pd.DataFrame) -> pd.DataFrame:
-    """``aimed`` with the aimed rival's units, implied units, z, and p_units against the other sellers'
-    aims (NaN where it cannot be judged)."""
-    aimed = aimed.assign(week=aimed["day_idx"] // 7)
-    surprise = ctx.query("targeting_units_vs_rank", product_ids=aimed["aim_product_id"].tolist(),
-                         weeks=aimed["week"].astype(int).tolist())
-    aimed = aimed.merge(surprise[["product_id", "week", "units", "implied_units", "z"]],
-                        left_on=["aim_product_id", "week"], right_on=["product_id", "week"], how="left") \
-        .drop(columns="product_id")
-    judged = aimed["z"].notna()
-    aimed["p_units"] = np.nan
+def sales_beyond_rank(aimed: pd.DataFrame) -> pd.DataFrame:
+    """``aimed`` with p_units: the share of the other sellers' aims whose rival sold at least as far
+    beyond its rank (with +1), NaN where z is unknown or too few other aims make a baseline."""
+    aimed = aimed.assign(p_units=np.nan)
+    judged = aimed["z"].notna().to_numpy()
     z = aimed.loc[judged, "z"].to_numpy()
-    seller = aimed.loc[judged, "seller_id"].to_numpy()
     if z.size == 0:
         return aimed
-    # For each aim: how many of the other sellers' aims had a z at least as large.
-    ordered = np.sort(z)
-    at_least = z.size - np.searchsorted(ordered, z, side="left")
-    own = pd.DataFrame({"seller": seller, "z": z})
+    at_least = z.size - np.searchsorted(np.sort(z), z, side="left")
+    own = pd.DataFrame({"seller": aimed.loc[judged, "seller_id"].to_numpy(), "z": z})
     own_at_least = own.groupby("seller")["z"].rank(ascending=False, method="max").to_numpy()
     others = z.size - own.groupby("seller")["z"].transform("size").to_numpy()
     p = (1 + at_least - own_at_least) / (1 + others)
@@ -188,26 +224,45 @@ def sales_beyond_rank(ctx: ScoringContext, aimed: pd.DataFrame) -> pd.DataFrame:
 # --- V: staff look-ups of the aimed rival ----------------------------------------------------------------
 
 def selective_lookups(touches: pd.DataFrame) -> pd.DataFrame | None:
-    """Look-ups of listed products' sales figures made in selective sittings: an employee's day
-    in a category that touched at most SELECTIVE_SELLERS sellers. A category manager's review of all top
-    sellers in one sitting is not aimed at anyone. None when there is no access log."""
+    """Look-ups of sellers' sales figures made in selective sittings: an employee's day in a category
+    that touched at most SELECTIVE_SELLERS sellers. A category manager's review of all top sellers in
+    one sitting is not aimed at anyone. None when there is no access log."""
     if touches.empty:
         return None
     # Looks at sales figures where the log says so; otherwise any view or export of a rival's data.
     kinds = ["sales"] if (touches["kind"] == "sales").any() else ["sales", "view", "export", "other"]
-    looks = touches[touches["kind"].isin(kinds) & (touches["product_idx"] >= 0)]
+    looks = touches[touches["kind"].isin(kinds)].dropna(subset=["seller_id", "category"])
     sitting = looks.groupby(["employee_id", "day_idx", "category"])["seller_id"].transform("nunique")
     return looks[sitting <= SELECTIVE_SELLERS]
 
 
-def lookups(looks: pd.DataFrame | None, aimed: pd.DataFrame, band: np.ndarray) -> pd.DataFrame:
-    """``aimed`` with looked_up (1 if the aimed rival's data was viewed or exported in the LOOKUP_DAYS
-    before the action) and band_share (the share of its band looked up then): the chance of a look-up
-    at a rival like it. Both NaN where there is no access log."""
+class LookupCounter:
+    """Look-ups of a product's figures in day windows: those naming the product, plus those of its
+    whole seller."""
+
+    def __init__(self, looks: pd.DataFrame, products: pd.DataFrame):
+        self._seller_of_row = pd.factorize(products["seller_id"])[0]
+        named = looks[looks["product_idx"] >= 0]
+        self._by_product = DayCounter(named["product_idx"].to_numpy(), named["day_idx"].to_numpy())
+        whole = looks[looks["product_idx"] < 0].drop_duplicates(["employee_id", "day_idx", "seller_id"])
+        codes = positions(pd.unique(products["seller_id"]), whole["seller_id"])
+        self._by_seller = DayCounter(codes, whole["day_idx"].to_numpy())
+
+    def count(self, rows, start, stop) -> np.ndarray:
+        rows = np.asarray(rows)
+        return self._by_product.count(rows, start, stop) + \
+            self._by_seller.count(self._seller_of_row[rows], start, stop)
+
+
+def lookups(looks: pd.DataFrame | None, products: pd.DataFrame, aimed: pd.DataFrame,
+            band: np.ndarray) -> pd.DataFrame:
+    """``aimed`` with looked_up (1 if the aimed rival's figures were looked up in the LOOKUP_DAYS before
+    the action) and band_share (the share of its band looked up then): the chance of a look-up at a
+    rival like it. Both NaN where there is no access log."""
     aimed = aimed.assign(looked_up=np.nan, band_share=np.nan)
     if looks is None:
         return aimed
-    counter = DayCounter(looks["product_idx"].to_numpy(), looks["day_idx"].to_numpy())
+    counter = LookupCounter(looks, products)
     day = aimed["day_idx"].to_numpy()
     hit = counter.count(aimed["aim_row"].to_numpy(), day - LOOKUP_DAYS, day) > 0
     in_band = band >= 0
@@ -222,16 +277,17 @@ def lookups(looks: pd.DataFrame | None, aimed: pd.DataFrame, band: np.ndarray) -
 
 def find(ctx: ScoringContext) -> SignalResult:
     m = ctx.product_matrices
-    if len(m.products) == 0 or len(m.days) < RIVAL_RANK_DAYS + LAUNCH_WEEK:
+    if len(m.products) == 0 or len(m.days) < 7 * SALES_WEEKS + LAUNCH_WEEK:
         return SignalResult.empty()
     actions = pd.concat([launches(ctx), price_cuts(ctx)], ignore_index=True)
     if actions.empty:
         return SignalResult.empty()
-    aimed, band = aims(ctx, actions)
+    aimed, band = aims(ctx, actions, weekly_units(ctx))
     if aimed.empty:
         return SignalResult.empty()
-    aimed = sales_beyond_rank(ctx, aimed)
-    aimed = lookups(selective_lookups(staff_touches(ctx)), aimed, band)
+    aimed = sales_beyond_rank(aimed)
+    looks = selective_lookups(staff_touches(ctx))
+    aimed = lookups(looks, m.products, aimed, band)
 
     # Per seller: Fisher over its aims' p_units, and the look-up count against its chances.
     aimed["log_p_units"] = np.log(np.clip(aimed["p_units"], 1e-300, 1.0))
@@ -260,7 +316,6 @@ def find(ctx: ScoringContext) -> SignalResult:
 
     candidates = per_seller[per_seller["p_value"] <= REPORT_P]
     by_seller = dict(tuple(aimed[aimed["seller_id"].isin(candidates["seller_id"])].groupby("seller_id")))
-    looks = selective_lookups(staff_touches(ctx)) if (candidates["lookups"] > 0).any() else None
     rows = [_evidence_row(ctx, c, by_seller[c.seller_id], looks) for c in candidates.itertuples()]
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
 
@@ -280,15 +335,17 @@ def _evidence_row(ctx: ScoringContext, c, own: pd.DataFrame, looks: pd.DataFrame
         ratio = (best["units"] + 1) / (best["implied_units"] + 1)
         sentence += (f", a rival whose internal sales ({best['units']:,.0f} units in the 4 weeks before) were "
                      f"{ratio:.1f}x what its public rank implied")
-    beyond = own[own["p_units"] <= 0.05]
-    if len(own) > 1:
-        sentence += (f"; {len(beyond)} of its {len(own)} aimed launches and price cuts went at rivals "
-                     f"selling more than their rank showed")
+    beyond = int((own["z"] >= 1).sum())
+    if len(own) > 1 and beyond > 0:
+        sentence += (f"; {beyond} of its {len(own)} aimed launches and price cuts went at rivals selling "
+                     f"well beyond what their rank showed")
     if c.lookups > 0 and looks is not None:
         looked = own[own["looked_up"] == 1]
-        seen = looks.merge(looked[["aim_row", "day_idx"]], left_on="product_idx", right_on="aim_row",
-                           suffixes=("", "_action"))
-        seen = seen[(seen["day_idx"] < seen["day_idx_action"]) & (seen["day_idx"] >= seen["day_idx_action"] - LOOKUP_DAYS)]
+        aimed_sellers = set(looked["aim_seller_id"])
+        seen = looks[looks["seller_id"].isin(aimed_sellers)]
+        seen = seen[(seen["product_idx"] < 0) | seen["product_idx"].isin(looked["aim_row"])]
+        seen = seen[(seen["day_idx"] < looked["day_idx"].max()) &
+                    (seen["day_idx"] >= looked["day_idx"].min() - LOOKUP_DAYS)]
         employees = seen["employee_id"].unique()
         who = f"employee {employees[0]}" if len(employees) == 1 else "staff"
         sentence += (f"; {who} looked up the aimed rival's figures in the {LOOKUP_DAYS} days before "

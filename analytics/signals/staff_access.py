@@ -50,6 +50,7 @@ WINDOW_AFTER = 3  # and days after (a change point is only known to within a few
 SELECTIVE_SELLERS = 3
 SHRINK = 2.0  # sessions' worth of the category's employee mix added to a seller's own
 REPORT_P = 0.05
+ROW_CHUNK = 20_000  # product rows screened at once (memory)
 LOOKUP_KINDS = ("sales", "reviewers", "export", "view")
 KIND_WORDS = {
     "remove": "removed its reviews",
@@ -77,15 +78,20 @@ def seller_changes(ctx: ScoringContext, sellers: np.ndarray) -> pd.DataFrame:
     m = ctx.product_matrices
     products = m.products[m.products["seller_id"].isin(sellers)]
     if products.empty or len(m.days) < MIN_DAYS_BEFORE + MIN_DAYS_AFTER:
-        return pd.DataFrame(columns=["seller_id", "product_id", "day_idx", "p_change"])
+        return pd.DataFrame(columns=["seller_id", "product_id", "category", "day_idx", "p_change"])
     rows = products["product_idx"].to_numpy()
-    residual = m.rel_rank[rows] - ctx.rank_model.explained[rows]
-    screened = screen_level_shifts(residual, direction=-1, min_before=MIN_DAYS_BEFORE, min_after=MIN_DAYS_AFTER)
-    judged = products.assign(p_screen=screened.p_value, day_idx=screened.split)[screened.split >= 0]
+    p_screen, split = np.ones(rows.size), np.full(rows.size, -1)
+    explained = ctx.rank_model.explained
+    for start in range(0, rows.size, ROW_CHUNK):  # the screen's temporaries are a few times its input
+        block = rows[start:start + ROW_CHUNK]
+        screened = screen_level_shifts(m.rel_rank[block] - explained[block], direction=-1,
+                                       min_before=MIN_DAYS_BEFORE, min_after=MIN_DAYS_AFTER)
+        p_screen[start:start + block.size], split[start:start + block.size] = screened.p_value, screened.split
+    judged = products.assign(p_screen=p_screen, day_idx=split)[split >= 0]
     per_seller = judged.groupby("seller_id")["product_idx"].transform("count")
     judged = judged.assign(p_change=np.minimum(1.0, judged["p_screen"] * per_seller))
     best = judged.sort_values("p_change").drop_duplicates("seller_id")
-    return best[best["p_change"] < CHANGE_P][["seller_id", "product_id", "day_idx", "p_change"]]
+    return best[best["p_change"] < CHANGE_P][["seller_id", "product_id", "category", "day_idx", "p_change"]]
 
 
 def find(ctx: ScoringContext) -> SignalResult:
@@ -130,7 +136,12 @@ def find(ctx: ScoringContext) -> SignalResult:
     tested = changes[available > 0]
     n_tests = len(tested)
     candidates = tested[tested["p_value"] <= REPORT_P]
-    rows = [_evidence_row(ctx, c, kinds) for c in candidates.itertuples()]
+    # What the evidence names: only the candidates' own sessions and their categories' sittings.
+    near = {kind: frame[frame["seller_id"].isin(candidates["seller_id"])] for kind, frame in kinds.items()
+            if kind != "lookup"}
+    categories = seller_categories[seller_categories["seller_id"].isin(candidates["seller_id"])]
+    near["lookup"] = kinds["lookup"][kinds["lookup"]["category"].isin(categories["category"])]
+    rows = [_evidence_row(ctx, c, near, categories) for c in candidates.itertuples()]
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
 
 
@@ -138,23 +149,28 @@ def one_employee_p(frame: pd.DataFrame, changes: pd.DataFrame, k: np.ndarray,
                    seller_categories: pd.DataFrame) -> np.ndarray:
     """Per change: the chance that one employee made as many of the window's sessions as the busiest
     one did, had each session gone to an employee in the proportions this seller's other sessions
-    went (shrunk towards its categories' mix, so an employee who never touched it before is possible
+    went (shrunk towards its category's mix, so an employee who never touched it before is possible
     but rare). A seller with a dedicated account manager is not news; one new employee handling it
     again and again just before its change is. Union bound over employees (conservative)."""
     p = np.ones(len(changes))
-    for i in np.flatnonzero(k >= 2):
-        c = changes.iloc[i]
-        own = frame[frame["seller_id"] == c.seller_id]
-        inside = (own["day_idx"] >= c.start) & (own["day_idx"] < c.stop)
-        busiest = int(own.loc[inside, "employee_id"].value_counts().iloc[0])
-        if busiest < 2:
-            continue
-        categories = seller_categories.loc[seller_categories["seller_id"] == c.seller_id, "category"]
-        peers = seller_categories.loc[seller_categories["category"].isin(categories), "seller_id"]
-        mix = frame.loc[frame["seller_id"].isin(peers), "employee_id"].value_counts(normalize=True)
-        before = own.loc[~inside, "employee_id"].value_counts()
-        chances = (before.reindex(mix.index, fill_value=0) + SHRINK * mix) / (before.sum() + SHRINK)
-        p[i] = min(1.0, float(stats.binom.sf(busiest - 1, int(k[i]), chances.to_numpy()).sum()))
+    judged = changes.assign(change=np.arange(len(changes)), k=k)[k >= 2]
+    if judged.empty:
+        return p
+    sessions_of = judged[["change", "seller_id", "category", "start", "stop"]].merge(frame, on="seller_id")
+    inside = (sessions_of["day_idx"] >= sessions_of["start"]) & (sessions_of["day_idx"] < sessions_of["stop"])
+    busiest = sessions_of[inside].groupby(["change", "employee_id"]).size().groupby(level="change").max()
+    busiest = busiest[busiest >= 2]
+    if busiest.empty:
+        return p
+    category_mix = frame.merge(seller_categories, on="seller_id").groupby("category")["employee_id"] \
+        .value_counts(normalize=True)
+    before = sessions_of[~inside].groupby("change")["employee_id"].value_counts()
+    for change, most in busiest.items():
+        category = judged.loc[judged["change"] == change, "category"].iat[0]
+        mix = category_mix.loc[category]
+        own = before.loc[change] if change in before.index.get_level_values(0) else pd.Series(dtype=float)
+        chances = (own.reindex(mix.index, fill_value=0) + SHRINK * mix) / (own.sum() + SHRINK)
+        p[change] = min(1.0, float(stats.binom.sf(most - 1, int(k[change]), chances.to_numpy()).sum()))
     return p
 
 
@@ -183,7 +199,7 @@ def _rival_lookups(lookups: pd.DataFrame, changes: pd.DataFrame, seller_categori
     return k, total
 
 
-def _evidence_row(ctx: ScoringContext, c, kinds: dict[str, pd.DataFrame]) -> dict:
+def _evidence_row(ctx: ScoringContext, c, kinds: dict[str, pd.DataFrame], categories: pd.DataFrame) -> dict:
     m = ctx.product_matrices
     day = m.days[int(c.day_idx)].date()
     window = (max(int(c.day_idx) - WINDOW_BEFORE, 0), int(c.day_idx) + WINDOW_AFTER)
@@ -195,7 +211,7 @@ def _evidence_row(ctx: ScoringContext, c, kinds: dict[str, pd.DataFrame]) -> dic
         said.append(f"{KIND_WORDS[kind]} in {k} session{'s' if k != 1 else ''}")
         frame = kinds[kind]
         if kind == "lookup":
-            own_categories = m.products.loc[m.products["seller_id"] == c.seller_id, "category"]
+            own_categories = categories.loc[categories["seller_id"] == c.seller_id, "category"]
             frame = frame[frame["category"].isin(own_categories)]
         else:
             frame = frame[frame["seller_id"] == c.seller_id]
