@@ -116,25 +116,35 @@ def print_pdf(html_path: Path, pdf_path: Path) -> None:
 # --- charts -----------------------------------------------------------------------------------------
 
 def overview_chart(items: weekly.WeekItems) -> Chart | None:
-    """The agenda sellers' scores in the week's run beside the previous run's."""
+    """The agenda sellers' scores in the week's run (coloured by their strongest signal, so the legend
+    reads as the signals' key), beside the previous run's where there is one."""
     rows = pd.concat([items.newly_flagged.assign(kind="newly flagged"), items.risers.assign(kind="score rose")],
                      ignore_index=True)
     if rows.empty:
         return None
     rows = rows.sort_values("score")
-    label = [f"{r.seller_name or r.seller_id} ({r.seller_id})" for r in rows.itertuples()]
-    colours = [signals.by_name()[s[0]].COLOR if len(s) and s[0] in signals.by_name() else "#7f7f7f"
-               for s in rows["signals"]]
+    rows["label"] = [f"{r.seller_name or r.seller_id} ({r.seller_id})" for r in rows.itertuples()]
+    modules = signals.by_name()
+    rows["strongest"] = [s[0] if len(s) else "" for s in rows["signals"]]
     fig = go.Figure()
-    fig.add_trace(go.Bar(y=label, x=rows["previous_score"].fillna(0), orientation="h", name=f"run of {items.previous_run}",
-                         marker_color="#bdbdbd"))
-    fig.add_trace(go.Bar(y=label, x=rows["score"], orientation="h", name=f"run of {items.run}", marker_color=colours,
-                         text=rows["kind"], textposition="auto"))
-    height = max(320, 34 * len(rows) + 140)
-    fig.update_layout(barmode="group", height=height, font={"size": 14}, margin={"l": 260, "r": 30, "t": 50, "b": 40},
-                      title="Scores of the week's flagged and rising sellers (bar colour: strongest signal)",
-                      xaxis_title="score (sum of -log10 q over signals)", legend={"orientation": "h", "y": -0.15})
-    return Chart("overview", "Scores this week", fig, height)
+    if items.previous_run is not None:
+        fig.add_trace(go.Bar(y=rows["label"], x=rows["previous_score"].fillna(0), orientation="h",
+                             name=f"score in the run of {items.previous_run}", marker_color="#bdbdbd"))
+    for strongest, group in rows.groupby("strongest", sort=False):
+        module = modules.get(strongest)
+        fig.add_trace(go.Bar(
+            y=group["label"], x=group["score"], orientation="h", customdata=group["kind"],
+            name=module.TITLE if module else (strongest or "no signal"),
+            marker_color=module.COLOR if module else "#7f7f7f",
+            hovertemplate="%{y}: score %{x:.1f} (%{customdata})<extra></extra>"))
+    height = max(360, 30 * len(rows) + 220)
+    fig.update_layout(barmode="group" if items.previous_run is not None else "relative", height=height,
+                      font={"size": 14}, margin={"l": 260, "r": 30, "t": 30 + 22 * (len(fig.data) // 2 + 1), "b": 50},
+                      xaxis_title="score (sum of -log10 q over signals)",
+                      yaxis={"categoryorder": "array", "categoryarray": list(rows["label"])},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
+    return Chart("overview", f"Scores in the run of {items.run}, coloured by each seller's strongest signal",
+                 fig, height)
 
 
 def open_cases_chart(items: weekly.WeekItems) -> Chart | None:
@@ -145,9 +155,10 @@ def open_cases_chart(items: weekly.WeekItems) -> Chart | None:
     palette = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
     for (_, band), colour in zip(weekly.AGE_BANDS, palette):
         fig.add_trace(go.Bar(x=table["assignee"], y=table[band], name=band, marker_color=colour))
-    fig.update_layout(barmode="stack", height=380, font={"size": 14}, title="Open cases by assignee and age",
-                      yaxis_title="open cases", margin={"l": 60, "r": 30, "t": 50, "b": 40})
-    return Chart("open_cases", "Open cases by age and assignee", fig, 380)
+    fig.update_layout(barmode="stack", height=380, font={"size": 14}, yaxis_title="open cases",
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+                      margin={"l": 60, "r": 30, "t": 50, "b": 40})
+    return Chart("open_cases", "Open cases by assignee, stacked by age", fig, 380)
 
 
 def seller_chart(con, seller_id: str, as_of: dt.date) -> go.Figure | None:
@@ -231,6 +242,7 @@ def _table(frame: pd.DataFrame, columns: list[str] | None) -> str:
     for column in shown.columns:
         if pd.api.types.is_float_dtype(shown[column]):
             shown[column] = shown[column].round(2)
+        shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
     return shown.to_html(index=False, escape=True, na_rep="", border=0)
 
 
@@ -257,14 +269,14 @@ def document(items: weekly.WeekItems, precision: pd.DataFrame, overview: list[Ch
     ]
     for chart in overview:
         if chart.key == "overview":
-            parts.append(chart_html(chart))
+            parts += [f"<h3>{_esc(chart.title)}</h3>", chart_html(chart)]
     for name in ("agenda", "newly_flagged", "score_rises", "status_changes", "cases_closed"):
         parts += [f"<h2>{_esc(SECTION_TITLES[name])}</h2>", _table(tables[name], TABLE_COLUMNS[name])]
     parts += [f"<h2>{_esc(SECTION_TITLES['open_cases_by_age_and_assignee'])}</h2>",
               _table(tables["open_cases_by_age_and_assignee"], None)]
     for chart in overview:
         if chart.key == "open_cases":
-            parts.append(chart_html(chart))
+            parts += [f"<h3>{_esc(chart.title)}</h3>", chart_html(chart)]
     parts += [f"<h2>{_esc(SECTION_TITLES['open_cases'])}</h2>", _table(tables["open_cases"], TABLE_COLUMNS["open_cases"]),
               f"<h2>{_esc(SECTION_TITLES['hidden_cleared_sellers'])}</h2>",
               f'<p class="rule">{_esc(feedback.REFLAG_RULE)}</p>',
@@ -272,7 +284,8 @@ def document(items: weekly.WeekItems, precision: pd.DataFrame, overview: list[Ch
               "<h2>How precise past flags were, by signal</h2>",
               '<p class="rule">From the team\'s own decisions: actioned = confirmed insider-data buyer, '
               "cleared = false alarm. Precision = actioned / closed cases the signal fired on.</p>",
-              _table(precision.drop(columns=["color"]), None)]
+              (_table(precision.drop(columns=["color"]), None) if precision["closed_cases"].iloc[-1] > 0
+               else '<p class="meta">No case has been closed yet.</p>')]
 
     for item in items.agenda.itertuples():
         parts += [

@@ -92,7 +92,7 @@ class WeekItems:
                             ("hidden_cleared_sellers", self.hidden)):
             frame = frame.copy()
             for column in frame.columns:
-                if frame[column].map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
+                if any(isinstance(v, (list, tuple, np.ndarray)) for v in frame[column]):
                     frame[column] = frame[column].map(
                         lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)
             flat[name] = frame
