@@ -64,6 +64,8 @@ def analyst_db_path(db_path: Path | str | None = None) -> Path:
     if env:
         return Path(env).expanduser().resolve()
     db = Path(db_path) if db_path else default_db_path()
+    if db.name.endswith(".analyst.duckdb"):  # already the analysts' store: callers may pass either
+        return db
     return db.with_name(db.stem + ".analyst.duckdb")
 
 
