@@ -179,7 +179,7 @@ def rank_trend_figure(trends: pd.DataFrame, names: dict[str, str], highlighted: 
     """Weekly relative standing (up = better) of a category's flagged sellers and the rivals who lost
     around their change points; change points as vertical lines in the finding's signal colour."""
     fig = go.Figure()
-    palette = ["#08519c", "#a50f15", "#006d2c", "#54278f", "#8c2d04", "#252525"]
+    palette = ["#e6550d", "#3182bd", "#31a354", "#756bb1", "#d6616b", "#8c6d31"]  # readable on light and dark
     for i, (seller, own) in enumerate(trends.groupby("seller_id", sort=False)):
         strong = seller in highlighted
         fig.add_trace(go.Scatter(
@@ -203,9 +203,10 @@ def shifts_figure(summary: pd.DataFrame, shown: int = 15) -> go.Figure:
     fig = go.Figure(go.Bar(
         x=change, y=[f"{n} ({s})" for n, s in zip(rows["seller_name"], rows["seller_id"])], orientation="h",
         marker_color=np.where(change > 0, "#d7301f", "#238443"),
-        text=[f"rank x{f:.2f}, lost {lost} / gained {gained}" for f, lost, gained in
-              zip(rows["rank_factor"], rows["times_lost"], rows["times_gained"])],
-        textposition="auto", hoverinfo="text"))
+        text=[f"x{f:.2f}" for f in rows["rank_factor"]], textposition="outside", cliponaxis=False,
+        hovertext=[f"rank x{f:.2f} after vs before; lost ground {lost} time(s), gained {gained}"
+                   for f, lost, gained in zip(rows["rank_factor"], rows["times_lost"], rows["times_gained"])],
+        hoverinfo="text"))
     fig.update_xaxes(title_text="log2 rank factor after vs before (right = lost ground)")
     fig.update_layout(barmode="relative")
     return _base_layout(fig, height=max(300, 40 * len(rows) + 120))

@@ -121,7 +121,7 @@ def test_a_bad_seller_id_is_explained(market_db):
 
 
 def test_competitors_page_shows_rank_moves_around_change_points(market_db):
-    at = open_page("competitors", category="kitchen")
+    at = open_page("competitors", focus="kitchen")
     assert at.title[0].value == "Competitors"
     assert len(at.get("plotly_chart")) >= 2
     shifts = next(t.value for t in at.dataframe if "rank_factor" in t.value)

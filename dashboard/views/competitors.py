@@ -1,5 +1,5 @@
 """Competitors: for one category, who gained and who lost around the flagged sellers' change points,
-their ranks over time, and the seller -> rival graph of targeting evidence. ``?category=NAME``."""
+their ranks over time, and the seller -> rival graph of targeting evidence. ``?focus=CATEGORY``."""
 
 from __future__ import annotations
 
@@ -45,9 +45,12 @@ categories = _categories(version, as_of)
 if categories.empty:
     st.info("No product categories are loaded yet: ingest an export first.")
     st.stop()
+options = list(categories["category"])
 with top[0]:
-    category = st.selectbox("Category", list(categories["category"]), index=0, key="category",
-                            bind="query-params", help="Categories with the most flagged sellers come first.")
+    # Not "category": that is the watchlist's filter, and a widget key shared between pages carries the
+    # watchlist's "any category" (None) over to here.
+    category = st.selectbox("Category", options, index=0, key="focus", bind="query-params",
+                            help="Categories with the most flagged sellers come first.") or options[0]
 chosen = categories.set_index("category").loc[category]
 st.caption(f"{category}: {chosen['sellers_flagged']:,} flagged of {chosen['sellers']:,} sellers listing in it.")
 
@@ -87,13 +90,11 @@ st.caption("Solid lines: the flagged sellers; dotted: rivals that lost ground ar
 
 st.subheader("Who gained and who lost")
 summary = competitors.summary(view.shifts)
-left, right = st.columns([3, 2])
-with left:
-    if summary.empty:
-        st.caption("No rival was ranked in both windows around these change points.")
-    else:
-        st.plotly_chart(charts.shifts_figure(summary), config={"displaylogo": False})
-with right:
+if summary.empty:
+    st.caption("No rival was ranked in both windows around these change points.")
+else:
+    st.plotly_chart(charts.shifts_figure(summary), config={"displaylogo": False})
+with st.expander("Each change point's biggest gainers and losers"):
     shifts = view.shifts.assign(link=[widgets.seller_url(s, as_of) for s in view.shifts["seller_id"]])
     st.dataframe(shifts[["event_seller_id", "event_date", "link", "direction", "rank_factor"]], hide_index=True,
                  column_config={

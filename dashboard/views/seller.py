@@ -108,7 +108,7 @@ with st.expander(f"Account events up to {as_of} ({len(core.events)})", expanded=
     if core.events.empty:
         st.caption("No suspension, appeal, reinstatement or closure on record.")
     else:
-        st.dataframe(core.events, hide_index=True, column_config={
+        st.dataframe(core.events.fillna({"reason": ""}), hide_index=True, column_config={
             "ts": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
             "event": "Event", "reason": "Reason"})
 
