@@ -5,12 +5,13 @@ never a traceback."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import cases
+from analytics import cases, store
 from analytics.auth import User
 from dashboard.auth_gate import SESSION_KEY
 from tests import dashboard_market as market
@@ -127,6 +128,31 @@ def test_competitors_page_shows_rank_moves_around_change_points(market_db):
     shifts = next(t.value for t in at.dataframe if "rank_factor" in t.value)
     assert (shifts["link"].str.contains(market.VICTIM) & (shifts["direction"] == "lost")).any()
     assert any("No finding in the run" in c.value for c in at.caption)  # no targeting signal names a rival
+
+
+def test_competitors_without_a_flagged_seller_says_so_and_still_draws_the_graph_section(market_db):
+    at = open_page("competitors", focus="garden", as_of=market.EARLY_RUN.isoformat())
+    assert "flags no seller with a dated finding in garden" in at.info[0].value
+    assert "Targeting graph" in [s.value for s in at.subheader]
+
+
+def test_competitors_draws_the_targeting_graph_from_findings_that_name_a_rival(market_db, tmp_path, monkeypatch):
+    copy = tmp_path / "targeting.duckdb"
+    shutil.copyfile(market_db, copy)
+    with store.rebuild(copy) as con:  # a finding of a targeting signal: the buyer attacked the victim
+        con.execute("""insert into evidence (as_of, seller_id, signal, changepoint_date, p_value, q_value,
+                                             significant, related_seller_id, detail)
+                       values ($as_of, $buyer, 'sabotage', $day, 1e-6, 1e-4, true, $victim, 'a 1-star burst')""",
+                    {"as_of": market.LAST_DAY, "buyer": market.BUYER, "victim": market.VICTIM,
+                     "day": market.RISE_DATE})
+    monkeypatch.setenv("ANOMALY_DB", str(copy))
+    at = open_page("competitors", focus="kitchen")
+    edges = next(t.value for t in at.dataframe if "rival_id" in t.value)
+    assert (edges["seller_id"].tolist(), edges["rival_id"].tolist()) == ([market.BUYER], [market.VICTIM])
+    assert len(at.get("plotly_chart")) == 3
+    seller = open_page("seller", seller_id=market.VICTIM)
+    links = next(t.value for t in seller.dataframe if "direction" in t.value)
+    assert links["direction"].tolist() == ["targeted by"]
 
 
 def test_data_page_lists_tables_and_runs(market_db):
