@@ -17,7 +17,6 @@ VIEWS = Path(__file__).resolve().parent / "views"
 st.set_page_config(page_title="Insider-data anomaly dashboard", page_icon=":mag:", layout="wide")
 
 db = state.reader()
-user = auth_gate.gate(db.path)  # signs the user in, or draws the sign-in and stops here
 if not db.exists and db.path == store.DEMO_DB:
     with st.status("Building the demo marketplace (first run only, about a minute)...", expanded=True) as status:
         from analytics.demo import build_demo
@@ -36,7 +35,10 @@ pages = [
     st.Page(VIEWS / "meeting.py", title="Meeting", icon=":material/co_present:", url_path="meeting"),
     st.Page(VIEWS / "cases.py", title="Cases", icon=":material/folder_open:", url_path="cases"),
 ]
+audit_page = st.Page(VIEWS / "audit.py", title="Audit log", icon=":material/policy:", url_path="audit")
+# Signs the user in, or draws the sign-in and stops here (keeping the link's page and query for after).
+user = auth_gate.gate(db.path, pages=[*pages, audit_page])
 if user.is_lead:
-    pages.append(st.Page(VIEWS / "audit.py", title="Audit log", icon=":material/policy:", url_path="audit"))
+    pages.append(audit_page)
 auth_gate.sidebar(user)
 st.navigation(pages).run()

@@ -58,26 +58,38 @@ def ensure_demo_secrets(db_path: Path) -> None:
         st.toast("Demo sign-in created: ana / ana-demo (analyst), lea / lea-demo (lead)")
 
 
-def gate(db_path: Path) -> auth.User:
-    """The signed-in user; draws the sign-in and stops the script when there is none yet."""
+def gate(db_path: Path, pages: list | None = None) -> auth.User:
+    """The signed-in user; draws the sign-in and stops the script when there is none yet.
+
+    ``pages`` (every page of the app) are registered, hidden, before the sign-in is drawn: without
+    them Streamlit would not know the page a pasted link names (``/seller?seller_id=...``) and would
+    send the browser home, losing the link.
+    """
     ensure_demo_secrets(db_path)
     secrets = _secrets()
     if auth.oidc_configured(secrets):
-        return _oidc_gate(secrets)
+        return _oidc_gate(secrets, pages)
     user = current_user()
     if user is not None:
         return user
+    _hold_the_link(pages)
     _local_sign_in(secrets)
     st.stop()
 
 
-def _oidc_gate(secrets: dict) -> auth.User:
+def _hold_the_link(pages: list | None) -> None:
+    if pages:
+        st.navigation(pages, position="hidden")
+
+
+def _oidc_gate(secrets: dict, pages: list | None) -> auth.User:
     if st.user.is_logged_in:
         user = auth.oidc_user(st.user.to_dict(), secrets)
         if current_user() != user:
             st.session_state[SESSION_KEY] = user
             audit.record(user.username, audit.SIGN_IN, detail="oidc")
         return user
+    _hold_the_link(pages)
     st.title("Sign in")
     st.write("This dashboard shows internal marketplace data. Sign in with your organisation's account.")
     section = secrets.get("auth") or {}

@@ -10,6 +10,7 @@ on Streamlit's data-testid selectors.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -139,3 +140,30 @@ def test_watchlist_to_seller_chart_and_back(server, browser):
     assert page.get_by_role("heading", name="Watchlist").is_visible()
     page.close()
 
+
+
+def test_meeting_mode_walks_one_step_from_a_pasted_link(server, browser):
+    """A link into meeting mode survives the sign-in, shows the item's chart and case box, and Next
+    moves to the following screen (the next item, or the closing summary)."""
+    page = browser.new_page(viewport=VIEWPORT)
+    sign_in(page, f"{server}/meeting?item=1")
+    page.locator('[data-testid="stHeading"]').first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    assert "/meeting" in page.url and "item=1" in page.url
+    position = page.get_by_text(re.compile(r"item 1 of \d+")).first
+    position.wait_for(timeout=TIMEOUT_MS)
+    total = int(re.search(r"item 1 of (\d+)", position.inner_text()).group(1))
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.wait_for(timeout=TIMEOUT_MS)
+    chart.locator("svg text", has_text="finding:").first.wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_role("button", name="Open a case").is_visible() or page.get_by_role(
+        "button", name="Save").is_visible()
+    first_title = page.locator("h1").first.inner_text()
+
+    page.get_by_role("button", name="Next ▶").click()
+    page.wait_for_url("**/meeting?*item=2*", timeout=TIMEOUT_MS)
+    settle(page)
+    expected = "item 2 of" if total >= 2 else "summary"
+    page.get_by_text(expected, exact=False).first.wait_for(timeout=TIMEOUT_MS)
+    assert page.locator("h1").first.inner_text() != first_title
+    page.close()
