@@ -124,8 +124,8 @@ def find_export(folder: Path | str) -> Export:
             if not paths:
                 if table.optional:
                     continue
-                raise ExportRejected(folder / f"{table.name}.csv", f"missing: the export has no file "
-                                     f"for table {table.name} ({table.name}.csv, .csv.gz or .parquet)")
+                raise ExportRejected(folder, f"no file for table {table.name} (expected "
+                                     f"{table.name}.csv, {table.name}.csv.gz or {table.name}.parquet)")
             files.append(_read_header(con, table, paths[0]))
     finally:
         con.close()
