@@ -1,8 +1,8 @@
 -- One row per (seller, category, rival hit) for every seller whose 5-star reviewers ("fans") in a
 -- category also gave other sellers' products there a 1-star or 5-star review: how many such fans it
 -- has, how many of those extreme reviews of rivals they wrote and how many were 1-star (what reused
--- attack accounts inflate), and how many fans look like attack accounts (at least two 1-star reviews
--- of rivals and no 5-star one). Per rival those attack accounts hit: how many accounts, how many
+-- attack accounts inflate), how many fans rated rivals at least twice, and how many of those look
+-- like attack accounts (at least two 1-star reviews of rivals and no 5-star one). Per rival those attack accounts hit: how many accounts, how many
 -- 1-star reviews, and when the first came. A seller with no attack account has a single row with no
 -- rival. Only 1- and 5-star reviews are read (the middle ratings say nothing here and are a third of
 -- the table). Reviews written by the end of $as_of count, removed ones too: a later removal does not
@@ -75,6 +75,7 @@ per_seller as (
         sum(rival_five_star_reviews + rival_one_star_reviews) as rival_reviews,
         sum(rival_one_star_reviews) as rival_one_star_reviews,
         count(*) filter (where rival_one_star_reviews > 0) as fans_giving_rivals_one_star,
+        count(*) filter (where rival_one_star_reviews + rival_five_star_reviews >= 2) as fans_rating_rivals_twice,
         count(*) filter (where rival_one_star_reviews >= 2 and rival_five_star_reviews = 0) as attack_accounts
     from fans_reviewing_rivals
     group by seller_id, category
@@ -106,6 +107,7 @@ final as (
         s.rival_reviews,
         s.rival_one_star_reviews,
         s.fans_giving_rivals_one_star,
+        s.fans_rating_rivals_twice,
         s.attack_accounts,
         rn.seller_id as rival_seller_id,
         coalesce(h.rival_accounts, 0) as rival_accounts,

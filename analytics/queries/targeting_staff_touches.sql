@@ -1,4 +1,5 @@
--- One row per staff access-log action known by the end of $as_of and per category it concerns: who
+-- One row per distinct staff access-log action known by the end of $as_of (ordinary views of accounts
+-- and listings left out, see relevant) and per category it concerns: who
 -- (employee_id), which day (day_idx = days since $first_day; negative before the data starts), what
 -- kind of action (remove, reinstate, suspend, sales = a look at sales figures, reviewers = a look at
 -- or export of reviewers, export, view, other), whose data (seller_id), which product where one is
@@ -49,6 +50,16 @@ classified as (
     from attributed
 ),
 
+relevant as (
+    -- what insiders sold or did: removals, reinstatements, suspensions, looks at sales figures and at
+    -- reviewers, exports; ordinary views of accounts and listings only where the log never says
+    -- which views were of sales figures
+    select distinct employee_id, day_idx, kind, seller_id, product_id, product_category
+    from classified
+    where kind in ('remove', 'reinstate', 'suspend', 'sales', 'reviewers', 'export')
+       or (kind = 'view' and not exists (select 1 from classified where kind = 'sales'))
+),
+
 seller_categories as (
     select distinct seller_id, category from products
 ),
@@ -61,7 +72,7 @@ final as (
         c.seller_id,
         c.product_id,
         coalesce(c.product_category, sc.category) as category
-    from classified as c
+    from relevant as c
     left join seller_categories as sc
         on c.product_category is null
        and sc.seller_id = c.seller_id

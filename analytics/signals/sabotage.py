@@ -3,22 +3,26 @@
 Insiders were paid to attack a buyer's competitors: flood their listings with fake 1-star reviews and
 have their accounts suspended. An honest seller also gains when a rival has a genuine bad week (a
 defective batch, an honest suspension), so one coincidence proves nothing. Three independent traces
-are tested, each against the seller's own category, and combined (Fisher) into one p-value per seller:
+are tested, each against the seller's own category, and combined (Cauchy combination test: valid
+whatever their dependence, and as strong as the strongest) into one p-value per seller:
 
-A. Reused attack accounts (the strongest trace). Among the reviewers who gave this seller 5 stars and
-   also reviewed a rival in the same category, the number who gave a rival 1 star, against the
-   category's rate for everyone else's 5-star reviewers (leave-this-seller-out). Ordinary customers do
-   review several products in a category and sometimes prefer one; the test is one-sided beta-binomial,
-   with the between-seller overdispersion estimated from the whole marketplace, so a seller whose fans
-   happen to be comparison shoppers is not news. At least ``MIN_ATTACK_ACCOUNTS`` accounts are needed.
+A. Reused attack accounts (the strongest trace). This seller's 5-star reviewers ("fans") who also
+   rated rivals in the same category: how many of their 1- and 5-star reviews of rivals were 1-star,
+   and how many of them look like attack accounts (two or more 1-star reviews of rivals, never a 5),
+   each against the category's rate for everyone else's fans (leave-this-seller-out). Ordinary
+   customers do rate several products of a category and sometimes prefer one; the tests are
+   one-sided beta-binomial, with the between-seller overdispersion estimated from the marketplace,
+   so a seller whose fans happen to be comparison shoppers is not news. At least
+   ``MIN_ATTACK_ACCOUNTS`` accounts are needed.
 B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above what that product
    usually gets, or a suspension) after which the rival's rank really fell is an event; every other
    seller in the category is compared on how much its rank improved over the four weeks after against
    the four before (standardised by the usual four-week swings of products at its level of rank).
    Under no sabotage the seller's place among the category's sellers is uniform; the places are
    weighted by how much the seller stood to gain (its closeness in rank to the rival before the hit,
-   times the size of the rival's fall) and combined over the seller's events (weighted Stouffer; events within four weeks of each other form
-   one episode whose places are averaged, so overlapping windows are not counted twice).
+   times the size of the rival's fall) and combined over the seller's events (weighted Stouffer;
+   events within four weeks of each other form one episode whose places are averaged, so overlapping
+   windows are not counted twice).
 C. The same staff member on both sides (only where access_log has rows). An employee touched the
    rival in the two weeks before its hit and touched this seller too around then; against the share
    of the category's sellers the same employees touched (a category manager touches everyone), the
@@ -73,40 +77,57 @@ def _overdispersion(y: np.ndarray, n: np.ndarray, q: np.ndarray) -> float:
     return float(np.clip(rho, 0.005, 0.5))
 
 
+def _excess_p(observed: np.ndarray, trials: np.ndarray, expected: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """One-sided beta-binomial p-value of ``observed`` successes out of ``trials`` where ``expected``
+    were expected, the overdispersion estimated across sellers; 1 where ``floor`` fails.
+
+    A normal approximation with the beta-binomial's variance for all, the exact tail where it is small
+    (scipy computes that one seller at a time)."""
+    q = np.clip(expected / np.maximum(trials, 1), 1e-6, 1 - 1e-6)
+    rho = _overdispersion(observed, trials, q)
+    ab = 1 / rho - 1  # beta-binomial with mean q and intra-class correlation rho
+    variance = trials * q * (1 - q) * (1 + (trials - 1) * rho)
+    z = (observed - trials * q) / np.sqrt(np.maximum(variance, 1e-12))
+    p = np.where(observed > trials * q, stats.norm.sf(z), 1.0)
+    exact = floor & (z > 2)
+    p[exact] = stats.betabinom.sf(observed[exact] - 1, trials[exact].astype(int), q[exact] * ab,
+                                  (1 - q[exact]) * ab)
+    return np.clip(np.where(floor, p, 1.0), 0.0, 1.0)
+
+
+def _leave_one_out_rate(per_cat: pd.DataFrame, hits: str, trials: str, prior: float = 20.0) -> pd.Series:
+    """The category's rate of ``hits`` per ``trials`` among everyone else's fans, shrunk by ``prior``
+    trials towards the marketplace's rate."""
+    totals = per_cat.groupby("category")[[hits, trials]].transform("sum")
+    market = (per_cat[hits].sum() + 1) / (per_cat[trials].sum() + 2)
+    return (totals[hits] - per_cat[hits] + prior * market) / (totals[trials] - per_cat[trials] + prior)
+
+
 def reused_accounts(overlap: pd.DataFrame) -> pd.DataFrame:
-    """Per seller: rival reviews written by its fans (n), how many were 1-star (y), how many the
-    category predicts (expected), p_accounts, attack accounts, and the rival they hit most."""
-    columns = ["seller_id", "n", "y", "expected", "p_accounts", "attack_accounts", "category",
-               "rival_seller_id", "rival_accounts", "rivals_hit", "first_attack_at"]
+    """Per seller, two views of reused attack accounts, each against its categories' rate for
+    everyone else's fans: the 1-star reviews among its fans' 1- and 5-star reviews of rivals (y of n),
+    and the fans who gave rivals two or more 1-star reviews and never 5 stars (attack_accounts of the
+    fans who rated rivals twice). p_accounts is the smaller p-value, doubled (they overlap)."""
+    columns = ["seller_id", "n", "y", "expected", "attack_accounts", "expected_attack_accounts", "p_accounts",
+               "category", "rival_seller_id", "rival_accounts", "rivals_hit", "first_attack_at"]
     if overlap.empty:
         return pd.DataFrame(columns=columns)
-    per_cat = overlap.drop_duplicates(["seller_id", "category"])[
-        ["seller_id", "category", "rival_reviews", "rival_one_star_reviews", "attack_accounts",
-         "fans_giving_rivals_one_star"]].copy()
-    totals = per_cat.groupby("category")[["rival_reviews", "rival_one_star_reviews"]].transform("sum")
-    other_n = totals["rival_reviews"] - per_cat["rival_reviews"]
-    other_y = totals["rival_one_star_reviews"] - per_cat["rival_one_star_reviews"]
-    # The category's rate for everyone else's fans, shrunk a little towards the marketplace's.
-    market_q = (per_cat["rival_one_star_reviews"].sum() + 1) / (per_cat["rival_reviews"].sum() + 2)
-    per_cat["q"] = (other_y + 20 * market_q) / (other_n + 20)
-    per_cat["expected"] = per_cat["rival_reviews"] * per_cat["q"]
+    per_cat = overlap.drop_duplicates(["seller_id", "category"]).copy()
+    per_cat["expected"] = per_cat["rival_reviews"] * _leave_one_out_rate(per_cat, "rival_one_star_reviews",
+                                                                         "rival_reviews")
+    per_cat["expected_attack_accounts"] = per_cat["fans_rating_rivals_twice"] * _leave_one_out_rate(
+        per_cat, "attack_accounts", "fans_rating_rivals_twice")
     per_seller = per_cat.groupby("seller_id").agg(
         n=("rival_reviews", "sum"), y=("rival_one_star_reviews", "sum"), expected=("expected", "sum"),
-        attack_accounts=("attack_accounts", "sum"), accounts_one_star=("fans_giving_rivals_one_star", "sum"))
-    n = per_seller["n"].to_numpy(float)
-    y = per_seller["y"].to_numpy(float)
-    q = np.clip(per_seller["expected"].to_numpy(float) / np.maximum(n, 1), 1e-6, 1 - 1e-6)
-    rho = _overdispersion(y, n, q)
-    ab = 1 / rho - 1  # beta-binomial with mean q and intra-class correlation rho
-    # A normal approximation with the beta-binomial's variance for all, the exact tail where it is
-    # small (scipy computes it one seller at a time); never from one or two accounts, whatever the rate.
-    variance = n * q * (1 - q) * (1 + (n - 1) * rho)
-    z = (y - n * q) / np.sqrt(np.maximum(variance, 1e-12))
-    p = np.where(y > n * q, stats.norm.sf(z), 1.0)
-    exact = (per_seller["accounts_one_star"].to_numpy() >= MIN_ATTACK_ACCOUNTS) & (z > 2)
-    p[exact] = stats.betabinom.sf(y[exact] - 1, n[exact].astype(int), q[exact] * ab, (1 - q[exact]) * ab)
-    p = np.where(per_seller["accounts_one_star"].to_numpy() >= MIN_ATTACK_ACCOUNTS, p, 1.0)
-    per_seller["p_accounts"] = np.clip(p, 0.0, 1.0)
+        accounts_one_star=("fans_giving_rivals_one_star", "sum"), eligible=("fans_rating_rivals_twice", "sum"),
+        attack_accounts=("attack_accounts", "sum"), expected_attack_accounts=("expected_attack_accounts", "sum"))
+    ones = per_seller["accounts_one_star"].to_numpy() >= MIN_ATTACK_ACCOUNTS
+    p_ones = _excess_p(per_seller["y"].to_numpy(float), per_seller["n"].to_numpy(float),
+                       per_seller["expected"].to_numpy(float), ones)
+    attackers = per_seller["attack_accounts"].to_numpy() >= MIN_ATTACK_ACCOUNTS
+    p_attackers = _excess_p(per_seller["attack_accounts"].to_numpy(float), per_seller["eligible"].to_numpy(float),
+                            per_seller["expected_attack_accounts"].to_numpy(float), attackers)
+    per_seller["p_accounts"] = np.minimum(1.0, 2 * np.minimum(p_ones, p_attackers))
 
     hits = overlap.dropna(subset=["rival_seller_id"])
     if hits.empty:
@@ -301,12 +322,17 @@ def staff_on_both_sides(touches: pd.DataFrame, study: pd.DataFrame) -> pd.DataFr
 
 # --- the signal ---------------------------------------------------------------------------------------
 
-def _fisher(p_columns: pd.DataFrame) -> np.ndarray:
-    """Fisher's combination of each row's available (non-NaN) p-values."""
-    p = p_columns.to_numpy(float)
+def cauchy_combination(p_columns: pd.DataFrame) -> np.ndarray:
+    """Each row's available (non-NaN) p-values combined by the Cauchy combination test (Liu & Xie
+    2020): valid under any dependence between them, and as strong as its strongest trace when the
+    others are silent (Fisher's method would let a silent trace dilute a strong one)."""
+    p = np.clip(p_columns.to_numpy(float), 1e-300, 1.0)
     available = ~np.isnan(p)
-    statistic = -2 * np.nansum(np.log(np.clip(p, 1e-300, 1.0)), axis=1)
-    return stats.chi2.sf(statistic, 2 * available.sum(axis=1))
+    # tan((0.5 - p) * pi) = 1 / tan(p * pi); for tiny p it is 1 / (p * pi), computed without overflow.
+    terms = np.where(p < 1e-15, 1 / (p * np.pi), 1 / np.tan(np.minimum(p, 1 - 1e-15) * np.pi))
+    statistic = np.where(available, terms, 0.0).sum(axis=1) / np.maximum(available.sum(axis=1), 1)
+    combined = np.where(statistic > 1e15, 1 / (statistic * np.pi), 0.5 - np.arctan(statistic) / np.pi)
+    return np.where(available.any(axis=1), np.clip(combined, 0.0, 1.0), np.nan)
 
 
 def find(ctx: ScoringContext) -> SignalResult:
@@ -323,7 +349,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     combined = (sellers.merge(accounts, on="seller_id", how="left")
                 .merge(gains, on="seller_id", how="left")
                 .merge(staff, on="seller_id", how="left"))
-    combined["p_value"] = _fisher(combined[["p_accounts", "p_gain", "p_staff"]])
+    combined["p_value"] = cauchy_combination(combined[["p_accounts", "p_gain", "p_staff"]])
     registered = set(ctx.product_matrices.products["seller_id"])
     combined = combined[combined["seller_id"].isin(registered)]
     n_tests = len(combined)
@@ -383,8 +409,8 @@ def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame, rows_of: dic
         if c.attack_accounts > 0 and isinstance(c.rival_seller_id, str):
             parts.append(f"{_plural(int(c.attack_accounts), 'account')} that gave this seller 5 stars gave "
                          f"{_plural(int(c.rivals_hit), 'rival')} {where} nothing but 1-star reviews "
-                         f"(its 5-star reviewers wrote {int(c.y)} 1-star reviews of rivals, "
-                         f"{c.expected:.0f} expected)")
+                         f"({c.expected_attack_accounts:.1f} such accounts expected from the category; its "
+                         f"5-star reviewers wrote {int(c.y)} 1-star reviews of rivals, {c.expected:.0f} expected)")
         else:
             parts.append(f"its 5-star reviewers wrote {int(c.y)} 1-star reviews of rivals {where} where "
                          f"{c.expected:.0f} were expected")

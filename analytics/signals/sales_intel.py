@@ -229,9 +229,9 @@ def selective_lookups(touches: pd.DataFrame) -> pd.DataFrame | None:
     one sitting is not aimed at anyone. None when there is no access log."""
     if touches.empty:
         return None
-    # Looks at sales figures where the log says so; otherwise any view or export of a rival's data.
-    kinds = ["sales"] if (touches["kind"] == "sales").any() else ["sales", "view", "export", "other"]
-    looks = touches[touches["kind"].isin(kinds)].dropna(subset=["seller_id", "category"])
+    # Looks at sales figures where the log says so; otherwise any view (the touches keep ordinary
+    # views only when no action of the log is a look at sales figures).
+    looks = touches[touches["kind"].isin(["sales", "view"])].dropna(subset=["seller_id", "category"])
     sitting = looks.groupby(["employee_id", "day_idx", "category"])["seller_id"].transform("nunique")
     return looks[sitting <= SELECTIVE_SELLERS]
 

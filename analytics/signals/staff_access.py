@@ -192,7 +192,8 @@ def _rival_lookups(lookups: pd.DataFrame, changes: pd.DataFrame, seller_categori
         .merge(seller_categories, on="seller_id")
     cat = pairs["category"].map(category_code).to_numpy()
     pair = pd.Series(list(zip(pairs["seller_id"], pairs["category"]))).map(pair_code).to_numpy()
-    in_window = by_category.count(cat, pairs["start"], pairs["stop"]) - by_pair.count(pair, pairs["start"], pairs["stop"])
+    in_window = by_category.count(cat, pairs["start"], pairs["stop"]) - \
+        by_pair.count(pair, pairs["start"], pairs["stop"])
     overall = by_category.count(cat, 0, n_days) - by_pair.count(pair, 0, n_days)
     k = np.bincount(pairs["change"], weights=in_window, minlength=len(changes)).astype(int)
     total = np.bincount(pairs["change"], weights=overall, minlength=len(changes)).astype(int)
