@@ -98,6 +98,8 @@ def simulate_access(rng: np.random.Generator, tl: Timeline, sellers: Sellers, pr
         for c in np.unique(cat):
             rows = managers[cat == c]
             members = by_cat[c_start[c]:c_start[c + 1]]
+            if members.size == 0:  # a category nobody lists in: the manager browses elsewhere
+                members = by_cat
             cum = _cumulative(np.sqrt(products.base_demand[members]))
             product[rows] = members[np.minimum(np.searchsorted(cum, rng.random(rows.size)), members.size - 1)]
         seller[managers] = products.seller[product[managers]]
@@ -115,7 +117,8 @@ def simulate_access(rng: np.random.Generator, tl: Timeline, sellers: Sellers, pr
             sittings = np.flatnonzero(rng.random(n_weeks) < 0.6)
             sittings = sittings[sittings + 1 < n_weeks]
             for w in sittings:
-                listing = top[w][top[w] >= 0][: int(rng.integers(10, top.shape[1] + 1))]
+                width = top.shape[1]
+                listing = top[w][top[w] >= 0][: int(rng.integers(min(10, width), width + 1))]
                 if listing.size == 0:
                     continue
                 day = min((w + 1) * 7 + int(rng.integers(0, 5)), D - 1)

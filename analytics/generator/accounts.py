@@ -101,7 +101,7 @@ def slow_episode(rng: np.random.Generator, seller: int, start: int, reason: str,
         ep.appeals_ms.append(appeal)
     outcome = rng.random()
     if must_reinstate or outcome < 0.8:
-        wait_days = rng.uniform(3, 35) if serious else rng.uniform(1, 14)
+        wait_days = rng.uniform(3, 35) if serious else rng.uniform(2 if must_reinstate else 1, 14)
         ep.reinstated_ms = appeal + int(wait_days * DAY_MS)
         ep.reinstated_by = int(rng.choice(health))
         ep.reinstate_logged = rng.random() < 0.9

@@ -203,7 +203,7 @@ def new_products(rng: np.random.Generator, tl: Timeline, cats: Categories, selle
         quality=quality,
         ref_price=np.round(price, 2),
         elasticity=rng.uniform(1.2, 3.0, n),
-        review_rate=review_boost * 0.05 * rng.lognormal(0.0, 0.45, n),
+        review_rate=review_boost * 0.065 * rng.lognormal(0.0, 0.45, n),
         trend=rng.normal(0.0, 0.2, n),
         ramp_tau=rng.uniform(5, 45, n),
         ar_phi=rng.uniform(0.8, 0.97, n),

@@ -49,9 +49,9 @@ class _Population:
     def __init__(self, rng: np.random.Generator, cats: Categories, size: int):
         self.rng = rng
         self.size = size
-        activity = np.minimum(rng.pareto(1.2, size) + 1, 300)
+        activity = np.minimum(rng.pareto(2.0, size) + 1, 150)
         self.verified_p = np.where(rng.random(size) < 0.9, rng.beta(12, 1.2, size), rng.beta(2, 3, size))
-        extra = np.minimum(rng.poisson(1.3, size), 5)
+        extra = np.minimum(rng.poisson(1.0, size), 5)
         members = [np.arange(size)]
         cats_of = [rng.choice(cats.n, size, p=cats.weight)]
         for k in range(1, 6):
@@ -130,7 +130,7 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
         late = (product == burst.product) & (created >= lo) & (created < lo + 60 * DAY_MS)
         rating[late & (rng.random(product.size) < burst.aftermath_one_star)] = 1
 
-    pop = _Population(rng_for("reviewers", 0), cats, max(500, int(product.size / 3.0)))
+    pop = _Population(rng_for("reviewers", 0), cats, max(500, int(product.size / 1.5)))
     reviewer = np.empty(product.size, dtype=np.int64)
     for c in range(cats.n):
         mine = np.flatnonzero(category == c)
@@ -207,8 +207,7 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
         start = tl.day_ms(wipe.day)
         mine = of_products(wipe.products)
         negative = mine[rating[mine] <= 2]
-        rows = visible_at(negative, start)
-        rows = rows[created[rows] >= start - 180 * DAY_MS]
+        rows = visible_at(negative, start)  # the most recent first: they are the ones shoppers read
         rows = rows[np.argsort(-created[rows], kind="stable")][: wipe.count]
         if rows.size == 0:
             continue
@@ -234,17 +233,27 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
 
     for cleanup in plan.cleanups:
         start = tl.day_ms(cleanup.day)
-        rows = visible_at(of_products(cleanup.products), start)
-        rows = rows[created[rows] >= start - cleanup.window_days * DAY_MS]
+        shown = visible_at(of_products(cleanup.products), start)
+        rows = shown[created[shown] >= start - cleanup.window_days * DAY_MS]
+        if rows.size < 10:  # a quiet listing: the sweep goes further back
+            rows = shown
         pick = rows[rng.random(rows.size) < cleanup.fraction]
+        # Not selective: whatever the draw, the sweep takes high and low ratings alike (reaching
+        # back further for a rating the window lacks).
+        for high in (True, False):
+            group = rows[(rating[rows] >= 4) == high]
+            if group.size == 0:
+                group = shown[(rating[shown] >= 4) == high]
+            if group.size and not np.isin(group, pick).any():
+                pick = np.union1d(pick, rng.choice(group, 1))
         if pick.size < 5:
             pick = np.union1d(pick, rng.permutation(rows)[:5])
         if cleanup.remover == "automated":
             when = start + int(rng.integers(0, 20 * HOUR_MS)) + np.sort(rng.integers(0, 2 * HOUR_MS, pick.size))
             remove(pick, when, BY_AUTOMATED)
         else:
-            when = work_ms(rng, tl, staff, cleanup.employee, cleanup.day) + \
-                np.sort(rng.integers(0, 3 * HOUR_MS, pick.size))
+            first = min(work_ms(rng, tl, staff, cleanup.employee, cleanup.day), start + 20 * HOUR_MS)
+            when = first + np.sort(rng.integers(0, 3 * HOUR_MS, pick.size))
             remove(pick, when, BY_STAFF, cleanup.employee, cleanup.logged & (rng.random(pick.size) < 0.9))
 
     organic = dict(product=product, reviewer=reviewer, rating=rating, created_ms=created, verified=verified,
@@ -292,7 +301,7 @@ def _injected(rng, tl: Timeline, products: Products, plan: Plan, pop: _Populatio
         earlier = by_cat[lo:hi]
         rivals = earlier[products.seller[organic["product"][earlier]] != burst.seller]
         already = reviewer_org[prod_start[burst.product]:prod_start[burst.product + 1]]
-        n_harvest = int(round(burst.count * burst.harvested_share))
+        n_harvest = max(4, int(round(burst.count * burst.harvested_share)))
         harvested = np.unique(reviewer_org[rivals[rng.integers(0, rivals.size, 3 * n_harvest)]]) if rivals.size else \
             np.zeros(0, dtype=np.int64)
         harvested = rng.permutation(harvested[~np.isin(harvested, already)])[:n_harvest]
@@ -334,6 +343,8 @@ def _injected(rng, tl: Timeline, products: Products, plan: Plan, pop: _Populatio
             add(int(target), who, rng.choice([1, 2], who.size, p=[0.85, 0.15]),
                 burst_times(int(day), length, who.size), rng.random(who.size) < 0.15, 0.1)
         praising = puppets[rng.random(puppets.size) < ring.praise_p]
+        if praising.size == 0:  # the point of the ring: someone always praises the buyer
+            praising = puppets[:1]
         if praising.size:
             days = np.minimum(first + rng.integers(0, 10, praising.size), tl.days - 1)
             add(ring.buyer_product, praising, np.full(praising.size, 5), _times(rng, tl, days),

@@ -58,7 +58,7 @@ class _CategoryMarket:
 
     def __init__(self, rng, tl: Timeline, cats: Categories, sellers: Sellers, products: Products,
                  c: int, idx: np.ndarray, effects: np.ndarray, cuts: np.ndarray, campaigns: np.ndarray,
-                 blocked: np.ndarray):
+                 blocked: np.ndarray, quiet: np.ndarray):
         D = tl.days
         n = idx.size
         self.rng, self.tl, self.idx, self.n = rng, tl, idx, n
@@ -70,6 +70,14 @@ class _CategoryMarket:
         age = t[None, :] - products.launch_day[idx][:, None]
         self.exists = (age >= 0) & (t[None, :] < products.discontinue_day[idx][:, None])
 
+        # A look-alike's listing keeps still around its own event, so that event is what moves it.
+        calm = np.zeros(n, dtype=bool)
+        calm_from = np.zeros(n, dtype=np.int64)
+        calm_to = np.zeros(n, dtype=np.int64)
+        for product, first, last in quiet:
+            calm[local[product]] = True
+            calm_from[local[product]], calm_to[local[product]] = first, last
+
         # Prices: permanent re-pricings, short sales, repricer jitter, the category's own sale.
         k = rng.poisson(4 * D / 365, n)
         rows = np.repeat(np.arange(n), k)
@@ -78,8 +86,10 @@ class _CategoryMarket:
         k = rng.poisson(3 * D / 365, n)
         rows = np.repeat(np.arange(n), k)
         start = rng.integers(0, D, rows.size)
-        moves += _windows(n, D, rows, start, start + rng.integers(2, 8, rows.size),
-                          np.log(1 - rng.uniform(0.08, 0.3, rows.size)))
+        end = start + rng.integers(2, 8, rows.size)
+        depth = np.log(1 - rng.uniform(0.08, 0.3, rows.size))
+        keep = ~calm[rows] | (end <= calm_from[rows]) | (start >= calm_to[rows])
+        moves += _windows(n, D, rows[keep], start[keep], end[keep], depth[keep])
         jitter = rng.random(n) < 0.25
         moves[jitter] += rng.normal(0, 0.015, (jitter.sum(), D))
         if cats.surge_start[c] >= 0:
@@ -99,8 +109,10 @@ class _CategoryMarket:
         k = np.where(advertiser, rng.poisson(4 * D / 365, n), 0)
         rows = np.repeat(np.arange(n), k)
         start = rng.integers(0, D, rows.size)
-        budget = _windows(n, D, rows, start, start + rng.integers(7, 46, rows.size),
-                          revenue[rows] * rng.uniform(0.03, 0.15, rows.size))
+        end = start + rng.integers(7, 46, rows.size)
+        spend = revenue[rows] * rng.uniform(0.03, 0.15, rows.size)
+        keep = ~calm[rows] | (end <= calm_from[rows]) | (start >= calm_to[rows])
+        budget = _windows(n, D, rows[keep], start[keep], end[keep], spend[keep])
         self.ad_beta = products.ad_beta[idx].copy()
         if len(campaigns):
             rows = local[campaigns[:, 0].astype(np.int64)]
@@ -175,11 +187,14 @@ class _CategoryMarket:
         return np.where(ranked, rank, 0).astype(np.int32)
 
 
-def _resolve(m: _CategoryMarket, tg: Targeted, plan_rng, tl: Timeline, staff: Staff, traces: list) -> None:
+def _resolve(m: _CategoryMarket, tg: Targeted, plan_rng, tl: Timeline, staff: Staff, traces: list,
+             labelled: np.ndarray) -> None:
     """Price and size a launch or price cut from the rivals' figures, then re-simulate what changed."""
     products = m.products
     row = int(m.local[tg.product])
     own = products.seller[m.idx] == tg.seller
+    # Rivals worth aiming at are ordinary sellers: a labelled look-alike stays a clean example.
+    spoken_for = labelled[products.seller[m.idx]]
     look = tg.lookup_day if tg.lookup_day >= 0 else tg.act_day
     rng = plan_rng
     if tg.kind == "benign_launch":
@@ -192,7 +207,7 @@ def _resolve(m: _CategoryMarket, tg: Targeted, plan_rng, tl: Timeline, staff: St
         tau = rng.uniform(3, 30)
     else:
         # The rivals with the highest internal units over the month before the look-up.
-        sold = np.where(own, -1, m.sales_before(look, 30))
+        sold = np.where(own | spoken_for, -1, m.sales_before(look, 30))
         k = int(rng.integers(1, 4))
         target_rows = np.argsort(-sold, kind="stable")[:k]
         target_rows = target_rows[sold[target_rows] > 0]
@@ -209,12 +224,12 @@ def _resolve(m: _CategoryMarket, tg: Targeted, plan_rng, tl: Timeline, staff: St
                                int(products.seller[m.idx[r]]), int(m.idx[r])))
     if tg.kind == "intel_cut":
         current = float(m.price([row], tg.act_day - 1)[0])
-        factor = new_price / current if new_price < current else 0.9
+        factor = min(new_price / current, 0.95)  # under the rival's price, and a visible cut
         m.price_moves[row, tg.act_day:] += np.log(factor)
         m.add_effect(row, tg.act_day, 0.15 + 0.4 * tg.strength, ramp=5, hold=30, tau=60)
     else:  # a new listing: set its price and size now that the rivals are known
-        shift = np.log(round(new_price, 2)) - m.log_ref[row]
-        m.log_ref[row] += shift
+        m.log_ref[row] = np.log(round(new_price, 2))
+        m.price_moves[row] -= m.price_moves[row, tg.act_day]  # listed at exactly that price
         products.ref_price[tg.product] = round(new_price, 2)
         m.base_part[row] += np.log(base) - np.log(products.base_demand[tg.product])
         age = np.maximum(np.arange(tl.days) - tg.act_day, 0)
@@ -232,6 +247,7 @@ def simulate_sales(rng_for, tl: Timeline, cats: Categories, sellers: Sellers, pr
     effects = np.array(plan.effects, dtype=float).reshape(-1, 7)
     cuts = np.array(plan.price_cuts, dtype=float).reshape(-1, 4)
     campaigns = np.array(plan.campaigns, dtype=float).reshape(-1, 5)
+    quiet = np.array(plan.quiet, dtype=np.int64).reshape(-1, 3)
     block_rows = []
     by_seller = np.argsort(products.seller, kind="stable")
     seller_start = np.searchsorted(products.seller[by_seller], np.arange(sellers.n))
@@ -241,6 +257,8 @@ def simulate_sales(rng_for, tl: Timeline, cats: Categories, sellers: Sellers, pr
             block_rows.extend((int(p), a, b) for a, b in ranges if b > a)
     blocked_arr = np.array(block_rows, dtype=np.int64).reshape(-1, 3)
 
+    labelled = np.zeros(sellers.n, dtype=bool)
+    labelled[list(plan.labels)] = True
     parts = []
     weekly_top: dict[int, np.ndarray] = {}
     traces: list[tuple] = []
@@ -250,11 +268,11 @@ def simulate_sales(rng_for, tl: Timeline, cats: Categories, sellers: Sellers, pr
             continue
         in_c = lambda arr: arr[products.category[arr[:, 0].astype(np.int64)] == c] if len(arr) else arr  # noqa: E731
         m = _CategoryMarket(rng_for("sales", c), tl, cats, sellers, products, c, idx, in_c(effects), in_c(cuts),
-                            in_c(campaigns), in_c(blocked_arr))
+                            in_c(campaigns), in_c(blocked_arr), in_c(quiet))
         resolver_rng = rng_for("targeted", c)
-        for tg in plan.targeted:
-            if tg.category == c:
-                _resolve(m, tg, resolver_rng, tl, staff, traces)
+        # In date order: each one re-simulates only from its own day, after what the earlier ones changed.
+        for tg in sorted((t for t in plan.targeted if t.category == c), key=lambda t: (t.act_day, t.seller)):
+            _resolve(m, tg, resolver_rng, tl, staff, traces, labelled)
         rank = m.ranks()
         units = np.where(m.listed, m.units, 0)
         weeks = D // 7

@@ -100,6 +100,7 @@ class Plan:
     effects: list[tuple] = field(default_factory=list)  # (product, start, amp, ramp, hold, tau, end)
     price_cuts: list[tuple] = field(default_factory=list)          # (product, day, factor, end_day)
     campaigns: list[tuple] = field(default_factory=list)           # (product, start, end, budget, beta)
+    quiet: list[tuple] = field(default_factory=list)  # (product, first, last day) without ordinary sales or ads
     episodes: list[Episode] = field(default_factory=list)
     wipes: list[Wipe] = field(default_factory=list)
     bursts: list[Burst] = field(default_factory=list)
@@ -140,7 +141,8 @@ class _Picker:
 
 def work_ms(rng: np.random.Generator, tl: Timeline, staff: Staff, employee: int, day: int) -> int:
     """A moment in the employee's working day."""
-    hours = staff.shift_start_hour[employee] + rng.uniform(0.2, 8.5)
+    # Within the UTC day: a late shift's small hours count towards the day it ends in.
+    hours = (staff.shift_start_hour[employee] + rng.uniform(0.2, 8.5)) % 24
     return int(tl.day_ms(day) + hours * HOUR_MS + rng.integers(0, 60_000))
 
 
@@ -148,7 +150,7 @@ def work_ms_many(rng: np.random.Generator, tl: Timeline, staff: Staff, employees
                  days: np.ndarray) -> np.ndarray:
     """``work_ms`` for many (employee, day) pairs at once."""
     employees = np.asarray(employees, dtype=np.int64)
-    hours = staff.shift_start_hour[employees] + rng.uniform(0.2, 8.5, employees.size)
+    hours = (staff.shift_start_hour[employees] + rng.uniform(0.2, 8.5, employees.size)) % 24
     return (tl.day_ms(days) + (hours * HOUR_MS).astype(np.int64) + rng.integers(0, 60_000, employees.size))
 
 
@@ -160,7 +162,8 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
     lo, hi = max(30, int(0.25 * D)), D - 14
 
     # Each seller's products in its primary category, best seller first: the ones a buyer cares about.
-    in_primary = products.category == sellers.primary_category[products.seller]
+    in_primary = (products.category == sellers.primary_category[products.seller]) & \
+        (products.discontinue_day >= D)  # still listed at the end of the window
     order = np.lexsort((-products.base_demand, products.seller))
     order = order[in_primary[order]]
     focus_start = np.searchsorted(products.seller[order], np.arange(n))
@@ -178,6 +181,21 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
     history = has_focus & (sellers.registered_day <= lo - 45) & \
         (products.launch_day[np.maximum(main, 0)] <= lo - 45)
 
+    # Headroom: how many listings in the category sell more than the seller's main product (a rank
+    # can only jump where there is room above it).
+    by_cat = np.lexsort((-products.base_demand, products.category))
+    position = np.empty(products.n, dtype=np.int64)
+    cat_first = np.searchsorted(products.category[by_cat], np.arange(cats.n))
+    position[by_cat] = np.arange(products.n) - cat_first[products.category[by_cat]]
+    headroom = np.where(has_focus, position[np.maximum(main, 0)], 0)
+    # Close rivals: listings selling up to 2.2x the main product's units, which a doubling overtakes.
+    key = products.category[by_cat] * 1000.0 + np.log(products.base_demand[by_cat])
+    reach = np.searchsorted(key, products.category * 1000.0 + np.log(2.2 * products.base_demand), side="right")
+    close = np.empty(products.n, dtype=np.int64)
+    close[by_cat] = reach[by_cat] - np.arange(products.n) - 1
+    close_above = np.where(has_focus, close[np.maximum(main, 0)], 0)
+    room = (headroom >= 8) & (close_above >= np.maximum(3, 0.3 * headroom))
+
     # Rivals: sellers per category, and each seller's standing in its primary category.
     pairs = np.unique(products.category.astype(np.int64) * n + products.seller)
     sellers_in_cat = np.bincount(pairs // n, minlength=cats.n)
@@ -187,8 +205,15 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
     n_insider = max(2, round(INSIDER_SHARE * n))
     n_benign = max(2, round(BENIGN_SHARE * n))
 
-    def onset_for(s: int) -> int:
-        return int(rng.integers(lo, hi + 1))
+    def onset_for(s: int, *, after: int = 14) -> int:
+        """A day with at least ``after`` days of data behind it."""
+        return int(rng.integers(lo, D - after + 1))
+
+    def calm_listing(p: int, day: int) -> None:
+        """A clean look-alike: no ordinary sales or ad bursts around its event, and demand that
+        wanders less than most, so the event is what moves it."""
+        plan.quiet.append((p, day - 35, day + 28))
+        products.ar_sigma[p] = rng.uniform(0.06, 0.14)
 
     def label(s: int, scenario: str, onset: int) -> None:
         plan.labels[int(s)] = [scenario, int(onset)]
@@ -240,7 +265,7 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
             plan.effect(t, day, -(0.15 + 0.45 * strength), ramp=3, hold=10, tau=40)
             picker.free[products.seller[t]] = False
             plan.victims.add(int(products.seller[t]))
-        plan.effect(main[s], onset, 0.1 + 0.5 * strength, ramp=7, hold=14, tau=45)
+        plan.effect(main[s], onset, 0.15 + 0.6 * strength, ramp=7, hold=14, tau=45)
         if rng.random() < 0.2 + 0.35 * strength:  # a rival suspended on a made-up complaint
             victim = int(products.seller[targets[0]])
             day = int(min(onset + rng.integers(0, 11), D - 2))
@@ -259,10 +284,12 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
         label(s, "competitor_sabotage", first_act)
 
     # --- review wipe: needs negative reviews to remove ---------------------------------------------
-    wipe_ok = history & (neg_day * 120 >= 6)
+    # The buyer waits until there are negative reviews worth paying for (a dozen expected).
+    ready_day = np.ceil(12 / np.maximum(neg_day, 1e-9))
+    wipe_ok = history & (ready_day <= hi - 10)
     for s in picker.take(wipe_ok, n_insider, weight=np.sqrt(np.maximum(neg_day, 1e-9))):
         strength = rng.uniform(0.05, 1.0)
-        onset = onset_for(s)
+        onset = int(rng.integers(max(lo, int(ready_day[s])), hi + 1))
         employees = rng.choice(corrupt, 2 if rng.random() < 0.25 else 1, replace=False)
         wipe = Wipe(int(s), focus(s), onset, span_days=int(rng.integers(1, 6)),
                     count=int(5 + round(30 * strength)), employees=employees.astype(np.int64),
@@ -273,15 +300,17 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
             wipe.ongoing_until = int(min(onset + 60, D))
         plan.wipes.append(wipe)
         for p in focus(s):
-            plan.effect(p, onset, 0.12 + 0.55 * strength, ramp=5, hold=60, tau=200)
+            plan.effect(p, onset, 0.15 + 0.7 * strength, ramp=5, hold=60, tau=200)
         label(s, "review_wipe", onset)
 
     # --- benign spam clean-up: needs reviews to sweep ----------------------------------------------
-    cleanup_ok = history & (reviews_day * 120 >= 25)
+    # A sweep needs something to sweep: about thirty reviews posted by then.
+    swept_day = np.ceil(30 / np.maximum(reviews_day, 1e-9))
+    cleanup_ok = history & (swept_day <= hi - 10)
     for s in picker.take(cleanup_ok, n_benign):
-        onset = onset_for(s)
+        onset = int(rng.integers(max(lo, int(swept_day[s])), hi + 1))
         automated = rng.random() < 0.7
-        plan.cleanups.append(Cleanup(int(s), focus(s, 5), onset, int(rng.integers(30, 150)),
+        plan.cleanups.append(Cleanup(int(s), focus(s, 5), onset, int(rng.integers(60, 150)),
                                      float(rng.uniform(0.2, 0.6)), "automated" if automated else "staff",
                                      int(rng.choice(moderators)), logged=rng.random() < 0.7))
         label(s, "benign_spam_cleanup", onset)
@@ -318,30 +347,41 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
         label(s, "benign_launch", day)
 
     # --- rank movers with honest explanations ----------------------------------------------------------
-    movers_ok = history & (main_units >= 0.7)
-    for s in picker.take(movers_ok, n_benign):
+    # Look-alikes whose own event should explain the move stay out of categories with a promotion
+    # surge, which would move them too.
+    no_surge = cats.surge_start[sellers.primary_category] < 0
+    # Listings with close rivals just above them are preferred: that is where a rank visibly jumps.
+    movers_ok = history & (main_units >= 1.5) & (headroom >= 5) & no_surge
+    prefer_room = np.where(room & (main_units >= 2), 20.0, 1.0)
+    elastic = products.elasticity[np.maximum(main, 0)] >= 1.8  # where price cuts pay
+    for s in picker.take(movers_ok & elastic, n_benign, weight=prefer_room):
         p = int(main[s])
-        day = onset_for(s)
-        depth = rng.uniform(0.12, 0.35)
-        # Deep enough that demand visibly responds (at least +40 % units).
-        depth = max(depth, 1 - np.exp(-0.34 / products.elasticity[p]))
+        day = onset_for(s, after=21)
+        depth = rng.uniform(0.15, 0.4)
+        # Deep enough that demand visibly responds (about 2.5x the units or more).
+        depth = min(max(depth, 1 - np.exp(-0.9 / products.elasticity[p])), 0.5)
         end = D if rng.random() < 0.7 else int(day + rng.integers(42, 85))
         plan.price_cuts.append((p, day, 1 - depth, end))
+        calm_listing(int(main[s]), day)
         label(s, "benign_price_cut", day)
 
-    for s in picker.take(movers_ok, n_benign):
+    for s in picker.take(movers_ok, n_benign, weight=prefer_room):
         p = int(main[s])
-        day = onset_for(s)
+        day = onset_for(s, after=21)
         sellers.advertises[s] = True
         revenue = products.base_demand[p] * products.ref_price[p]
         plan.campaigns.append((p, day, int(min(day + rng.integers(21, 71), D)),
-                               revenue * rng.uniform(0.5, 2.0), rng.uniform(0.18, 0.32)))
+                               revenue * rng.uniform(0.6, 2.0), rng.uniform(0.25, 0.4)))
+        calm_listing(int(main[s]), day)
         label(s, "benign_ad_campaign", day)
 
-    for s in picker.take(history & has_focus, n_benign):
-        day = onset_for(s)
-        plan.effect(main[s], day, np.log(rng.uniform(2.5, 12)), ramp=rng.uniform(2, 6),
+    for s in picker.take(history & (main_units >= 0.3) & (headroom >= 3) & no_surge, n_benign):
+        day = onset_for(s, after=21)
+        # A hit sells: at least a few units a day, however small the listing was.
+        lift = max(rng.uniform(3, 12), rng.uniform(4, 10) / main_units[s])
+        plan.effect(main[s], day, np.log(min(lift, 60)), ramp=rng.uniform(2, 6),
                     hold=rng.uniform(3, 10), tau=rng.uniform(15, 80))
+        calm_listing(int(main[s]), day)
         label(s, "benign_viral", day)
 
     # --- harvested reviewer emails ---------------------------------------------------------------------
@@ -352,13 +392,13 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
         first = day
         r30 = reviews_day[s] * 30
         for k in range(2):
-            count = int(np.clip(round(4 + (0.4 + 1.6 * strength) * r30 + 12 * strength), 5, 150))
+            count = int(np.clip(round(6 + (0.4 + 1.6 * strength) * r30 + 12 * strength), 8, 150))
             length = int(rng.integers(3, 15))
             plan.bursts.append(Burst(int(s), p, day, length, count if k == 0 else max(5, int(count * rng.uniform(0.5, 1))),
                                      harvested_share=0.55 + 0.4 * strength,
                                      verified_p=rng.uniform(0.15, 0.5), filtered_p=rng.uniform(0.05, 0.2),
                                      aftermath_one_star=0.04 + 0.08 * strength))
-            plan.effect(p, day, 0.2 + 0.8 * strength, ramp=length, hold=length, tau=25)
+            plan.effect(p, day, 0.25 + 0.9 * strength, ramp=length, hold=length, tau=25)
             plan.effect(p, day + length + 35, -0.05 - 0.1 * strength, ramp=10, hold=60, tau=60)
             day = day + int(rng.integers(20, 46))
             if k == 0 and (rng.random() > 0.35 or day > D - 10):

@@ -1,0 +1,499 @@
+"""The sample marketplace generator: deterministic, within the contract, and its labels tell the truth.
+
+Everything is checked by reading the written files with DuckDB, as any consumer of the export would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from analytics.generator import BENIGN_SCENARIOS, INSIDER_SCENARIOS, generate
+
+SELLERS = 150
+DAYS = 120
+END = dt.date(2026, 11, 22)
+TABLES = ("sellers", "products", "product_daily", "reviews", "account_events", "access_log")
+
+
+def _reader(path: Path) -> str:
+    """A DuckDB table function reading one export file, timestamps converted to UTC."""
+    name = str(path)
+    if name.endswith(".parquet"):
+        return f"read_parquet('{name}')"
+    return f"read_csv('{name}', header = true, all_varchar = true)"
+
+
+def _connect(out_dir: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    export = out_dir / "export"
+    for table in TABLES:
+        (path,) = export.glob(f"{table}.*")
+        con.execute(f"CREATE VIEW raw_{table} AS SELECT * FROM {_reader(path)}")
+    con.execute("""CREATE TABLE sellers AS SELECT seller_id, seller_name, country, city,
+        registered_on::DATE AS registered_on, primary_category FROM raw_sellers""")
+    con.execute("""CREATE TABLE products AS SELECT product_id, seller_id, category, title,
+        launched_on::DATE AS launched_on FROM raw_products""")
+    con.execute("CREATE TABLE product_daily AS SELECT * FROM raw_product_daily")
+    con.execute("""CREATE TABLE reviews AS SELECT review_id, product_id, reviewer_id, rating::INT AS rating,
+        created_at::TIMESTAMPTZ::TIMESTAMP AS created_at, verified_purchase::BOOLEAN AS verified_purchase,
+        removed_at::TIMESTAMPTZ::TIMESTAMP AS removed_at, removed_by FROM raw_reviews""")
+    con.execute("""CREATE TABLE account_events AS SELECT seller_id, ts::TIMESTAMPTZ::TIMESTAMP AS ts, event, reason
+        FROM raw_account_events""")
+    con.execute("CREATE TABLE access_log AS SELECT * FROM raw_access_log")
+    con.execute(f"CREATE TABLE labels AS SELECT * FROM read_csv('{out_dir / 'labels.csv'}', header = true)")
+    return con
+
+
+@pytest.fixture(scope="module")
+def market(tmp_path_factory):
+    # Twice the size of the determinism checks, so that each scenario has a few sellers.
+    out = tmp_path_factory.mktemp("market")
+    result = generate(out, sellers=2 * SELLERS, days=DAYS, seed=11, end_date=END)
+    con = _connect(out)
+    yield result, con
+    con.close()
+
+
+def _rows(con, sql: str, params=None) -> list[tuple]:
+    return con.execute(sql, params or []).fetchall()
+
+
+def _scalar(con, sql: str, params=None):
+    return con.execute(sql, params or []).fetchone()[0]
+
+
+def _labelled(con, scenario: str) -> list[tuple]:
+    rows = _rows(con, "SELECT seller_id, onset_date FROM labels WHERE scenario = ? ORDER BY seller_id", [scenario])
+    assert rows, f"no {scenario} seller at this size"
+    return rows
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- determinism and layout --------------------------------------------------------------------
+
+def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path):
+    generate(tmp_path / "a", sellers=SELLERS, days=DAYS, seed=3)
+    generate(tmp_path / "b", sellers=SELLERS, days=DAYS, seed=3)
+    generate(tmp_path / "c", sellers=SELLERS, days=DAYS, seed=4)
+    a, b, c = (_digest(tmp_path / x) for x in "abc")
+    assert a == b
+    assert a.keys() == c.keys()
+    assert all(a[name] != c[name] for name in a)
+
+
+def test_export_has_one_file_per_table_and_labels_live_outside_it(market):
+    result, _ = market
+    export = result.export_dir
+    names = sorted(p.name for p in export.iterdir())
+    assert len(names) == len(TABLES)
+    assert {n.split(".")[0] for n in names} == set(TABLES)
+    assert any(n.endswith(".parquet") for n in names) and any(n.endswith(".csv.gz") for n in names)
+    assert result.labels_path.parent == result.out_dir
+    assert export not in result.labels_path.parents
+    assert not list(export.rglob("labels*"))
+
+
+def test_light_mode_is_parquet_for_the_big_tables_and_lists_fewer_products(tmp_path):
+    light = generate(tmp_path / "light", sellers=SELLERS, days=DAYS, seed=5, light=True)
+    full = generate(tmp_path / "full", sellers=SELLERS, days=DAYS, seed=5)
+    assert light.files["reviews"].name == "reviews.parquet"
+    assert light.files["product_daily"].name == "product_daily.parquet"
+    assert light.rows["products"] < full.rows["products"]
+    con = _connect(light.out_dir)
+    assert _scalar(con, "SELECT count(*) FROM reviews WHERE removed_at IS NOT NULL AND removed_by IS NULL") == 0
+
+
+def test_rejects_sizes_too_small_to_hold_the_scenarios(tmp_path):
+    with pytest.raises(ValueError):
+        generate(tmp_path, sellers=10)
+    with pytest.raises(ValueError):
+        generate(tmp_path, days=30)
+
+
+# --- the contract (CONTRACT section 1) ---------------------------------------------------------
+
+@pytest.mark.parametrize("table, key", [
+    ("sellers", "seller_id"), ("products", "product_id"), ("product_daily", "product_id, date"),
+    ("reviews", "review_id"), ("account_events", "seller_id, ts, event"),
+])
+def test_keys_are_unique_and_not_null(market, table, key):
+    _, con = market
+    total, distinct = _rows(con, f"SELECT count(*), count(DISTINCT ({key})) FROM {table}")[0]
+    assert total > 0 and total == distinct
+
+
+@pytest.mark.parametrize("child, column, parent, parent_column", [
+    ("products", "seller_id", "sellers", "seller_id"),
+    ("product_daily", "product_id", "products", "product_id"),
+    ("reviews", "product_id", "products", "product_id"),
+    ("account_events", "seller_id", "sellers", "seller_id"),
+    ("access_log", "seller_id", "sellers", "seller_id"),
+    ("access_log", "product_id", "products", "product_id"),
+])
+def test_foreign_keys_exist(market, child, column, parent, parent_column):
+    _, con = market
+    missing = _scalar(con, f"""SELECT count(*) FROM {child} c WHERE c.{column} IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = c.{column})""")
+    assert missing == 0
+
+
+def test_removals_are_consistent_pairs_after_posting(market):
+    _, con = market
+    assert _scalar(con, "SELECT count(*) FROM reviews WHERE (removed_at IS NULL) <> (removed_by IS NULL)") == 0
+    assert {r[0] for r in _rows(con, "SELECT DISTINCT removed_by FROM reviews WHERE removed_by IS NOT NULL")} \
+        == {"customer", "automated", "staff"}
+    assert _scalar(con, "SELECT count(*) FROM reviews WHERE removed_at <= created_at") == 0
+
+
+def test_values_are_in_range(market):
+    _, con = market
+    assert _rows(con, "SELECT min(rating), max(rating) FROM reviews")[0] == (1, 5)
+    low_rank, low_units, low_price, low_ads = _rows(
+        con, "SELECT min(sales_rank), min(units_sold), min(price), min(ad_spend) FROM product_daily")[0]
+    assert low_rank >= 1 and low_units >= 0 and low_price >= 0 and low_ads >= 0
+    events = {r[0] for r in _rows(con, "SELECT DISTINCT event FROM account_events")}
+    assert events <= {"suspended", "appeal_submitted", "reinstated", "closed"}
+    assert _scalar(con, "SELECT count(*) FROM sellers WHERE NOT regexp_full_match(country, '[A-Z]{2}')") == 0
+
+
+def test_integer_columns_hold_whole_numbers_only(market):
+    _, con = market
+    assert _scalar(con, "SELECT count(*) FROM raw_reviews WHERE NOT regexp_full_match(rating, '[1-5]')") == 0
+    types = dict(_rows(con, "SELECT column_name, column_type FROM (DESCRIBE raw_product_daily)"))
+    assert types["sales_rank"] == "INTEGER" and types["units_sold"] == "INTEGER"
+
+
+def test_timestamps_are_iso_8601_some_with_offsets_and_milliseconds(market):
+    _, con = market
+    iso = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?"
+    for table, column in [("raw_reviews", "created_at"), ("raw_reviews", "removed_at"), ("raw_account_events", "ts")]:
+        bad = _scalar(con, f"SELECT count(*) FROM {table} WHERE {column} IS NOT NULL "
+                           f"AND NOT regexp_full_match({column}, ?)", [iso])
+        assert bad == 0, (table, column)
+    styles = _rows(con, r"""SELECT count(*) FILTER (WHERE created_at LIKE '%+08:00'),
+        count(*) FILTER (WHERE regexp_matches(created_at, '\.\d{3}')), count(*) FILTER (WHERE created_at LIKE '%Z')
+        FROM raw_reviews""")[0]
+    assert all(n > 0 for n in styles)
+    # Nothing happens after the export's last day, whatever offset it was written in.
+    assert _scalar(con, "SELECT max(created_at) FROM reviews").date() <= END
+    assert _scalar(con, "SELECT max(ts) FROM account_events").date() <= END
+    assert _scalar(con, "SELECT max(date) FROM product_daily") == END
+
+
+# --- realism -----------------------------------------------------------------------------------
+
+def test_sales_rank_follows_units_within_each_category_and_day(market):
+    _, con = market
+    inversions, gaps = _rows(con, """
+        WITH ranked AS (
+            SELECT p.category, d.date, d.units_sold, d.sales_rank,
+                   lag(d.units_sold) OVER (PARTITION BY p.category, d.date ORDER BY d.sales_rank) AS better_units,
+                   count(*) OVER (PARTITION BY p.category, d.date) AS ranked_that_day,
+                   max(d.sales_rank) OVER (PARTITION BY p.category, d.date) AS worst_rank
+            FROM product_daily d JOIN products p USING (product_id)
+            WHERE d.sales_rank IS NOT NULL)
+        SELECT count(*) FILTER (WHERE better_units < units_sold), count(*) FILTER (WHERE ranked_that_day <> worst_rank)
+        FROM ranked""")[0]
+    assert inversions == 0 and gaps == 0
+
+
+def test_sales_are_heavy_tailed_with_gaps_null_ranks_and_launches(market):
+    _, con = market
+    top_share = _scalar(con, """
+        WITH per_product AS (SELECT product_id, sum(units_sold) AS units FROM product_daily GROUP BY 1)
+        SELECT sum(units) FILTER (WHERE rnk <= 0.1 * n) / sum(units)
+        FROM (SELECT units, row_number() OVER (ORDER BY units DESC) AS rnk, count(*) OVER () AS n FROM per_product)""")
+    assert top_share > 0.5  # the best tenth of listings sells most of the units
+    listed, product_days, null_ranks = _rows(con, f"""
+        SELECT count(*), sum(least({DAYS}, date_diff('day', greatest(launched_on, DATE '{END}' - {DAYS - 1}),
+                                                       DATE '{END}') + 1)) / count(*) * count(*),
+               count(*) FILTER (WHERE sales_rank IS NULL)
+        FROM product_daily JOIN products USING (product_id)""")[0]
+    assert null_ranks > 0
+    missing_days = _scalar(con, f"""
+        SELECT count(*) FROM (SELECT product_id, count(*) AS listed, min(date) AS first
+                              FROM product_daily GROUP BY 1)
+        WHERE listed < date_diff('day', first, DATE '{END}') + 1""")
+    assert missing_days > 0
+    assert _scalar(con, f"SELECT count(*) FROM products WHERE launched_on > DATE '{END}' - {DAYS}") > 0
+    assert _scalar(con, "SELECT max(n) FROM (SELECT count(*) AS n FROM products GROUP BY seller_id)") >= 5
+
+
+def test_reviewers_write_across_categories_and_some_sellers_have_only_a_handful(market):
+    _, con = market
+    multi = _scalar(con, """SELECT avg((n > 1)::INT) FROM (SELECT reviewer_id, count(DISTINCT category) AS n
+                            FROM reviews JOIN products USING (product_id) GROUP BY 1)""")
+    assert 0.1 < multi < 0.8
+    tiny = _scalar(con, """SELECT count(*) FROM (SELECT s.seller_id, count(r.review_id) AS n FROM sellers s
+        JOIN products p USING (seller_id) LEFT JOIN reviews r USING (product_id) GROUP BY 1) WHERE n <= 5""")
+    assert tiny > 0
+    assert 0.03 < _scalar(con, "SELECT avg((NOT verified_purchase)::INT) FROM reviews") < 0.4
+
+
+def test_staff_look_at_many_sellers_routinely(market):
+    _, con = market
+    employees, sellers_seen = _rows(con, """SELECT count(DISTINCT employee_id), count(DISTINCT seller_id)
+                                            FROM access_log WHERE action = 'view_sales'""")[0]
+    assert employees >= 10 and sellers_seen >= SELLERS
+
+
+def test_every_scenario_is_present_and_insiders_are_a_small_share(market):
+    result, con = market
+    counts = dict(_rows(con, "SELECT scenario, count(*) FROM labels GROUP BY 1"))
+    assert set(counts) == set(INSIDER_SCENARIOS) | set(BENIGN_SCENARIOS)
+    assert counts == {k: v for k, v in result.scenarios.items() if v}
+    assert sum(counts[s] for s in INSIDER_SCENARIOS) <= 0.1 * 2 * SELLERS
+    assert _scalar(con, "SELECT count(*) FROM labels WHERE onset_date > ?", [END]) == 0
+
+
+# --- labels match what was injected ----------------------------------------------------------------
+
+def test_review_wipe_sellers_lose_negative_reviews_to_staff_from_the_onset(market):
+    _, con = market
+    for seller, onset in _labelled(con, "review_wipe"):
+        negative, positive, first = _rows(con, """
+            SELECT count(*) FILTER (WHERE r.rating <= 2), count(*) FILTER (WHERE r.rating >= 4), min(r.removed_at)::DATE
+            FROM reviews r JOIN products p USING (product_id)
+            WHERE p.seller_id = ? AND r.removed_by = 'staff' AND r.removed_at::DATE BETWEEN ? AND ? + 7""",
+                                          [seller, onset, onset])[0]
+        # Selective: the odd 4-5 star review staff remove in the same week for ordinary reasons at most.
+        assert negative >= 2 and negative >= 2 * positive + 1 and first == onset, seller
+
+
+def test_harvested_reviewers_sellers_get_five_stars_from_their_rivals_reviewers(market):
+    _, con = market
+    for seller, onset in _labelled(con, "harvested_reviewers"):
+        counts = dict((after, (rival_five, unverified_five)) for after, rival_five, unverified_five in _rows(con, """
+            WITH mine AS (SELECT r.*, p.category, r.created_at::DATE >= ? AS after
+                          FROM reviews r JOIN products p USING (product_id)
+                          WHERE p.seller_id = ? AND r.created_at::DATE BETWEEN ? - 21 AND ? + 20)
+            SELECT after,
+                   count(*) FILTER (WHERE rating = 5 AND EXISTS (
+                       SELECT 1 FROM reviews r2 JOIN products p2 USING (product_id)
+                       WHERE r2.reviewer_id = mine.reviewer_id AND p2.category = mine.category
+                         AND p2.seller_id <> ? AND r2.created_at < mine.created_at)),
+                   count(*) FILTER (WHERE rating = 5 AND NOT verified_purchase)
+            FROM mine GROUP BY 1""", [onset, seller, onset, onset, seller]))
+        (rival_before, unverified_before), (rival_after, unverified_after) = counts.get(False, (0, 0)), counts[True]
+        # Bought reviews add at least a few rival reviewers' 5-star reviews over what is usual for the seller.
+        assert rival_after >= rival_before + 2, seller
+        assert unverified_after > unverified_before, seller
+
+
+def test_competitor_sabotage_hits_rivals_with_one_star_bursts_from_accounts_praising_the_buyer(market):
+    _, con = market
+    for seller, onset in _labelled(con, "competitor_sabotage"):
+        attacks, praise_overlap = _rows(con, """
+            WITH buyer AS (SELECT * FROM products WHERE seller_id = ?),
+            attacks AS (
+                SELECT r.* FROM reviews r JOIN products p USING (product_id)
+                WHERE p.category IN (SELECT category FROM buyer) AND p.seller_id <> ?
+                  AND r.rating = 1 AND r.created_at::DATE BETWEEN ? AND ? + 30),
+            praise AS (SELECT r.reviewer_id FROM reviews r WHERE r.rating = 5
+                       AND r.product_id IN (SELECT product_id FROM buyer))
+            SELECT count(*), count(*) FILTER (WHERE reviewer_id IN (SELECT reviewer_id FROM praise)) FROM attacks""",
+                                      [seller, seller, onset, onset])[0]
+        assert attacks >= 5 and praise_overlap >= 1, seller
+
+
+def test_bought_reinstatement_sellers_are_back_within_hours_with_no_real_appeal(market):
+    _, con = market
+    for seller, onset in _labelled(con, "bought_reinstatement"):
+        episodes = _rows(con, """
+            WITH s AS (SELECT ts, event, reason, lead(ts) OVER (ORDER BY ts, event DESC) AS next_ts,
+                              lead(event) OVER (ORDER BY ts, event DESC) AS next_event,
+                              lead(event, 2) OVER (ORDER BY ts, event DESC) AS then_event,
+                              lead(ts, 2) OVER (ORDER BY ts, event DESC) AS then_ts
+                       FROM account_events WHERE seller_id = ?)
+            SELECT ts, reason, next_event, next_ts, then_event, then_ts FROM s WHERE event = 'suspended' ORDER BY ts""",
+                         [seller])
+        assert episodes and episodes[0][0].date() == onset, seller
+        for ts, reason, next_event, next_ts, then_event, then_ts in episodes:
+            assert reason in {"safety complaint", "IP claim", "review manipulation", "counterfeit complaint"}
+            if next_event == "appeal_submitted":  # written minutes before the reinstatement
+                assert then_event == "reinstated" and (then_ts - next_ts).total_seconds() <= 30 * 60
+                next_ts = then_ts
+            else:
+                assert next_event == "reinstated"
+            assert (next_ts - ts).total_seconds() <= 24 * 3600
+
+
+def test_sales_intel_sellers_launch_or_cut_prices_under_the_rivals_selling_most(market):
+    _, con = market
+    for seller, onset in _labelled(con, "sales_intel"):
+        launches = _rows(con, """
+            SELECT arg_min(d.price, d.date) FROM products p JOIN product_daily d USING (product_id)
+            WHERE p.seller_id = ? AND p.launched_on BETWEEN ? AND ? + 10 GROUP BY p.product_id""",
+                         [seller, onset, onset])
+        cuts = _rows(con, """
+            SELECT d.price FROM products p JOIN product_daily d USING (product_id)
+            WHERE p.seller_id = ? AND d.date BETWEEN ? + 1 AND ? + 12
+              AND d.price < 0.97 * (SELECT median(d0.price) FROM product_daily d0
+                                    WHERE d0.product_id = p.product_id AND d0.date BETWEEN ? - 14 AND ? - 1)""",
+                      [seller, onset, onset, onset, onset])
+        assert launches or cuts, seller
+        top_rival_price = _scalar(con, """
+            WITH rivals AS (
+                SELECT d.product_id, sum(d.units_sold) AS units FROM product_daily d JOIN products p USING (product_id)
+                WHERE p.category = (SELECT primary_category FROM sellers WHERE seller_id = ?) AND p.seller_id <> ?
+                  AND d.date BETWEEN ? - 30 AND ? - 1 GROUP BY 1 ORDER BY units DESC LIMIT 3)
+            SELECT max(d.price) FROM product_daily d JOIN rivals USING (product_id) WHERE d.date BETWEEN ? - 3 AND ?""",
+                                  [seller, seller, onset, onset, onset, onset])
+        new_price = min(p for (p,) in launches + cuts)
+        assert new_price < top_rival_price, seller
+
+
+# --- look-alikes really look alike -------------------------------------------------------------------
+
+def _rank_around(con, product, onset):
+    """Median sales rank of a listing in the four weeks before the onset and in the four after."""
+    return _rows(con, """
+        SELECT median(sales_rank) FILTER (WHERE date BETWEEN ? - 28 AND ? - 1),
+               median(sales_rank) FILTER (WHERE date BETWEEN ? + 3 AND ? + 31)
+        FROM product_daily WHERE product_id = ?""", [onset] * 4 + [product])[0]
+
+
+def _most_changed(con, seller, onset, column, *, direction):
+    """The seller's listing whose ``column`` moved most at the onset (two weeks before vs after)."""
+    return _rows(con, f"""
+        SELECT product_id, coalesce(avg({column}) FILTER (WHERE date BETWEEN ? - 14 AND ? - 1), 0) AS before,
+               avg({column}) FILTER (WHERE date BETWEEN ? AND ? + 13) AS after
+        FROM product_daily JOIN products USING (product_id) WHERE seller_id = ?
+        GROUP BY 1 HAVING before > 0 OR after > 0 ORDER BY {direction} * (after - before) / (before + 1) DESC LIMIT 1""",
+                 [onset] * 4 + [seller])[0]
+
+
+def _response(con, scenario, column, *, direction):
+    """Per seller of a look-alike scenario: the listing that changed most at the onset, how its units
+    moved (three weeks after / four before) and how its median rank moved (four weeks each)."""
+    out = []
+    for seller, onset in _labelled(con, scenario):
+        product, before, after = _most_changed(con, seller, onset, column, direction=direction)
+        units_before, units_after = _rows(con, """
+            SELECT avg(units_sold) FILTER (WHERE date BETWEEN ? - 28 AND ? - 1),
+                   avg(units_sold) FILTER (WHERE date BETWEEN ? AND ? + 20)
+            FROM product_daily WHERE product_id = ?""", [onset] * 4 + [product])[0]
+        rank_before, rank_after = _rank_around(con, product, onset)
+        out.append((seller, before, after, units_after / max(units_before, 0.5), rank_after / rank_before))
+    return out
+
+
+def _rank_jumps(responses):
+    """The group's ranks improve by 15 % or more on (geometric) average, and hardly any get worse.
+
+    Daily ranks in a small test market are coarse and noisy, so this is judged on the group."""
+    ratios = np.array([r[-1] for r in responses])
+    assert np.exp(np.log(ratios).mean()) < 0.85, responses
+    assert (ratios > 1.05).sum() <= len(ratios) // 3, responses
+
+
+def test_price_cut_sellers_cut_the_price_and_the_rank_jumps(market):
+    _, con = market
+    responses = _response(con, "benign_price_cut", "price", direction=-1)
+    for seller, before, after, units, _ in responses:
+        assert after <= 0.88 * before and units > 1.2, seller
+    _rank_jumps(responses)
+
+
+def test_ad_campaign_sellers_spend_more_and_the_rank_jumps(market):
+    _, con = market
+    responses = _response(con, "benign_ad_campaign", "coalesce(ad_spend, 0)", direction=1)
+    for seller, before, after, units, _ in responses:
+        assert after > 2 * before + 1 and units > 1.2, seller
+    _rank_jumps(responses)
+
+
+def test_viral_sellers_take_off_with_ordinary_verified_reviews(market):
+    _, con = market
+    responses = _response(con, "benign_viral", "units_sold", direction=1)
+    for seller, _, _, units, _ in responses:
+        assert units > 1.5, seller
+    _rank_jumps(responses)
+    for seller, onset in _labelled(con, "benign_viral"):
+        product = _most_changed(con, seller, onset, "units_sold", direction=1)[0]
+        groups = {after: rest for after, *rest in _rows(con, """
+            SELECT created_at::DATE >= ?, count(*), avg((rating = 5)::INT), avg(verified_purchase::INT)
+            FROM reviews WHERE product_id = ? AND created_at::DATE BETWEEN ? - 60 AND ? + 30 GROUP BY 1""",
+                                                        [onset, product, onset, onset])}
+        before_n, before_five, _ = groups.get(False, (0, None, None))
+        after_n, after_five, after_verified = groups[True]
+        if after_n >= 10:
+            assert after_verified > 0.5, seller
+        if after_n >= 40 and before_n >= 40:  # the rating mix stays the product's own
+            assert abs(after_five - before_five) < 0.25, seller
+
+
+def test_seasonal_sellers_onset_is_a_category_wide_surge(market):
+    _, con = market
+    for seller, onset in _labelled(con, "benign_seasonal"):
+        before, during = _rows(con, """
+            SELECT sum(units_sold) FILTER (WHERE date BETWEEN ? - 14 AND ? - 1) / 14,
+                   sum(units_sold) FILTER (WHERE date BETWEEN ? + 2 AND ? + 5) / 4
+            FROM product_daily d JOIN products p USING (product_id)
+            WHERE p.category = (SELECT primary_category FROM sellers WHERE seller_id = ?)""",
+                               [onset] * 4 + [seller])[0]
+        assert during > 1.3 * before, seller
+
+
+def test_spam_cleanup_removes_reviews_of_all_ratings_at_once(market):
+    _, con = market
+    for seller, onset in _labelled(con, "benign_spam_cleanup"):
+        removed_high, removed_low, shown_high, shown_low = _rows(con, """
+            SELECT count(*) FILTER (WHERE removed_at::DATE = ? AND removed_by IN ('automated', 'staff') AND rating >= 4),
+                   count(*) FILTER (WHERE removed_at::DATE = ? AND removed_by IN ('automated', 'staff') AND rating <= 3),
+                   count(*) FILTER (WHERE rating >= 4), count(*) FILTER (WHERE rating <= 3)
+            FROM reviews JOIN products USING (product_id)
+            WHERE seller_id = ? AND created_at::DATE < ? AND (removed_at IS NULL OR removed_at::DATE >= ?)""",
+                                                                  [onset, onset, seller, onset, onset])[0]
+        assert removed_high + removed_low >= 5, seller
+        # Not selective: every kind of rating the listing showed loses some reviews.
+        assert (removed_high >= 1 or shown_high == 0) and (removed_low >= 1 or shown_low == 0), seller
+
+
+def test_slow_reinstatements_take_days_and_follow_an_appeal(market):
+    _, con = market
+    for seller, onset in _labelled(con, "benign_slow_reinstatement"):
+        events = _rows(con, "SELECT event, ts FROM account_events WHERE seller_id = ? ORDER BY ts", [seller])
+        kinds = [e for e, _ in events]
+        assert kinds[0] == "suspended" and events[0][1].date() == onset and "appeal_submitted" in kinds, seller
+        if "reinstated" in kinds:  # may fall after the export's last day
+            waited = events[kinds.index("reinstated")][1] - events[0][1]
+            assert waited >= dt.timedelta(days=2), seller
+
+
+def test_fast_verification_holds_are_lifted_within_two_days(market):
+    _, con = market
+    for seller, onset in _labelled(con, "benign_fast_verification"):
+        events = _rows(con, "SELECT event, ts, reason FROM account_events WHERE seller_id = ? ORDER BY ts", [seller])
+        assert events[0][0] == "suspended" and events[0][2] == "identity verification", seller
+        assert events[0][1].date() == onset
+        reinstated = [ts for e, ts, _ in events if e == "reinstated"]
+        assert reinstated and reinstated[0] - events[0][1] <= dt.timedelta(hours=48), seller
+
+
+def test_ordinary_launches_are_priced_just_under_the_category_leader(market):
+    _, con = market
+    for seller, onset in _labelled(con, "benign_launch"):
+        under_leader = _rows(con, """
+            WITH launch AS (SELECT p.product_id, p.category FROM products p WHERE p.seller_id = ? AND p.launched_on = ?),
+            leader AS (SELECT p.category, arg_max(d.product_id, d.units) AS product_id
+                       FROM (SELECT product_id, sum(units_sold) AS units FROM product_daily
+                             WHERE date BETWEEN ? - 7 AND ? - 1 GROUP BY 1) d
+                       JOIN products p USING (product_id) WHERE p.seller_id <> ? GROUP BY 1)
+            SELECT launch.product_id,
+                   (SELECT arg_min(price, date) FROM product_daily d WHERE d.product_id = launch.product_id)
+                   < (SELECT max(price) FROM product_daily d WHERE d.product_id = leader.product_id
+                      AND d.date BETWEEN ? - 7 AND ? - 1)
+            FROM launch JOIN leader USING (category)""", [seller, onset, onset, onset, seller, onset, onset])
+        assert any(ok for _, ok in under_leader), seller
