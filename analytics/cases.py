@@ -14,7 +14,9 @@ processes out for the few milliseconds a write lasts (``store.analyst_store`` wa
 When a case closes, the seller's evidence at that moment is kept beside it (``case_evidence``): the
 dispositions are the labels ``analytics.feedback`` learns from.
 
-Everything lives in the analysts' own store, which batch jobs never open.
+Everything lives in the analysts' own store, which batch jobs never open. The ``db`` argument of
+every function names the marketplace database whose store to use (or the store itself); by default
+``$ANOMALY_ANALYST_DB``, else the store beside ``$ANOMALY_DB`` (``store.analyst_db_path``).
 """
 
 from __future__ import annotations

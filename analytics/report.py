@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from analytics import feedback, signals, store, weekly
 MAX_SELLER_CHARTS = 30  # agenda sellers charted in the pack; the rest are in its tables
 PDF_TIMEOUT_S = 180
 CHART_WIDTH = 1000  # static charts, px (the PDF is A4 portrait)
+RENDER_TABS = max(1, min(2, os.cpu_count() or 1))  # kaleido tabs rendering static charts at once
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -91,9 +93,10 @@ def render_static(figures: list[tuple[go.Figure, int, int]], *, fmt: str = "svg"
 
     async def render() -> list[bytes]:
         # mathjax=False: kaleido would fetch MathJax from a CDN otherwise; plotly.js is the local copy.
-        async with kaleido.Kaleido(path=browser_path(), mathjax=False, n=1) as k:
-            return [await k.calc_fig(fig, opts={"format": fmt, "width": width, "height": height})
-                    for fig, width, height in figures]
+        # Two tabs render side by side (the figures are independent); gather keeps their order.
+        async with kaleido.Kaleido(path=browser_path(), mathjax=False, n=RENDER_TABS) as k:
+            return await asyncio.gather(*(k.calc_fig(fig, opts={"format": fmt, "width": width, "height": height})
+                                          for fig, width, height in figures))
 
     return asyncio.run(render())
 
@@ -320,6 +323,8 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
                now: dt.datetime | None = None, max_seller_charts: int = MAX_SELLER_CHARTS, log=None) -> Pack:
     """Write the week's pack into ``out_dir`` (created if needed) and return its files."""
     weekly.parse_week(week)
+    started = time.perf_counter()
+    say = log or (lambda _msg: None)
     db_path = store.resolve(db)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -328,8 +333,8 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
         items = weekly.week_items(week, con, db=db_path, now=now)
         overview, per_seller = _charts(con, items, max_seller_charts)
     precision = feedback.precision_by_signal(db=db_path)
-    if log:
-        log(f"{items.week}: {len(items.agenda)} agenda items, {len(per_seller)} seller charts")
+    say(f"{items.week}: {len(items.agenda)} agenda items, {len(per_seller)} seller charts drawn "
+        f"({time.perf_counter() - started:.1f} s)")
 
     csvs = {}
     for name, frame in items.tables().items():
@@ -347,7 +352,9 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
     if pdf:
         pdf_path = out / f"{stem}.pdf"
         charts = [*overview, *per_seller.values()]
+        step = time.perf_counter()
         images = render_static([(c.figure, CHART_WIDTH, c.height) for c in charts])
+        say(f"{len(images)} static charts rendered by kaleido ({time.perf_counter() - step:.1f} s)")
         embedded = {c.key: base64.b64encode(img).decode() for c, img in zip(charts, images)}
 
         def static(chart: Chart) -> str:
@@ -358,7 +365,10 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
             printable = Path(tmp) / f"{stem}.html"
             printable.write_text(document(items, precision, overview, per_seller, static,
                                           generated_at=generated_at), encoding="utf-8")
+            step = time.perf_counter()
             print_pdf(printable, pdf_path)
+            say(f"PDF printed by Chromium ({time.perf_counter() - step:.1f} s)")
+    say(f"pack written in {time.perf_counter() - started:.1f} s")
     return Pack(items.week, html_path, pdf_path, csvs)
 
 

@@ -220,6 +220,14 @@ def test_local_users_sign_in_with_their_password_only():
     assert auth.authenticate(secrets, "nobody", "ana-demo") is None
 
 
+def test_the_shipped_example_secrets_sign_in_the_documented_demo_users():
+    import tomllib
+    example = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "secrets.example.toml").read_text())
+    for name, role, password in auth.DEMO_USERS:
+        assert auth.authenticate(example, name, password) == User(name, role)
+    assert "auth" not in example  # OIDC is only sketched, commented out
+
+
 def test_oidc_roles_come_from_the_leads_list():
     secrets = {"auth": {}, "roles": {"leads": ["Lead@Example.com"]}}
     assert auth.oidc_user({"email": "lead@example.com"}, secrets).is_lead
