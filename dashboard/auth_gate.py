@@ -11,6 +11,7 @@ that open a page behind the gate may seed it: ``at.session_state[SESSION_KEY] = 
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import streamlit as st
@@ -91,6 +92,10 @@ def _oidc_gate(secrets: dict, pages: list | None) -> auth.User:
         return user
     _hold_the_link(pages)
     st.title("Sign in")
+    if importlib.util.find_spec("authlib") is None:
+        st.error("An OIDC provider is configured under `[auth]`, but Streamlit's `st.login` needs the Authlib "
+                 "package: `pip install 'Authlib>=1.3.2'`, then restart the dashboard.")
+        st.stop()
     st.write("This dashboard shows internal marketplace data. Sign in with your organisation's account.")
     section = secrets.get("auth") or {}
     providers = [name for name, value in section.items() if isinstance(value, dict)]
