@@ -273,8 +273,10 @@ def test_review_wipe_sellers_lose_negative_reviews_to_staff_from_the_onset(marke
 
 def test_harvested_reviewers_sellers_get_five_stars_from_their_rivals_reviewers(market):
     _, con = market
+    unverified = {False: [0, 0], True: [0, 0]}  # window -> [unverified, all]
     for seller, onset in _labelled(con, "harvested_reviewers"):
-        counts = dict((after, (rival_five, unverified_five)) for after, rival_five, unverified_five in _rows(con, """
+        counts = {}
+        for after, rival_five, n_unverified, n in _rows(con, """
             WITH mine AS (SELECT r.*, p.category, r.created_at::DATE >= ? AS after
                           FROM reviews r JOIN products p USING (product_id)
                           WHERE p.seller_id = ? AND r.created_at::DATE BETWEEN ? - 21 AND ? + 20)
@@ -283,12 +285,15 @@ def test_harvested_reviewers_sellers_get_five_stars_from_their_rivals_reviewers(
                        SELECT 1 FROM reviews r2 JOIN products p2 USING (product_id)
                        WHERE r2.reviewer_id = mine.reviewer_id AND p2.category = mine.category
                          AND p2.seller_id <> ? AND r2.created_at < mine.created_at)),
-                   count(*) FILTER (WHERE rating = 5 AND NOT verified_purchase)
-            FROM mine GROUP BY 1""", [onset, seller, onset, onset, seller]))
-        (rival_before, unverified_before), (rival_after, unverified_after) = counts.get(False, (0, 0)), counts[True]
-        # Bought reviews add at least a few rival reviewers' 5-star reviews over what is usual for the seller.
-        assert rival_after >= rival_before + 2, seller
-        assert unverified_after > unverified_before, seller
+                   count(*) FILTER (WHERE NOT verified_purchase), count(*)
+            FROM mine GROUP BY 1""", [onset, seller, onset, onset, seller]):
+            counts[after] = rival_five
+            unverified[after][0] += n_unverified
+            unverified[after][1] += n
+        # Bought reviews add a few of the rivals' reviewers' 5-star reviews over what is usual.
+        assert counts[True] >= counts.get(False, 0) + 2, seller
+    # ... and they are often unverified (judged over the group: a small burst may happen not to be).
+    assert unverified[True][0] / unverified[True][1] > 1.5 * unverified[False][0] / max(unverified[False][1], 1)
 
 
 def test_competitor_sabotage_hits_rivals_with_one_star_bursts_from_accounts_praising_the_buyer(market):
@@ -427,7 +432,7 @@ def test_viral_sellers_take_off_with_ordinary_verified_reviews(market):
             FROM reviews WHERE product_id = ? AND created_at::DATE BETWEEN ? - 60 AND ? + 30 GROUP BY 1""",
                                                         [onset, product, onset, onset])}
         before_n, before_five, _ = groups.get(False, (0, None, None))
-        after_n, after_five, after_verified = groups[True]
+        after_n, after_five, after_verified = groups.get(True, (0, None, None))
         if after_n >= 10:
             assert after_verified > 0.5, seller
         if after_n >= 40 and before_n >= 40:  # the rating mix stays the product's own

@@ -184,8 +184,9 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
     unused_product = plan.unused[products.seller]
     sizes = np.diff(prod_start)
     sweepable = np.flatnonzero(unused_product & (sizes >= 15))
+    sweep_cum = np.cumsum(sizes[sweepable], dtype=float)
     for _ in range(rng.poisson(0.006 * n_sellers * tl.days / 365) if sweepable.size else 0):
-        p = int(rng.choice(sweepable, p=sizes[sweepable] / sizes[sweepable].sum()))
+        p = int(sweepable[min(np.searchsorted(sweep_cum, rng.random() * sweep_cum[-1]), sweepable.size - 1)])
         day = int(rng.integers(min(30, tl.days - 1), tl.days))
         start = tl.day_ms(day)
         rows = visible_at(of_products([p]), start)
@@ -273,7 +274,9 @@ def _injected(rng, tl: Timeline, products: Products, plan: Plan, pop: _Populatio
     next_id = pop.size
     created_org, reviewer_org = organic["created_ms"], organic["reviewer"]
     by_cat = np.lexsort((created_org, category))
-    cat_sorted = category[by_cat]
+    cat_start = np.searchsorted(category[by_cat], np.arange(int(products.category.max()) + 2))
+    created_by_cat = created_org[by_cat]
+    seller_by_cat = products.seller[organic["product"][by_cat]]
 
     def add(product, reviewer, rating, created, verified, filtered_p):
         k = len(reviewer)
@@ -296,14 +299,16 @@ def _injected(rng, tl: Timeline, products: Products, plan: Plan, pop: _Populatio
     for burst in plan.bursts:
         c = int(products.category[burst.product])
         start = tl.day_ms(burst.day)
-        lo = np.searchsorted(cat_sorted, c)
-        hi = lo + np.searchsorted(created_org[by_cat[lo:np.searchsorted(cat_sorted, c, side="right")]], start)
-        earlier = by_cat[lo:hi]
-        rivals = earlier[products.seller[organic["product"][earlier]] != burst.seller]
+        # The leaked list: reviewers of the category's other sellers, up to the burst.
+        lo = cat_start[c]
+        hi = lo + np.searchsorted(created_by_cat[lo:cat_start[c + 1]], start)
         already = reviewer_org[prod_start[burst.product]:prod_start[burst.product + 1]]
         n_harvest = max(4, int(round(burst.count * burst.harvested_share)))
-        harvested = np.unique(reviewer_org[rivals[rng.integers(0, rivals.size, 3 * n_harvest)]]) if rivals.size else \
-            np.zeros(0, dtype=np.int64)
+        harvested = np.zeros(0, dtype=np.int64)
+        if hi > lo:
+            sample = lo + rng.integers(0, hi - lo, 4 * n_harvest)
+            sample = sample[seller_by_cat[sample] != burst.seller]
+            harvested = np.unique(reviewer_org[by_cat[sample]])
         harvested = rng.permutation(harvested[~np.isin(harvested, already)])[:n_harvest]
         others = pop.draw(c, burst.count - harvested.size)
         fresh = rng.random(others.size) < 0.3  # some brand-new accounts

@@ -316,10 +316,11 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
         label(s, "benign_spam_cleanup", onset)
 
     # --- sales intelligence and ordinary launches aimed at the category's best sellers ---------------
+    launches: list[tuple[int, int]] = []  # (seller, day): listed all at once below
+
     def add_launch(s: int, day: int) -> int:
-        c = int(cat_of[s])
-        extra = new_products(rng, tl, cats, sellers, np.array([s]), np.array([c]), np.array([day]))
-        return int(products.append(extra)[0])
+        launches.append((int(s), int(day)))
+        return products.n + len(launches) - 1
 
     for s in picker.take(history & crowded, n_insider):
         strength = rng.uniform(0.05, 1.0)
@@ -396,7 +397,7 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
             length = int(rng.integers(3, 15))
             plan.bursts.append(Burst(int(s), p, day, length, count if k == 0 else max(5, int(count * rng.uniform(0.5, 1))),
                                      harvested_share=0.55 + 0.4 * strength,
-                                     verified_p=rng.uniform(0.15, 0.5), filtered_p=rng.uniform(0.05, 0.2),
+                                     verified_p=rng.uniform(0.1, 0.4), filtered_p=rng.uniform(0.05, 0.2),
                                      aftermath_one_star=0.04 + 0.08 * strength))
             plan.effect(p, day, 0.25 + 0.9 * strength, ramp=length, hold=length, tau=25)
             plan.effect(p, day + length + 35, -0.05 - 0.1 * strength, ramp=10, hold=60, tau=60)
@@ -459,5 +460,8 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
                                                         fast_only=True))
         label(s, "benign_fast_verification", day)
 
+    if launches:
+        who, day = (np.array(x) for x in zip(*launches))
+        products.append(new_products(rng, tl, cats, sellers, who, cat_of[who], day))
     plan.unused = picker.free.copy()
     return plan
