@@ -158,7 +158,9 @@ def open_cases_chart(items: weekly.WeekItems) -> Chart | None:
     palette = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
     for (_, band), colour in zip(weekly.AGE_BANDS, palette):
         fig.add_trace(go.Bar(x=table["assignee"], y=table[band], name=band, marker_color=colour))
+    most = int(table["total"].max())
     fig.update_layout(barmode="stack", height=380, font={"size": 14}, yaxis_title="open cases",
+                      yaxis={"dtick": 1 if most <= 10 else None, "rangemode": "tozero"},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
                       margin={"l": 60, "r": 30, "t": 50, "b": 40})
     return Chart("open_cases", "Open cases by assignee, stacked by age", fig, 380)

@@ -53,6 +53,17 @@ COLUMN_CONFIG = {
     "signals": st.column_config.ListColumn("Signals"),
     "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
     "opened_at": st.column_config.DatetimeColumn("Opened (UTC)", format="YYYY-MM-DD"),
+    "item": "Item",
+    "why": "Why it is on the agenda",
+    "cleared_note": "Note",
+    "flagged": "Flagged now",
+    "changed_by": "By",
+    "from_status": "From",
+    "to_status": "To",
+    "reason": "Reason",
+    "status": "Status",
+    "assignee": "Assigned to",
+    "age_days": st.column_config.NumberColumn("Age (days)"),
 }
 
 
