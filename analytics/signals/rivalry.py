@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analytics import queries
 from analytics.scoring.context import ScoringContext
 
 
@@ -57,19 +58,38 @@ def access_log_rows(ctx: ScoringContext) -> int:
                                {"as_of": ctx.as_of}).fetchone()[0])
 
 
+KINDS = ("remove", "reinstate", "suspend", "sales", "reviewers", "export", "view")  # by kind_code
+TOUCH_COLUMNS = ["employee_id", "day_idx", "kind", "seller_id", "product_idx", "category"]
+
+
 @per_context
 def staff_touches(ctx: ScoringContext) -> pd.DataFrame:
-    """``targeting_staff_touches``: one row per access-log action and category concerned (employee_id,
-    day_idx, kind, seller_id, product_id, category), plus product_idx, the row of the named product in
-    the product matrices (-1 where the action names only the seller)."""
+    """``targeting_staff_touches``: one row per distinct staff action and category concerned, with
+    employee_id, kind, seller_id and category as categoricals (the log can have tens of millions of
+    rows: they travel as integer codes), day_idx, and product_idx (the named product's row in the
+    product matrices, -1 where the action names only the seller). Empty without an access log."""
     if access_log_rows(ctx) == 0:
-        return pd.DataFrame(columns=["employee_id", "day_idx", "kind", "seller_id", "product_id", "category",
-                                     "product_idx"])
-    touches = ctx.query("targeting_staff_touches")
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("day_idx", "product_idx") else "object")
+                             for c in TOUCH_COLUMNS})
     products = ctx.product_matrices.products
-    touches["product_idx"] = np.where(touches["product_id"].isna(), -1,
-                                      positions(products["product_id"], touches["product_id"].fillna("")))
-    return touches
+    cells = ctx.con.execute(queries.load("targeting_staff_touches"),
+                            {"as_of": ctx.as_of, "first_day": ctx.first_day}).fetchnumpy()
+    employees = ctx.query("targeting_employees")["employee_id"].to_numpy()
+    sellers = np.sort(pd.unique(products["seller_id"]).astype(object))
+    categories = np.sort(pd.unique(products["category"]).astype(object))
+
+    def named(codes, names) -> pd.Categorical:
+        return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=pd.Index(names))
+
+    return pd.DataFrame({
+        "employee_id": named(cells["employee_idx"], employees),
+        "day_idx": np.asarray(cells["day_idx"], dtype=np.int64),
+        "kind": named(cells["kind_code"], KINDS),
+        "seller_id": named(cells["seller_idx"], sellers),
+        "product_idx": np.asarray(cells["product_idx"], dtype=np.int64),
+        "category": named(np.ma.filled(cells["category_idx"], -1) if np.ma.isMaskedArray(cells["category_idx"])
+                          else cells["category_idx"], categories),
+    })
 
 
 class WindowMeans:
@@ -184,16 +204,39 @@ def poisson_binomial_sf(k: int, probabilities) -> float:
     return float(min(1.0, distribution[k:].sum()))
 
 
-def successes_tail(k: np.ndarray, chances: pd.Series) -> np.ndarray:
-    """Per row, P(at least k successes) for independent trials with the chances in ``chances`` (one
-    array per row): a Poisson tail with the summed chances for all rows (cheap), the exact
-    Poisson-binomial tail wherever that is under 0.1 (where the Poisson one can be too small)."""
-    k = np.asarray(k, dtype=np.int64)
-    expected = np.array([float(np.sum(c)) for c in chances])
-    p = np.where(k > 0, stats.poisson.sf(k - 1, expected), 1.0)
-    for i in np.flatnonzero((k > 0) & (p < 0.1)):
-        p[i] = poisson_binomial_sf(int(k[i]), chances.iat[i])
-    return p
+def successes_tail(trials: pd.DataFrame, key: str, success: str, chance: str) -> pd.DataFrame:
+    """Per ``key``: k (the trials' successes), expected (their summed chances) and p, the chance of at
+    least k successes from independent trials with those chances: a Poisson tail for all (cheap), the
+    exact Poisson-binomial tail wherever that is under 0.1 (where the Poisson one can be too small)."""
+    out = trials.groupby(key, sort=False).agg(k=(success, "sum"), expected=(chance, "sum"))
+    k = out["k"].to_numpy().astype(np.int64)
+    p = np.where(k > 0, stats.poisson.sf(k - 1, out["expected"].to_numpy()), 1.0)
+    exact = (k > 0) & (p < 0.1)
+    if exact.any():
+        position = {name: i for i, name in enumerate(out.index)}
+        needed = trials[trials[key].isin(out.index[exact])]
+        for name, group in needed.groupby(key, sort=False):
+            i = position[name]
+            p[i] = poisson_binomial_sf(int(k[i]), group[chance].to_numpy())
+    out["p"] = p
+    return out
+
+
+def cauchy_combination(p_columns) -> np.ndarray:
+    """Each row's available (non-NaN) p-values combined by the Cauchy combination test (Liu & Xie
+    2020): valid whatever the dependence between them, and as strong as its strongest trace when the
+    others are silent (Fisher's method lets a silent trace dilute a strong one). p-values are capped
+    at 0.999: "nothing found" is often exactly 1, whose Cauchy term is minus infinity and would veto
+    every other trace."""
+    p = np.clip(np.asarray(p_columns, dtype=float), 1e-300, 0.999)
+    available = ~np.isnan(p)
+    # tan((0.5 - p) * pi) = 1 / tan(p * pi); for tiny p it is 1 / (p * pi), computed without overflow.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        terms = np.where(p < 1e-15, 1 / (p * np.pi), 1 / np.tan(p * np.pi))
+    statistic = np.where(available, terms, 0.0).sum(axis=1) / np.maximum(available.sum(axis=1), 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        combined = np.where(statistic > 1e15, 1 / (statistic * np.pi), 0.5 - np.arctan(statistic) / np.pi)
+    return np.where(available.any(axis=1), np.clip(combined, 0.0, 1.0), np.nan)
 
 
 def rank_share_words(rel_rank: float) -> str:

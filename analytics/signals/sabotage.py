@@ -39,7 +39,8 @@ from scipy import stats
 
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import WindowMeans, staff_touches, successes_tail, swing_by_level
+from analytics.signals.rivalry import (DayCounter, WindowMeans, cauchy_combination, staff_touches, successes_tail,
+                                       swing_by_level)
 
 NAME = "sabotage"
 TITLE = "Rivals attacked while this seller gained"
@@ -292,48 +293,46 @@ def staff_on_both_sides(touches: pd.DataFrame, study: pd.DataFrame) -> pd.DataFr
     empty = pd.DataFrame(columns=["seller_id", "k_staff", "p_staff", "employee_id"])
     if touches.empty or study.empty:
         return empty
-    by_seller = touches[["employee_id", "day_idx", "seller_id"]].drop_duplicates()
+    sellers = touches["seller_id"].cat.categories
+    touched = pd.DataFrame({"employee": touches["employee_id"].cat.codes.to_numpy(np.int64),
+                            "seller": touches["seller_id"].cat.codes.to_numpy(np.int64),
+                            "day_idx": touches["day_idx"].to_numpy()}).drop_duplicates()
     events = study.drop_duplicates("event")[["event", "day_idx", "rival_seller_id"]]
-    on_rival = events.merge(by_seller, left_on="rival_seller_id", right_on="seller_id", suffixes=("", "_touch"))
+    events = events.assign(rival=sellers.get_indexer(events["rival_seller_id"]))
+    on_rival = events.merge(touched, left_on="rival", right_on="seller", suffixes=("", "_touch"))
     on_rival = on_rival[(on_rival["day_idx_touch"] >= on_rival["day_idx"] - STAFF_BEFORE)
                         & (on_rival["day_idx_touch"] <= on_rival["day_idx"])]
     if on_rival.empty:
         return empty
-    staff = on_rival[["event", "day_idx", "employee_id"]].drop_duplicates()
-    peers = study[["event", "seller_id"]]
-    peer_touches = by_seller.merge(peers, on="seller_id").merge(staff, on=["event", "employee_id"],
-                                                                suffixes=("_touch", ""))
-    window = (peer_touches["day_idx_touch"] >= peer_touches["day_idx"] - STAFF_AROUND[0]) & \
-             (peer_touches["day_idx_touch"] <= peer_touches["day_idx"] + STAFF_AROUND[1])
-    linked = peer_touches[window].drop_duplicates(["event", "seller_id"])[["event", "seller_id", "employee_id"]]
+    staff = on_rival[["event", "day_idx", "employee"]].drop_duplicates()
+    # Did any of those employees touch this peer around the hit? Counted by (employee, seller) pair.
+    n_sellers = len(sellers)
+    by_pair = DayCounter(touched["employee"].to_numpy() * n_sellers + touched["seller"].to_numpy(),
+                         touched["day_idx"].to_numpy())
+    trials = study[["event", "seller_id"]].merge(staff, on="event")
+    pair = trials["employee"].to_numpy() * n_sellers + sellers.get_indexer(trials["seller_id"])
+    day = trials["day_idx"].to_numpy()
+    hit = (sellers.get_indexer(trials["seller_id"]) >= 0) & \
+        (by_pair.count(pair, day - STAFF_AROUND[0], day + STAFF_AROUND[1] + 1) > 0)
+    employee_names = touches["employee_id"].cat.categories
+    linked = trials[hit].drop_duplicates(["event", "seller_id"]).assign(
+        employee_id=lambda t: employee_names[t["employee"].to_numpy()])[["event", "seller_id", "employee_id"]]
     # Every peer of an event the rival was touched before is a trial; its chance is the linked share.
     judged = study[study["event"].isin(staff["event"])][["event", "seller_id", "peers"]]
     share = linked.groupby("event").size() / judged.groupby("event").size()
     judged = judged.assign(pi=judged["event"].map(share).fillna(0.0))
     judged = judged.merge(linked, on=["event", "seller_id"], how="left")
     judged["linked"] = judged["employee_id"].notna()
-    per_seller = judged.groupby("seller_id").agg(k_staff=("linked", "sum"))
-    per_seller["p_staff"] = successes_tail(per_seller["k_staff"].to_numpy(),
-                                           judged.groupby("seller_id")["pi"].apply(np.asarray))
-    employee = judged[judged["linked"]].groupby("seller_id")["employee_id"].agg(lambda e: e.mode().iat[0])
-    per_seller["employee_id"] = employee.reindex(per_seller.index)
+    tail = successes_tail(judged, "seller_id", "linked", "pi")
+    per_seller = pd.DataFrame({"k_staff": tail["k"], "p_staff": tail["p"]})
+    # The employee named: the one linking the seller to the most hits.
+    links = judged[judged["linked"]].groupby(["seller_id", "employee_id"], observed=True).size()
+    employee = links.sort_values(ascending=False).reset_index().drop_duplicates("seller_id")
+    per_seller["employee_id"] = employee.set_index("seller_id")["employee_id"].reindex(per_seller.index)
     return per_seller.reset_index()[["seller_id", "k_staff", "p_staff", "employee_id"]]
 
 
 # --- the signal ---------------------------------------------------------------------------------------
-
-def cauchy_combination(p_columns: pd.DataFrame) -> np.ndarray:
-    """Each row's available (non-NaN) p-values combined by the Cauchy combination test (Liu & Xie
-    2020): valid under any dependence between them, and as strong as its strongest trace when the
-    others are silent (Fisher's method would let a silent trace dilute a strong one)."""
-    p = np.clip(p_columns.to_numpy(float), 1e-300, 1.0)
-    available = ~np.isnan(p)
-    # tan((0.5 - p) * pi) = 1 / tan(p * pi); for tiny p it is 1 / (p * pi), computed without overflow.
-    terms = np.where(p < 1e-15, 1 / (p * np.pi), 1 / np.tan(np.minimum(p, 1 - 1e-15) * np.pi))
-    statistic = np.where(available, terms, 0.0).sum(axis=1) / np.maximum(available.sum(axis=1), 1)
-    combined = np.where(statistic > 1e15, 1 / (statistic * np.pi), 0.5 - np.arctan(statistic) / np.pi)
-    return np.where(available.any(axis=1), np.clip(combined, 0.0, 1.0), np.nan)
-
 
 def find(ctx: ScoringContext) -> SignalResult:
     accounts = reused_accounts(ctx.query("targeting_reviewer_overlap"))

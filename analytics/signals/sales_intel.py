@@ -22,7 +22,7 @@ category leader, and category managers look up top sellers' figures in sittings,
    so looked up then. The count of aims so looked up is a Poisson-binomial tail.
 
 One hypothesis per seller: Fisher's combination of U (itself Fisher over its distinct aims: one per
-rival) and V. A single lucky aim is never enough on its own.
+rival) and V, which are independent by design. A single lucky aim is never enough on its own.
 """
 
 from __future__ import annotations
@@ -302,11 +302,9 @@ def find(ctx: ScoringContext) -> SignalResult:
         lookup_aims=("lookups_judged", "sum"), lookups=("hit", "sum"), expected=("chance", "sum"))
     per_seller["p_units"] = np.where(per_seller["units_aims"] > 0,
                                      stats.chi2.sf(-2 * per_seller["log_p"], 2 * per_seller["units_aims"]), np.nan)
-    shares = aimed[judged_v].groupby("seller_id")["band_share"].apply(np.asarray).reindex(per_seller.index)
-    per_seller["p_lookup"] = np.nan
-    judged = (per_seller["lookup_aims"] > 0).to_numpy()
-    per_seller.loc[judged, "p_lookup"] = successes_tail(per_seller["lookups"].to_numpy()[judged],
-                                                        shares[judged])
+    tail = successes_tail(aimed[judged_v], "seller_id", "looked_up", "band_share")
+    per_seller["p_lookup"] = tail["p"].reindex(per_seller.index)  # NaN: no look-up could be judged
+    # U and V are independent by design and both usually informative: Fisher's method.
     p = per_seller[["p_units", "p_lookup"]].to_numpy()
     available = (~np.isnan(p)).sum(axis=1)
     statistic = -2 * np.nansum(np.log(np.clip(p, 1e-300, 1.0)), axis=1)

@@ -18,7 +18,7 @@ own rate over the whole period predicts?
   with the window's share of the period; and, for removals and reinstatements, whether one employee
   made more of the window's sessions than this seller's usual mix of employees predicts (the bought
   service is "often by one employee"; a dedicated account manager is the seller's usual mix). All
-  combined by Fisher's method.
+  combined by the Cauchy combination test (``rivalry.cauchy_combination``).
 
 Corroboration only (``CORE = False``): it never flags a seller alone, and it is a no-op (no rows, no
 tests) where the access log is absent or empty.
@@ -33,7 +33,7 @@ from scipy import stats
 from analytics.scoring.context import ScoringContext
 from analytics.scoring.screen import screen_level_shifts
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import DayCounter, staff_touches
+from analytics.signals.rivalry import DayCounter, cauchy_combination, positions, staff_touches
 
 NAME = "staff_access"
 TITLE = "Staff touched this seller's side just before its change"
@@ -61,14 +61,14 @@ KIND_WORDS = {
 
 def sessions(touches: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Per kind, one row per (seller_id, employee_id, day_idx): the seller whose side was touched. Rival
-    look-ups are one row per selective sitting and category, with the sellers it touched."""
+    look-ups: one row per selective sitting (employee, day, category) and seller it looked up."""
     own = touches[touches["kind"].isin(["remove", "reinstate"])].dropna(subset=["seller_id"])
     out = {kind: own[own["kind"] == kind][["seller_id", "employee_id", "day_idx"]].drop_duplicates()
            for kind in ("remove", "reinstate")}
     looks = touches[touches["kind"].isin(LOOKUP_KINDS)].dropna(subset=["category", "seller_id"])
-    sittings = looks.groupby(["employee_id", "day_idx", "category"])["seller_id"].agg(["nunique", "unique"])
-    sittings = sittings[sittings["nunique"] <= SELECTIVE_SELLERS].reset_index()
-    out["lookup"] = sittings.rename(columns={"unique": "touched"})[["employee_id", "day_idx", "category", "touched"]]
+    looks = looks[["employee_id", "day_idx", "category", "seller_id"]].drop_duplicates()
+    size = looks.groupby(["employee_id", "day_idx", "category"])["seller_id"].transform("size")
+    out["lookup"] = looks[size <= SELECTIVE_SELLERS]
     return out
 
 
@@ -84,7 +84,7 @@ def seller_changes(ctx: ScoringContext, sellers: np.ndarray) -> pd.DataFrame:
     explained = ctx.rank_model.explained
     for start in range(0, rows.size, ROW_CHUNK):  # the screen's temporaries are a few times its input
         block = rows[start:start + ROW_CHUNK]
-        screened = screen_level_shifts(m.rel_rank[block] - explained[block], direction=-1,
+        screened = screen_level_shifts(m.log_rank[block] - explained[block], direction=-1,
                                        min_before=MIN_DAYS_BEFORE, min_after=MIN_DAYS_AFTER)
         p_screen[start:start + block.size], split[start:start + block.size] = screened.p_value, screened.split
     judged = products.assign(p_screen=p_screen, day_idx=split)[split >= 0]
@@ -112,12 +112,12 @@ def find(ctx: ScoringContext) -> SignalResult:
     start = (changes["day_idx"] - WINDOW_BEFORE).clip(lower=0).to_numpy()
     stop = (changes["day_idx"] + WINDOW_AFTER).clip(upper=n_days).to_numpy()
     share = (stop - start) / n_days
-    seller_code = {s: i for i, s in enumerate(seller_categories["seller_id"].unique())}
-    codes = changes["seller_id"].map(seller_code).to_numpy()
+    sellers = pd.unique(seller_categories["seller_id"])
+    codes = positions(sellers, changes["seller_id"])
     counts = {}
     for kind in ("remove", "reinstate"):
         frame = kinds[kind]
-        counter = DayCounter(frame["seller_id"].map(seller_code).fillna(-1).to_numpy(), frame["day_idx"].to_numpy())
+        counter = DayCounter(positions(sellers, frame["seller_id"]), frame["day_idx"].to_numpy())
         counts[kind] = (counter.count(codes, start, stop), counter.count(codes, 0, n_days))
     counts["lookup"] = _rival_lookups(kinds["lookup"], changes, seller_categories, start, stop, n_days)
 
@@ -129,19 +129,18 @@ def find(ctx: ScoringContext) -> SignalResult:
         p_kinds.append(np.where(total > 0, stats.binom.sf(k - 1, total, share), np.nan))
         if kind != "lookup":
             p_kinds.append(np.where(total > 0, one_employee_p(kinds[kind], changes, k, seller_categories), np.nan))
-    p = np.column_stack(p_kinds)
-    available = (~np.isnan(p)).sum(axis=1)
-    statistic = -2 * np.nansum(np.log(np.clip(p, 1e-300, 1.0)), axis=1)
-    changes["p_value"] = np.where(available > 0, stats.chi2.sf(statistic, 2 * np.maximum(available, 1)), np.nan)
-    tested = changes[available > 0]
+    changes["p_value"] = cauchy_combination(np.column_stack(p_kinds))
+    tested = changes[changes["p_value"].notna()]
     n_tests = len(tested)
     candidates = tested[tested["p_value"] <= REPORT_P]
     # What the evidence names: only the candidates' own sessions and their categories' sittings.
-    near = {kind: frame[frame["seller_id"].isin(candidates["seller_id"])] for kind, frame in kinds.items()
-            if kind != "lookup"}
+    near = {kind: dict(tuple(frame[frame["seller_id"].isin(candidates["seller_id"])].groupby("seller_id")))
+            for kind, frame in kinds.items() if kind != "lookup"}
     categories = seller_categories[seller_categories["seller_id"].isin(candidates["seller_id"])]
-    near["lookup"] = kinds["lookup"][kinds["lookup"]["category"].isin(categories["category"])]
-    rows = [_evidence_row(ctx, c, near, categories) for c in candidates.itertuples()]
+    lookups = kinds["lookup"]
+    near["lookup"] = dict(tuple(lookups[lookups["category"].isin(categories["category"])].groupby("category")))
+    categories_of = categories.groupby("seller_id")["category"].agg(list).to_dict()
+    rows = [_evidence_row(ctx, c, near, categories_of[c.seller_id]) for c in candidates.itertuples()]
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
 
 
@@ -180,18 +179,18 @@ def _rival_lookups(lookups: pd.DataFrame, changes: pd.DataFrame, seller_categori
     the seller itself): (count in its window, count over the period)."""
     if lookups.empty:
         return np.zeros(len(changes), int), np.zeros(len(changes), int)
-    category_code = {c: i for i, c in enumerate(seller_categories["category"].unique())}
-    by_category = DayCounter(lookups["category"].map(category_code).to_numpy(), lookups["day_idx"].to_numpy())
+    categories = pd.unique(seller_categories["category"])
+    sittings = lookups.drop_duplicates(["employee_id", "day_idx", "category"])
+    by_category = DayCounter(positions(categories, sittings["category"]), sittings["day_idx"].to_numpy())
     # Sittings that touched the seller itself are about it, not its rivals: taken off again.
-    itself = lookups.explode("touched")
-    pair_code = {pair: i for i, pair in enumerate(zip(seller_categories["seller_id"], seller_categories["category"]))}
-    itself_codes = pd.Series(list(zip(itself["touched"], itself["category"]))).map(pair_code).fillna(-1).to_numpy()
-    by_pair = DayCounter(itself_codes, itself["day_idx"].to_numpy())
+    pair_index = pd.MultiIndex.from_frame(seller_categories[["seller_id", "category"]])
+    by_pair = DayCounter(pair_index.get_indexer(pd.MultiIndex.from_frame(lookups[["seller_id", "category"]])),
+                         lookups["day_idx"].to_numpy())
 
     pairs = changes[["seller_id"]].assign(change=np.arange(len(changes)), start=start, stop=stop) \
         .merge(seller_categories, on="seller_id")
-    cat = pairs["category"].map(category_code).to_numpy()
-    pair = pd.Series(list(zip(pairs["seller_id"], pairs["category"]))).map(pair_code).to_numpy()
+    cat = positions(categories, pairs["category"])
+    pair = pair_index.get_indexer(pd.MultiIndex.from_frame(pairs[["seller_id", "category"]]))
     in_window = by_category.count(cat, pairs["start"], pairs["stop"]) - \
         by_pair.count(pair, pairs["start"], pairs["stop"])
     overall = by_category.count(cat, 0, n_days) - by_pair.count(pair, 0, n_days)
@@ -200,7 +199,7 @@ def _rival_lookups(lookups: pd.DataFrame, changes: pd.DataFrame, seller_categori
     return k, total
 
 
-def _evidence_row(ctx: ScoringContext, c, kinds: dict[str, pd.DataFrame], categories: pd.DataFrame) -> dict:
+def _evidence_row(ctx: ScoringContext, c, near: dict[str, dict], categories: list[str]) -> dict:
     m = ctx.product_matrices
     day = m.days[int(c.day_idx)].date()
     window = (max(int(c.day_idx) - WINDOW_BEFORE, 0), int(c.day_idx) + WINDOW_AFTER)
@@ -210,12 +209,11 @@ def _evidence_row(ctx: ScoringContext, c, kinds: dict[str, pd.DataFrame], catego
         if k == 0:
             continue
         said.append(f"{KIND_WORDS[kind]} in {k} session{'s' if k != 1 else ''}")
-        frame = kinds[kind]
-        if kind == "lookup":
-            own_categories = categories.loc[categories["seller_id"] == c.seller_id, "category"]
-            frame = frame[frame["category"].isin(own_categories)]
-        else:
-            frame = frame[frame["seller_id"] == c.seller_id]
+        keys = categories if kind == "lookup" else [c.seller_id]
+        frames = [near[kind][key] for key in keys if key in near[kind]]
+        if not frames:
+            continue
+        frame = pd.concat(frames)
         employees += frame[(frame["day_idx"] >= window[0]) & (frame["day_idx"] < window[1])]["employee_id"].tolist()
     total = sum(int(getattr(c, f"n_{kind}")) for kind in ("remove", "reinstate", "lookup"))
     in_window = sum(int(getattr(c, f"k_{kind}")) for kind in ("remove", "reinstate", "lookup"))
