@@ -355,7 +355,10 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
         pdf_path = out / f"{stem}.pdf"
         charts = [*overview, *per_seller.values()]
         step = time.perf_counter()
-        images = render_static([(c.figure, CHART_WIDTH, c.height) for c in charts])
+        try:
+            images = render_static([(c.figure, CHART_WIDTH, c.height) for c in charts])
+        except ReportError as exc:
+            raise ReportError(f"{exc} (the HTML pack and the CSVs are written in {out})") from None
         say(f"{len(images)} static charts rendered by kaleido ({time.perf_counter() - step:.1f} s)")
         embedded = {c.key: base64.b64encode(img).decode() for c, img in zip(charts, images)}
 
@@ -368,7 +371,10 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
             printable.write_text(document(items, precision, overview, per_seller, static,
                                           generated_at=generated_at), encoding="utf-8")
             step = time.perf_counter()
-            print_pdf(printable, pdf_path)
+            try:
+                print_pdf(printable, pdf_path)
+            except ReportError as exc:
+                raise ReportError(f"{exc} (the HTML pack and the CSVs are written in {out})") from None
             say(f"PDF printed by Chromium ({time.perf_counter() - step:.1f} s)")
     say(f"pack written in {time.perf_counter() - started:.1f} s")
     return Pack(items.week, html_path, pdf_path, csvs)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -115,6 +118,21 @@ def test_two_editors_at_the_same_moment_one_wins_and_the_other_is_told():
     assert kinds == ["Case", "StaleCase"]
     notes = cases.history(case.case_id).query("field == 'note'")["new_value"].tolist()
     assert len(notes) == 1  # exactly the winner's; the loser was told, not merged blindly
+
+
+def test_an_edit_waits_for_another_process_holding_the_store():
+    """The `report` command or a second dashboard may hold the analysts' store for a moment; DuckDB
+    would refuse a second process at once, so the edit waits for it instead of failing."""
+    path = store.analyst_db_path()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+        "time.sleep(1.5); con.close()"), str(path)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    started = time.monotonic()
+    case = cases.open_case("S9", ANA)
+    assert time.monotonic() - started > 0.5  # it waited for the other process
+    assert cases.get_case(case.case_id).seller_id == "S9"
+    holder.wait(timeout=10)
 
 
 def test_cases_live_in_the_analysts_store_not_the_marketplace_database(review_db):

@@ -104,3 +104,11 @@ def test_the_report_command_says_when_there_is_no_database(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith("error: ") and "no such database" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_without_a_browser_the_pack_says_so_and_keeps_the_html_and_csvs(review_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chromium"))
+    with pytest.raises(report.ReportError, match="BROWSER_PATH=.* does not exist.*HTML pack and the CSVs are written"):
+        report.write_pack(review_data.WEEK, tmp_path / "pack", db=review_db, max_seller_charts=0)
+    assert (tmp_path / "pack" / "weekly-review-2026-W47.html").exists()
+    assert (tmp_path / "pack" / "agenda.csv").exists()
