@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -125,12 +124,19 @@ def test_an_edit_waits_for_another_process_holding_the_store():
     would refuse a second process at once, so the edit waits for it instead of failing."""
     path = store.analyst_db_path()
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True); "
-        "time.sleep(1.5); con.close()"), str(path)], stdout=subprocess.PIPE, text=True)
+        "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+        "sys.stdin.readline(); con.close()"), str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
-    started = time.monotonic()
-    case = cases.open_case("S9", ANA)
-    assert time.monotonic() - started > 0.5  # it waited for the other process
+    released = threading.Event()
+
+    def release() -> None:
+        released.set()
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+
+    threading.Timer(0.5, release).start()
+    case = cases.open_case("S9", ANA)  # blocked on the file until the other process lets go
+    assert released.is_set()
     assert cases.get_case(case.case_id).seller_id == "S9"
     holder.wait(timeout=10)
 
