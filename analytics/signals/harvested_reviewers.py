@@ -30,7 +30,7 @@ import pandas as pd
 
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.review_windows import review_facts, share_scan, window_dates
+from analytics.signals.review_windows import REPORT_P, review_facts, share_scan, window_dates
 
 NAME = "harvested_reviewers"
 TITLE = "New reviewers who had reviewed rivals first"
@@ -39,7 +39,6 @@ CORE = True
 FDR = 0.05
 WEIGHT = 1.0
 
-REPORT_P = 0.05  # sellers under this get an evidence row (nothing above it can survive the FDR step)
 
 
 def find(ctx: ScoringContext) -> SignalResult:
@@ -47,7 +46,8 @@ def find(ctx: ScoringContext) -> SignalResult:
     nr = facts.new_reviewers
     from_rivals = nr.rival_first & (nr.rating >= 4)
     # Two markers, the second sharper where harvested reviewers did not buy the product; Bonferroni 2.
-    scans = [share_scan(facts, from_rivals), share_scan(facts, from_rivals & ~nr.verified)]
+    markers = [from_rivals, from_rivals & ~nr.verified]
+    scans = share_scan(facts, *markers)
     p_values = np.column_stack([scan.scan.p_value for scan in scans])
     marker = np.argmin(p_values, axis=1)
     p_seller = np.minimum(1.0, len(scans) * p_values.min(axis=1))
@@ -60,18 +60,18 @@ def find(ctx: ScoringContext) -> SignalResult:
     rows = []
     for s in reported:
         found = scans[marker[s]]
-        harvested = from_rivals if marker[s] == 0 else from_rivals & ~nr.verified
+        harvested = markers[marker[s]]
         k = int(found.scan.window[s])
-        first, last = window_dates(facts, found.windows, k)
+        first, last = window_dates(facts, found.scan.windows, k)
         own = rows_of[int(s)]
         day = facts.day(nr.minute[own])
         came = own[harvested[own] & (day >= first) & (day < last)]
         came_days = facts.day(nr.minute[came])
         start, end = int(came_days.min()), int(came_days.max())
-        before_weeks = slice(0, int(found.windows.start[k]))
+        before_weeks = slice(0, int(found.scan.windows.start[k]))
         seen_before = found.weekly_reviewers[s, before_weeks].sum()
         before = found.weekly_chosen[s, before_weeks].sum() / seen_before if seen_before else np.nan
-        n, x, e = found.reviewers[s, k], found.chosen[s, k], found.expected[s, k]
+        n, x, e = (found.scan.at_best[name][s] for name in ("reviewers", "chosen", "expected"))
         unverified = int((~nr.verified[came]).sum())
         kind = "gave it 4-5 stars" if marker[s] == 0 else "gave it 4-5 stars without a verified purchase"
         unverified_words = f", {unverified} unverified" if marker[s] == 0 else ""

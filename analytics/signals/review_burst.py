@@ -31,7 +31,7 @@ from scipy import stats
 from analytics.changepoints import NotEnoughPoints, step_test
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.review_windows import day_counts, review_facts, share_scan, window_dates
+from analytics.signals.review_windows import REPORT_P, day_counts, review_facts, share_scan, window_dates
 
 NAME = "review_burst"
 TITLE = "Burst of 4-5 star reviews from thin accounts"
@@ -40,7 +40,6 @@ CORE = False
 FDR = 0.05
 WEIGHT = 1.0
 
-REPORT_P = 0.05  # sellers under this get an evidence row (nothing above it can survive the FDR step)
 DAYS_BEFORE = 84  # the daily review count before a burst is judged over this many days
 MIN_DAYS_BEFORE = 14  # with less history than this a burst cannot be told from a launch
 MIN_BURST_DAYS = 3  # the burst is judged over at least this many days from its first review
@@ -76,7 +75,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     facts = review_facts(ctx)
     nr = facts.new_reviewers
     thin = thin_praise(nr)
-    found = share_scan(facts, thin)
+    found, = share_scan(facts, thin)
     n_tests = int((found.total_reviewers > 0).sum())
     candidates = np.flatnonzero(found.scan.p_value <= REPORT_P)
     if len(candidates) == 0:
@@ -87,20 +86,22 @@ def find(ctx: ScoringContext) -> SignalResult:
     rows = []
     for s in candidates:
         k = int(found.scan.window[s])
-        first, last = window_dates(facts, found.windows, k)
+        first, last = window_dates(facts, found.scan.windows, k)
         own = new_rows[int(s)]
         day = facts.day(nr.minute[own])
         came = own[thin[own] & (day >= first) & (day < last)]
         came_days = facts.day(nr.minute[came])
         start, end = int(came_days.min()), int(came_days.max()) + 1
         daily = day_counts(facts.day(facts.created[review_rows[int(s)]]), facts.n_days)
-        step = _count_step(daily, start, max(end, start + MIN_BURST_DAYS))
+        span = min(max(end, start + MIN_BURST_DAYS), facts.n_days) - start
+        p_count = _exact_count_p(daily, start, start + span)
+        if p_count > REPORT_P:
+            continue
+        step = _count_step(daily, start, start + span)
         if step is None or not step.step > 0:
             continue
-        span = min(max(end, start + MIN_BURST_DAYS), facts.n_days) - start
-        p_value = max(float(found.scan.p_value[s]), step.p_value / 2,
-                      _exact_count_p(daily, start, start + span))
-        n, x, e = found.reviewers[s, k], found.chosen[s, k], found.expected[s, k]
+        p_value = max(float(found.scan.p_value[s]), step.p_value / 2, p_count)
+        n, x, e = (found.scan.at_best[name][s] for name in ("reviewers", "chosen", "expected"))
         rows.append({
             "seller_id": facts.sellers[s],
             "signal": NAME,

@@ -36,8 +36,8 @@ from analytics.changepoints import NotEnoughPoints, step_test
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
 from analytics.signals.review_windows import (
-    BY_AUTOMATED, BY_CUSTOMER, BY_STAFF, MINUTES_PER_DAY, ReviewFacts, best_windows, gamma_poisson_tail,
-    rate_shape, review_facts, sparse_tail, window_sums, windows,
+    BY_AUTOMATED, BY_CUSTOMER, BY_STAFF, MINUTES_PER_DAY, REPORT_P, ReviewFacts, gamma_poisson_tail, rate_shape,
+    review_facts, scan, where_observed, window_dates, windows,
 )
 
 NAME = "review_removals"
@@ -47,7 +47,6 @@ CORE = True
 FDR = 0.05
 WEIGHT = 1.0
 
-REPORT_P = 0.05  # sellers under this get an evidence row (nothing above it can survive the FDR step)
 PRIOR_REMOVALS = 2.0  # a week's category rate is shrunk towards its usual rate by this many removals
 MIN_REST_REMOVALS = 20  # staff removals a category needs to be its own baseline for selectivity
 ITS_DAYS = 56  # days either side of the first removal for the before/after comparison
@@ -56,15 +55,16 @@ ITS_DAYS = 56  # days either side of the first removal for the before/after comp
 def _at_risk(facts: ReviewFacts, chosen: np.ndarray) -> np.ndarray:
     """units x weeks: reviews of the chosen kind shown at some point in each week (shown when the week
     began, or posted during it)."""
-    posted = facts.unit_week_counts(facts.unit[chosen], facts.week_column(facts.created[chosen]))
-    gone = facts.unit_week_counts(facts.unit[chosen], facts.week_column(facts.removed[chosen]))
+    units = facts.unit[chosen]
+    posted = facts.unit_week_counts(units, facts.created_week[chosen])
+    gone = facts.unit_week_counts(units, facts.removed_week[chosen])
     shown_at_start = np.cumsum(posted - gone, axis=1) - (posted - gone)
     return (shown_at_start + posted)[:, 1:-1]
 
 
 def _staff_removed(facts: ReviewFacts, chosen: np.ndarray) -> np.ndarray:
     staff = chosen & (facts.remover == BY_STAFF)
-    return facts.unit_week_counts(facts.unit[staff], facts.week_column(facts.removed[staff]))[:, 1:-1]
+    return facts.unit_week_counts(facts.unit[staff], facts.removed_week[staff])[:, 1:-1]
 
 
 def _weekly_rates(facts: ReviewFacts, removed: np.ndarray, at_risk: np.ndarray):
@@ -83,41 +83,48 @@ def find(ctx: ScoringContext) -> SignalResult:
     negative, positive = facts.rating <= 2, facts.rating >= 4
     neg_at_risk, pos_at_risk = _at_risk(facts, negative), _at_risk(facts, positive)
     neg_removed, pos_removed = _staff_removed(facts, negative), _staff_removed(facts, positive)
-    seller_neg_at_risk = facts.by_seller(neg_at_risk)
-    n_tests = int((seller_neg_at_risk.sum(axis=1) > 0).sum())
+    del negative, positive
+    weekly = {
+        "removed": facts.by_seller(neg_removed),
+        "shown": facts.by_seller(neg_at_risk),
+        "removed_positive": facts.by_seller(pos_removed),
+        "shown_positive": facts.by_seller(pos_at_risk),
+    }
+    n_tests = int((weekly["shown"].sum(axis=1) > 0).sum())
     if neg_removed.sum() == 0 or n_tests == 0:
         return SignalResult.empty(n_tests)
 
     neg_rate, neg_usual = _weekly_rates(facts, neg_removed, neg_at_risk)
-    w = windows(facts.n_weeks)
-    observed = window_sums(facts.by_seller(neg_removed), w)
-    expected = window_sums(facts.by_seller(neg_at_risk * neg_rate), w)
-    exposure = window_sums(seller_neg_at_risk, w)
-    shape = rate_shape(facts.by_seller(neg_removed).sum(axis=1),
-                       facts.by_seller(neg_at_risk * neg_rate).sum(axis=1))
-    judged = exposure > 0
-    p_rate = sparse_tail(observed, lambda where: gamma_poisson_tail(observed[where], expected[where], shape))
+    weekly["expected"] = facts.by_seller(neg_at_risk * neg_rate)
+    shape = rate_shape(weekly["removed"].sum(axis=1), weekly["expected"].sum(axis=1))
+    selective = _Selectivity(facts, neg_removed, pos_removed, neg_at_risk, pos_at_risk)
 
-    # Selectivity only where the rate alone could already pass (it is the slower test).
-    could_pass = (p_rate * np.maximum(judged.sum(axis=1, keepdims=True), 1) <= REPORT_P) & judged
-    selective = _Selectivity(facts, neg_removed, pos_removed, neg_at_risk, pos_at_risk, w)
-    p_window = np.ones_like(p_rate)
-    where = np.nonzero(could_pass)
-    if len(where[0]):
-        p_window[where] = np.maximum(p_rate[where], selective.p_value(where, observed[where]))
-    scan = best_windows(p_window, judged)
-    reported = np.flatnonzero(scan.p_value <= REPORT_P)
+    def window_p(sums, rows, m):
+        observed = sums["removed"]
+        p_rate = where_observed(observed, lambda where: gamma_poisson_tail(
+            observed[where], sums["expected"][where], shape))
+        # Selectivity only where the rate alone could already pass (it is the slower test).
+        could_pass = np.nonzero(p_rate * np.maximum(m, 1)[:, None] <= REPORT_P)
+        p = np.ones_like(p_rate)
+        if len(could_pass[0]):
+            p[could_pass] = np.maximum(p_rate[could_pass], selective.p_value(
+                np.arange(rows.start, rows.stop)[could_pass[0]], observed[could_pass],
+                sums["removed_positive"][could_pass], sums["shown"][could_pass],
+                sums["shown_positive"][could_pass]))
+        return p
+
+    found = scan(windows(facts.n_weeks), weekly, "shown", window_p)
+    reported = np.flatnonzero(found.p_value <= REPORT_P)
     if len(reported) == 0:
         return SignalResult.empty(n_tests)
 
-    weights = facts.by_seller(neg_at_risk.sum(axis=1, keepdims=True) * neg_usual[:, None])[:, 0]
-    usual_rate = weights / np.maximum(seller_neg_at_risk.sum(axis=1), 1e-12)
+    exposure = facts.by_seller(neg_at_risk.sum(axis=1, keepdims=True) * neg_usual[:, None])[:, 0]
+    usual_rate = exposure / np.maximum(weekly["shown"].sum(axis=1), 1e-12)
     reviews = facts.reviews_of(reported)
-    rows = []
-    for s in reported:
-        k = scan.window[s]
-        rows.append(_evidence(ctx, facts, s, reviews[s], w.start[k], w.end[k], scan.p_value[s],
-                              observed[s, k], expected[s, k], selective.removed_pos[s, k], usual_rate[s]))
+    best = found.at_best
+    rows = [_evidence(ctx, facts, s, reviews[int(s)], found.windows, int(found.window[s]), found.p_value[s],
+                      best["removed"][s], best["expected"][s], best["removed_positive"][s], usual_rate[s])
+            for s in reported]
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
 
 
@@ -133,25 +140,20 @@ class _Selectivity:
     than ``MIN_REST_REMOVALS`` staff removals is replaced by the rest of the marketplace.
     """
 
-    def __init__(self, facts, neg_removed, pos_removed, neg_at_risk, pos_at_risk, w):
+    def __init__(self, facts, neg_removed, pos_removed, neg_at_risk, pos_at_risk):
         unit_totals = np.column_stack([neg_removed.sum(axis=1), pos_removed.sum(axis=1),
                                        neg_at_risk.sum(axis=1), pos_at_risk.sum(axis=1)])
         rest_of_category = facts.by_seller(facts.rest_of_category(unit_totals))
         rest_of_market = unit_totals.sum(axis=0)[None, :] - facts.by_seller(unit_totals)
         small = rest_of_category[:, 0] + rest_of_category[:, 1] < MIN_REST_REMOVALS
         self.rest = np.where(small[:, None], rest_of_market, rest_of_category)
-        self.removed_pos = window_sums(facts.by_seller(pos_removed), w)
-        self.neg_exposure = window_sums(facts.by_seller(neg_at_risk), w)
-        self.pos_exposure = window_sums(facts.by_seller(pos_at_risk), w)
 
-    def p_value(self, where, removed_neg: np.ndarray) -> np.ndarray:
-        sellers = where[0]
+    def p_value(self, sellers, removed_neg, removed_pos, shown_neg, shown_pos) -> np.ndarray:
         rest_neg, rest_pos, rest_neg_shown, rest_pos_shown = self.rest[sellers].T
-        removed_pos = self.removed_pos[where]
-        own_odds = self.neg_exposure[where] / np.maximum(self.pos_exposure[where], 1e-12)
+        own_odds = shown_neg / np.maximum(shown_pos, 1e-12)
         rest_odds = rest_neg_shown / np.maximum(rest_pos_shown, 1e-12)
         odds = own_odds / np.maximum(rest_odds, 1e-12)
-        judged = (self.pos_exposure[where] > 0) & (rest_neg_shown > 0) & (rest_neg + rest_pos > 0)
+        judged = (shown_pos > 0) & (rest_neg_shown > 0) & (rest_neg + rest_pos > 0)
         p = np.ones(len(sellers))
         if judged.any():
             j = judged
@@ -200,12 +202,10 @@ def _rank_share(ctx: ScoringContext, seller_id: str) -> np.ndarray | None:
     return series if (ranked > 0).any() else None
 
 
-def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, start_week: int, end_week: int,
-              p_value: float, observed: float, expected: float, removed_positive: float,
-              usual_rate: float) -> dict:
+def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, w, k: int, p_value: float, observed: float,
+              expected: float, removed_positive: float, usual_rate: float) -> dict:
     """The evidence row of seller ``s``; ``own`` = the indices of its reviews in ``facts``."""
-    first_day, _ = facts.week_days(start_week + 1)
-    _, last_day = facts.week_days(end_week)
+    first_day, last_day = window_dates(facts, w, k)
     removed_day = facts.day(facts.removed[own])
     negative = facts.rating[own] <= 2
     in_window = negative & (removed_day >= first_day) & (removed_day < last_day)
@@ -227,7 +227,7 @@ def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, start_week: int,
             rank_words = (f", sales rank top {100 * np.exp(rank_step.before):.0f}% -> "
                           f"top {100 * np.exp(rank_step.after):.0f}% of its category")
 
-    weeks = end_week - start_week
+    weeks = int(w.weeks[k])
     kept = "none of its 4-5 star ones" if removed_positive == 0 else \
         f"{removed_positive:.0f} of its 4-5 star ones"
     when = f"on {facts.date(start)}" if start == end else f"between {facts.date(start)} and {facts.date(end)}"

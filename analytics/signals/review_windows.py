@@ -1,32 +1,36 @@
 """What the three review signals share: the reviews as of the run, weekly counts, and one exact test.
 
 * ``review_facts(ctx)``: every review known on the as-of day as compact arrays (one pass over the
-  reviews table per scoring run, shared by the signals through the context). A removal after the
-  as-of day has not happened yet, so such a review counts as still shown.
-* Weeks are counted back from the as-of day (the latest week always ends on it). Windows of 1, 2, 4
-  and 8 weeks slide by half their length (the 2-week ones by a week), so a burst of up to a week
-  always lies inside one 2-week window, one of up to two weeks inside a 4-week window, and a slow drip
-  of up to a month inside an 8-week window.
-* ``scan``: a seller's count in each window against what its category predicts for that window,
-  with a negative-binomial (Gamma-Poisson) tail. Sellers differ honestly (some attract more removals,
-  some more reviewers from rivals), so the count is judged against a seller-level rate drawn from a
-  Gamma law whose spread is estimated from all sellers, updated by the seller's own history outside
-  the window where the signal asks for it. The best window is Bonferroni-corrected for the number of
-  windows the seller could have shown anything in, so each seller is one hypothesis.
+  reviews table per scoring run, shared by the signals through the context), and each reviewer's first
+  review of each seller with what is known about the reviewer. A removal after the as-of day has not
+  happened yet, so such a review counts as still shown.
+* Weeks are counted back from the as-of day (the latest week always ends on it). Windows of 2, 4 and
+  8 weeks slide by half their length (the 2-week ones by a week), so a burst of up to a week always
+  lies inside one 2-week window, one of up to two weeks inside a 4-week window, and a slow drip of up
+  to a month inside an 8-week window.
+* ``scan``: each seller's best window, Bonferroni-corrected for the windows it could have shown
+  anything in, so each seller is one hypothesis. Counts are judged against what the category predicts
+  for that window with a Gamma mixture: sellers differ honestly (some attract more removals, some
+  more reviewers from rivals), so a seller's rate is drawn from a Gamma law whose spread is estimated
+  from all sellers, updated by the seller's own history outside the window where the signal asks for
+  it (a negative-binomial tail for rare events, a beta-binomial one for shares).
 
 The category's rate in a week is estimated without the seller itself (leave one out: in a small
 category a seller's own batch would otherwise raise its own baseline) and shrunk towards the
 category's usual rate, so a quiet week in a small category never makes a baseline of zero.
+
+Sizes: everything per review is a few bytes (about 20 bytes a review in all); matrices are units or
+sellers x weeks; windows are scanned a block of sellers at a time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from scipy import sparse, special, stats
 
 from analytics import queries
@@ -35,7 +39,12 @@ NOT_REMOVED = 2**31 - 1
 SHOWN, BY_CUSTOMER, BY_AUTOMATED, BY_STAFF = 0, 1, 2, 3
 MINUTES_PER_DAY = 1440
 WEEK_DAYS = 7
-WINDOW_WEEKS = (1, 2, 4, 8)
+WINDOW_WEEKS = (2, 4, 8)
+SELLERS_PER_BLOCK = 20_000  # windows are scanned this many sellers at a time (bounded memory)
+
+REPORT_P = 0.05  # nothing above this can survive the false-discovery step
+SCREEN_SLACK = 20.0  # how far above REPORT_P a window's quick approximation may be and still get the exact test
+PRIOR_REVIEWERS = 50.0  # a week's category share is shrunk towards its usual share by this many reviewers
 
 # The Gamma law of seller-level rates: its shape ``a`` (mean 1, variance 1/a) is estimated from the
 # sellers by moments and kept within these bounds: never tighter than a coefficient of variation of
@@ -50,6 +59,7 @@ class NewReviewers:
 
     unit: np.ndarray
     minute: np.ndarray
+    week: np.ndarray  # week column (see ReviewFacts.week_column)
     rating: np.ndarray
     verified: np.ndarray
     first_review: np.ndarray  # it was the reviewer's first review in the data
@@ -66,14 +76,20 @@ class ReviewFacts:
     categories: np.ndarray  # category by category index
     unit_seller: np.ndarray  # seller index of each unit
     unit_category: np.ndarray  # category index of each unit
-    # one entry per review, ordered by reviewer, unit, time
-    reviewer_key: np.ndarray
+    # one entry per review
     unit: np.ndarray
     created: np.ndarray  # minutes since first_day
     removed: np.ndarray  # minutes since first_day; NOT_REMOVED while shown on the as-of day
     remover: np.ndarray
     rating: np.ndarray
     verified: np.ndarray
+    created_week: np.ndarray = field(init=False)
+    removed_week: np.ndarray = field(init=False)
+    new_reviewers: NewReviewers | None = None
+
+    def __post_init__(self):
+        self.created_week = self.week_column(self.created)
+        self.removed_week = self.week_column(self.removed)
 
     @property
     def n_weeks(self) -> int:
@@ -88,10 +104,10 @@ class ReviewFacts:
 
     def week_column(self, minutes: np.ndarray) -> np.ndarray:
         """0 = before the first day, 1..n_weeks = the weeks (oldest first), n_weeks + 1 = after as_of."""
-        day = self.day(np.asarray(minutes, dtype=np.int64))
-        inside = (day >= 0) & (day < self.n_days)
-        column = self.n_weeks - (self.n_days - 1 - np.clip(day, 0, self.n_days - 1)) // WEEK_DAYS
-        return np.where(inside, column, np.where(day < 0, 0, self.n_weeks + 1))
+        day = self.day(np.asarray(minutes, dtype=np.int32))
+        weeks_back = np.floor_divide(self.n_days - 1 - day, WEEK_DAYS)  # 0 = the latest week
+        column = self.n_weeks - np.clip(weeks_back, -1, self.n_weeks - 1)
+        return np.where(day < 0, 0, column).astype(np.int16)
 
     def week_days(self, column: int) -> tuple[int, int]:
         """First day and one past the last day (indices from first_day) of week column ``column``."""
@@ -134,19 +150,16 @@ class ReviewFacts:
 
     def rows_of(self, seller_indices, units: np.ndarray, minutes: np.ndarray) -> dict[int, np.ndarray]:
         """For a few sellers, the indices of the rows (given by unit and time) that are theirs, in time order."""
+        seller_indices = np.asarray(seller_indices, dtype=np.int64)
         wanted = np.zeros(len(self.sellers), dtype=bool)
-        wanted[np.asarray(seller_indices, dtype=np.int64)] = True
-        seller_of_row = self.unit_seller[units]
-        rows = np.flatnonzero(wanted[seller_of_row])
-        rows = rows[np.lexsort((minutes[rows], seller_of_row[rows]))]
-        owners = seller_of_row[rows]
-        bounds = np.searchsorted(owners, np.asarray(seller_indices), side="left"), \
-            np.searchsorted(owners, np.asarray(seller_indices), side="right")
-        return {int(s): rows[a:b] for s, a, b in zip(seller_indices, *bounds)}
-
-    @functools.cached_property
-    def new_reviewers(self) -> NewReviewers:
-        return _new_reviewers(self)
+        wanted[seller_indices] = True
+        rows = np.flatnonzero(wanted[self.unit_seller][units])
+        owners = self.unit_seller[units[rows]]
+        order = np.lexsort((minutes[rows], owners))
+        rows, owners = rows[order], owners[order]
+        lo = np.searchsorted(owners, seller_indices, side="left")
+        hi = np.searchsorted(owners, seller_indices, side="right")
+        return {int(s): rows[a:b] for s, a, b in zip(seller_indices, lo, hi)}
 
 
 def _run_changes(*keys: np.ndarray) -> np.ndarray:
@@ -160,66 +173,76 @@ def _run_changes(*keys: np.ndarray) -> np.ndarray:
     return change
 
 
-def _run_starts(*keys: np.ndarray) -> np.ndarray:
-    return np.flatnonzero(_run_changes(*keys))
-
-
-def _new_reviewers(facts: ReviewFacts) -> NewReviewers:
+def _new_reviewers(facts: ReviewFacts, reviewer_key: np.ndarray) -> NewReviewers:
     """Reviewer features from one ordered pass (reviews sorted by reviewer, unit, time).
 
     Units are numbered category by category, so a reviewer's units of one category are adjacent and
     "the first review in the category" is the earliest first review among those units.
     """
-    key, unit, minute = facts.reviewer_key, facts.unit, facts.created
-    if len(key) == 0:
-        empty = np.array([], dtype=np.int64)
-        return NewReviewers(empty, empty, empty, empty.astype(bool), empty.astype(bool), empty.astype(bool),
-                            empty.astype(bool))
-    reviewer_change = _run_changes(key)
+    unit, minute = facts.unit, facts.created
+    if len(unit) == 0:
+        nothing = np.zeros(0, dtype=bool)
+        return NewReviewers(unit, minute, facts.created_week, facts.rating, nothing, nothing, nothing, nothing)
+    reviewer_change = _run_changes(reviewer_key)
+    pair_change = reviewer_change.copy()
+    pair_change[1:] |= unit[1:] != unit[:-1]
+    pair_starts = np.flatnonzero(pair_change)
     reviewer_starts = np.flatnonzero(reviewer_change)
-    pair_starts = _run_starts(key, unit)
-    reviewer_of_review = np.cumsum(reviewer_change) - 1
-    pair_reviewer = reviewer_of_review[pair_starts]
-    pair_unit = unit[pair_starts]
-    pair_minute = minute[pair_starts]  # the earliest review of the pair: rows are in time order
+    reviews_per_reviewer = np.diff(np.append(reviewer_starts, len(unit))).astype(np.int32)
+    del reviewer_change, pair_change
 
-    reviews_per_reviewer = np.diff(np.append(reviewer_starts, len(key)))
-    pairs_per_reviewer = np.bincount(pair_reviewer, minlength=len(reviewer_starts))
-    first_of_reviewer = np.minimum.reduceat(pair_minute, _run_starts(pair_reviewer))
+    # per pair: its reviewer (0-based, in order), unit and first time (rows are in time order)
+    pair_reviewer = (np.searchsorted(reviewer_starts, pair_starts, side="right") - 1).astype(np.int32)
+    pair_unit = unit[pair_starts]
+    pair_minute = minute[pair_starts]
+
+    reviewer_first_pair = np.flatnonzero(_run_changes(pair_reviewer))
+    first_of_reviewer = np.minimum.reduceat(pair_minute, reviewer_first_pair)
+    pairs_per_reviewer = np.diff(np.append(reviewer_first_pair, len(pair_unit)))
     first_review = pair_minute == first_of_reviewer[pair_reviewer]
     single_seller = (reviews_per_reviewer[pair_reviewer] >= 2) & (pairs_per_reviewer[pair_reviewer] == 1)
+    del first_of_reviewer, pairs_per_reviewer, reviews_per_reviewer
 
-    pair_category = facts.unit_category[pair_unit]
-    category_change = _run_changes(pair_reviewer, pair_category)
-    run_of_pair = np.cumsum(category_change) - 1
-    first_in_category = np.minimum.reduceat(pair_minute, np.flatnonzero(category_change))[run_of_pair]
-    rival_first = first_in_category < pair_minute
+    category_change = _run_changes(pair_reviewer, facts.unit_category[pair_unit])
+    run_of_pair = np.cumsum(category_change, dtype=np.int32) - 1
+    first_in_category = np.minimum.reduceat(pair_minute, np.flatnonzero(category_change))
+    rival_first = first_in_category[run_of_pair] < pair_minute
 
-    return NewReviewers(pair_unit, pair_minute, facts.rating[pair_starts], facts.verified[pair_starts],
-                        first_review, single_seller, rival_first)
+    return NewReviewers(pair_unit, pair_minute, facts.created_week[pair_starts], facts.rating[pair_starts],
+                        facts.verified[pair_starts], first_review, single_seller, rival_first)
+
+
+def _fetch_columns(con, sql: str, params: dict) -> dict[str, np.ndarray]:
+    """A query's columns as numpy arrays, streamed in batches (a materialised result would be a
+    second full copy of tens of millions of rows)."""
+    parts: dict[str, list] = {}
+    for batch in con.sql(sql, params=params).to_arrow_reader(1_000_000):
+        for name, values in zip(batch.schema.names, batch.columns):
+            parts.setdefault(name, []).append(values.to_numpy(zero_copy_only=False))
+    return {name: np.concatenate(parts.pop(name)) for name in list(parts)}
 
 
 def load_review_facts(con, as_of: dt.date, first_day: dt.date) -> ReviewFacts:
     units = con.execute(queries.load("review_units"), {"as_of": as_of}).df()
-    rows = con.execute(queries.load("review_facts"), {"as_of": as_of, "first_day": first_day}).fetchnumpy()
+    rows = _fetch_columns(con, queries.load("review_facts"), {"as_of": as_of, "first_day": first_day})
     sellers, unit_seller = np.unique(units["seller_id"].to_numpy(dtype=object), return_inverse=True)
     categories, unit_category = np.unique(units["category"].to_numpy(dtype=object), return_inverse=True)
 
     def column(name, dtype):
-        values = rows[name]
-        if np.ma.isMaskedArray(values):
-            values = values.filled(0)
-        return np.asarray(values, dtype=dtype)
+        values = rows.pop(name, None)
+        return np.zeros(0, dtype=dtype) if values is None else np.asarray(values, dtype=dtype)
 
-    return ReviewFacts(
+    reviewer_key = column("reviewer_key", np.uint64)
+    facts = ReviewFacts(
         as_of=as_of, first_day=first_day, n_days=(as_of - first_day).days + 1,
         sellers=sellers, categories=categories,
-        unit_seller=unit_seller.astype(np.int64), unit_category=unit_category.astype(np.int64),
-        reviewer_key=column("reviewer_key", np.uint64), unit=column("unit_idx", np.int64),
-        created=column("created_minute", np.int64), removed=column("removed_minute", np.int64),
-        remover=column("remover", np.int8), rating=column("rating", np.int8),
-        verified=column("verified", bool),
+        unit_seller=unit_seller.astype(np.int32), unit_category=unit_category.astype(np.int32),
+        unit=column("unit_idx", np.int32), created=column("created_minute", np.int32),
+        removed=column("removed_minute", np.int32), remover=column("remover", np.int8),
+        rating=column("rating", np.int8), verified=column("verified", bool),
     )
+    facts.new_reviewers = _new_reviewers(facts, reviewer_key)
+    return facts
 
 
 def review_facts(ctx) -> ReviewFacts:
@@ -262,11 +285,66 @@ def windows(n_weeks: int) -> Windows:
 
 def window_sums(weekly: np.ndarray, w: Windows) -> np.ndarray:
     """rows x windows sums of a rows x weeks matrix."""
-    cumulative = np.concatenate([np.zeros((weekly.shape[0], 1)), np.cumsum(weekly, axis=1)], axis=1)
-    return cumulative[:, w.end] - cumulative[:, w.start]
+    cumulative = np.zeros((weekly.shape[0], weekly.shape[1] + 1))
+    np.cumsum(weekly, axis=1, out=cumulative[:, 1:])
+    return np.take(cumulative, w.end, axis=1) - np.take(cumulative, w.start, axis=1)
 
 
-# --- the exact test --------------------------------------------------------------------------------
+def window_dates(facts: ReviewFacts, w: Windows, k: int) -> tuple[int, int]:
+    """First day and one past the last day of window ``k``."""
+    first, _ = facts.week_days(int(w.start[k]) + 1)
+    _, last = facts.week_days(int(w.end[k]))
+    return first, last
+
+
+@dataclass
+class Scan:
+    """Per seller: the Bonferroni-corrected p-value of its best window, which window that is, and the
+    windowed quantities at that window."""
+
+    windows: Windows
+    p_value: np.ndarray
+    window: np.ndarray  # -1 where no window was judged
+    windows_judged: np.ndarray
+    at_best: dict[str, np.ndarray]
+
+
+def scan(w: Windows, weekly: dict[str, np.ndarray], judged_by: str,
+         window_p: Callable[[dict[str, np.ndarray], slice, np.ndarray], np.ndarray]) -> Scan:
+    """Scan sellers x weeks matrices (``weekly``, one per quantity) over the windows, a block of
+    sellers at a time. ``window_p(sums, rows, m)`` returns the block's sellers x windows p-values from
+    the windowed sums (``m`` = windows judged per seller); a seller is judged in the windows where
+    ``judged_by`` is positive."""
+    n = len(weekly[judged_by])
+    p_value, best_window = np.ones(n), np.full(n, -1, dtype=np.int64)
+    judged_count = np.zeros(n, dtype=np.int64)
+    at_best = {name: np.zeros(n) for name in weekly}
+    for lo in range(0, n, SELLERS_PER_BLOCK):
+        rows = slice(lo, min(n, lo + SELLERS_PER_BLOCK))
+        sums = {name: window_sums(matrix[rows], w) for name, matrix in weekly.items()}
+        judged = sums[judged_by] > 0
+        m = judged.sum(axis=1)
+        p = np.where(judged, window_p(sums, rows, m), 1.0) if len(w) else np.ones(judged.shape)
+        best = np.argmin(p, axis=1) if len(w) else np.zeros(p.shape[0], dtype=np.int64)
+        block = np.arange(p.shape[0])
+        p_value[rows] = np.where(m > 0, np.minimum(1.0, p[block, best] * np.maximum(m, 1)), 1.0)
+        best_window[rows] = np.where(m > 0, best, -1)
+        judged_count[rows] = m
+        for name, sums_of in sums.items():
+            at_best[name][rows] = sums_of[block, best] if len(w) else 0.0
+    return Scan(w, p_value, best_window, judged_count, at_best)
+
+
+def where_observed(observed: np.ndarray, tail: Callable[[tuple], np.ndarray]) -> np.ndarray:
+    """Evaluate ``tail(indices)`` only where something was observed (elsewhere p = 1)."""
+    out = np.ones(observed.shape)
+    where = np.nonzero(observed > 0)
+    if len(where[0]):
+        out[where] = tail(where)
+    return out
+
+
+# --- the tails -------------------------------------------------------------------------------------
 
 def rate_shape(observed: np.ndarray, expected: np.ndarray, trials: np.ndarray | None = None) -> float:
     """Method-of-moments shape ``a`` of the Gamma law of seller rates: Var(O) = V + E^2 / a, where V is
@@ -295,28 +373,26 @@ def beta_binomial_sf(x, n, a, b, *, max_terms: int = 5000) -> np.ndarray:
     """P(X >= x) for X ~ BetaBinomial(n, a, b), by summing the probabilities from x upwards (each from
     the last by their ratio) until they no longer count; vectorised, and much faster than scipy's
     generic ``betabinom.sf`` for the upper tails this module needs."""
-    x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    x, n, a, b = (np.atleast_1d(v) for v in np.broadcast_arrays(x, n, a, b))
+    x, n, a, b = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (x, n, a, b))
+    x, n, a, b = np.broadcast_arrays(x, n, a, b)
     out = np.where(x <= 0, 1.0, 0.0)
     todo = np.flatnonzero((x > 0) & (x <= n))
     if len(todo) == 0:
         return out
-    k, nn, aa, bb = x[todo], n[todo], a[todo], b[todo]
+    k, nn, aa, bb = x[todo].copy(), n[todo], a[todo], b[todo]
     log_first = (special.gammaln(nn + 1) - special.gammaln(k + 1) - special.gammaln(nn - k + 1)
                  + special.betaln(k + aa, nn - k + bb) - special.betaln(aa, bb))
     term = np.ones(len(todo))
     total = np.ones(len(todo))
-    active = k < nn
+    active = np.flatnonzero(k < nn)
     for _ in range(max_terms):
-        idx = np.flatnonzero(active)
-        if len(idx) == 0:
+        if len(active) == 0:
             break
-        kk = k[idx]
-        term[idx] *= (nn[idx] - kk) / (kk + 1) * (kk + aa[idx]) / (nn[idx] - kk - 1 + bb[idx])
-        total[idx] += term[idx]
-        k[idx] = kk + 1
-        active[idx] = (k[idx] < nn[idx]) & (term[idx] > 1e-17 * total[idx])
+        kk, n_a = k[active], nn[active]
+        term[active] *= (n_a - kk) / (kk + 1) * (kk + aa[active]) / (n_a - kk - 1 + bb[active])
+        total[active] += term[active]
+        k[active] = kk + 1
+        active = active[(k[active] < nn[active]) & (term[active] > 1e-17 * total[active])]
     out[todo] = np.minimum(1.0, np.exp(log_first) * total)
     return out
 
@@ -343,44 +419,19 @@ class BetaBinomialLaw:
         concentration = np.clip(mean * (1 - mean) / np.maximum(variance, 1e-300) - 1, 1e-3, 1e12)
         return cls(trials, mean, concentration)
 
+    def subset(self, chosen: np.ndarray) -> "BetaBinomialLaw":
+        return BetaBinomialLaw(self.trials[chosen], self.mean[chosen], self.concentration[chosen])
+
     def normal_tail(self, observed) -> np.ndarray:
         """A quick normal approximation of the upper tail (a screen: for the right-skewed counts here
         it is smaller than the exact tail)."""
         n, m, c = self.trials, self.mean, self.concentration
         sd = np.sqrt(n * m * (1 - m) * (c + n) / (c + 1))
-        return stats.norm.sf((np.asarray(observed, dtype=float) - 0.5 - n * m) / np.maximum(sd, 1e-12))
+        return special.ndtr((n * m + 0.5 - np.asarray(observed, dtype=float)) / np.maximum(sd, 1e-12))
 
     def tail(self, observed) -> np.ndarray:
         return beta_binomial_sf(observed, self.trials, self.concentration * self.mean,
                                 self.concentration * (1 - self.mean))
-
-
-@dataclass
-class Scan:
-    """Per seller: the Bonferroni-corrected p-value of its best window and which window that is."""
-
-    p_value: np.ndarray
-    window: np.ndarray  # -1 where no window was judged
-    windows_judged: np.ndarray
-    window_p: np.ndarray  # sellers x windows, before the correction
-
-
-def best_windows(window_p: np.ndarray, judged: np.ndarray) -> Scan:
-    window_p = np.where(judged, window_p, 1.0)
-    m = judged.sum(axis=1)
-    best = np.argmin(window_p, axis=1) if window_p.shape[1] else np.zeros(len(window_p), dtype=np.int64)
-    lowest = window_p[np.arange(len(window_p)), best] if window_p.shape[1] else np.ones(len(window_p))
-    p = np.minimum(1.0, lowest * np.maximum(m, 1))
-    return Scan(np.where(m > 0, p, 1.0), np.where(m > 0, best, -1), m, window_p)
-
-
-def sparse_tail(observed: np.ndarray, tail) -> np.ndarray:
-    """Evaluate ``tail(indices)`` only where something was observed (elsewhere p = 1)."""
-    out = np.ones(observed.shape)
-    where = np.nonzero(observed > 0)
-    if len(where[0]):
-        out[where] = tail(where)
-    return out
 
 
 def shrunk_share(events: np.ndarray, trials: np.ndarray, prior: np.ndarray | float, weight: float) -> np.ndarray:
@@ -388,83 +439,60 @@ def shrunk_share(events: np.ndarray, trials: np.ndarray, prior: np.ndarray | flo
     return (events + weight * np.asarray(prior)) / (trials + weight)
 
 
-REPORT_P = 0.05  # nothing above this can survive the false-discovery step
-SCREEN_SLACK = 20.0  # how far above REPORT_P a window's quick approximation may be and still get the exact test
-PRIOR_REVIEWERS = 50.0  # a week's category share is shrunk towards its usual share by this many reviewers
-
+# --- the share scan (harvested reviewers, bursts) ---------------------------------------------------
 
 @dataclass
 class ShareScan:
-    """Per seller and window: new reviewers, how many were of the kind tested, how many its category
-    predicts; and the scan over windows."""
+    """The scan of a share of new reviewers, with the weekly counts behind it."""
 
-    windows: Windows
     weekly_reviewers: np.ndarray  # sellers x weeks
     weekly_chosen: np.ndarray
-    reviewers: np.ndarray  # sellers x windows
-    chosen: np.ndarray
-    expected: np.ndarray
     total_reviewers: np.ndarray  # per seller, over all weeks
-    total_chosen: np.ndarray
-    total_expected: np.ndarray
-    scan: Scan
+    scan: Scan  # at_best: reviewers, chosen, expected
 
 
-def share_scan(facts: ReviewFacts, chosen: np.ndarray) -> ShareScan:
-    """Scan each seller's new reviewers for a window where more were of the ``chosen`` kind (a boolean
-    per new reviewer) than its category that week and its own history predict.
+def share_scan(facts: ReviewFacts, *markers: np.ndarray) -> list[ShareScan]:
+    """For each marker (a boolean per new reviewer), scan each seller's new reviewers for a window
+    where more were of the marked kind than its category that week and its own history predict.
 
     The count is judged conditional on how many new reviewers came: a viral week brings many, of the
     usual kinds. The category's share that week is what honest left-censoring needs (early in the data
     nobody has a history yet, so every history-based share rises with time for everyone).
     """
     nr = facts.new_reviewers
-    column = facts.week_column(nr.minute)
-    inside = (column >= 1) & (column <= facts.n_weeks)
-    reviewers = facts.unit_week_counts(nr.unit[inside], column[inside])[:, 1:-1]
-    picked = inside & chosen
-    chosen_weekly = facts.unit_week_counts(nr.unit[picked], column[picked])[:, 1:-1]
-
+    inside = (nr.week >= 1) & (nr.week <= facts.n_weeks)
+    reviewers = facts.unit_week_counts(nr.unit[inside], nr.week[inside])[:, 1:-1]
     rest_reviewers = facts.rest_of_category(reviewers)
-    rest_chosen = facts.rest_of_category(chosen_weekly)
-    marketplace = (chosen_weekly.sum() + 1.0) / (reviewers.sum() + 2.0)
-    usual = shrunk_share(rest_chosen.sum(axis=1), rest_reviewers.sum(axis=1), marketplace, PRIOR_REVIEWERS)
-    weekly_share = shrunk_share(rest_chosen, rest_reviewers, usual[:, None], PRIOR_REVIEWERS)
-    expected_weekly = facts.by_seller(reviewers * weekly_share)
-    chosen_by_seller = facts.by_seller(chosen_weekly)
-    reviewers_by_seller = facts.by_seller(reviewers)
-
+    weekly_reviewers = facts.by_seller(reviewers)
+    total_reviewers = weekly_reviewers.sum(axis=1)
     w = windows(facts.n_weeks)
-    n = window_sums(reviewers_by_seller, w)
-    x = window_sums(chosen_by_seller, w)
-    e = window_sums(expected_weekly, w)
-    total_x, total_e = chosen_by_seller.sum(axis=1), expected_weekly.sum(axis=1)
-    shape = rate_shape(total_x, total_e, reviewers_by_seller.sum(axis=1))
-    history_x, history_e = total_x[:, None] - x, total_e[:, None] - e
+    found = []
+    for chosen in markers:
+        picked = inside & chosen
+        chosen_weekly = facts.unit_week_counts(nr.unit[picked], nr.week[picked])[:, 1:-1]
+        rest_chosen = facts.rest_of_category(chosen_weekly)
+        marketplace = (chosen_weekly.sum() + 1.0) / (reviewers.sum() + 2.0)
+        usual = shrunk_share(rest_chosen.sum(axis=1), rest_reviewers.sum(axis=1), marketplace, PRIOR_REVIEWERS)
+        weekly_share = shrunk_share(rest_chosen, rest_reviewers, usual[:, None], PRIOR_REVIEWERS)
+        weekly = {"reviewers": weekly_reviewers, "chosen": facts.by_seller(chosen_weekly),
+                  "expected": facts.by_seller(reviewers * weekly_share)}
+        del chosen_weekly, rest_chosen, weekly_share
+        total_chosen, total_expected = weekly["chosen"].sum(axis=1), weekly["expected"].sum(axis=1)
+        shape = rate_shape(total_chosen, total_expected, total_reviewers)
 
-    judged = n > 0
-    m = np.maximum(judged.sum(axis=1, keepdims=True), 1)
+        def window_p(sums, rows, m, total_chosen=total_chosen, total_expected=total_expected, shape=shape):
+            n, x, e = sums["reviewers"], sums["chosen"], sums["expected"]
+            law = BetaBinomialLaw.learnt(n, e, shape, total_chosen[rows, None] - x, total_expected[rows, None] - e)
+            # The exact tail only where a quick look says the window could pass; others cannot be reported.
+            close = np.nonzero((x > 0) & (law.normal_tail(x) * m[:, None] <= SCREEN_SLACK * REPORT_P))
+            p = np.ones(x.shape)
+            if len(close[0]):
+                p[close] = law.subset(close).tail(x[close])
+            return p
 
-    def tail(where):
-        law = BetaBinomialLaw.learnt(n[where], e[where], shape, history_x[where], history_e[where])
-        p = np.ones(len(where[0]))
-        # The exact tail only where a quick look says the window could pass; others cannot be reported.
-        close = law.normal_tail(x[where]) * m[where[0], 0] <= SCREEN_SLACK * REPORT_P
-        if close.any():
-            exact = BetaBinomialLaw(law.trials[close], law.mean[close], law.concentration[close])
-            p[close] = exact.tail(x[where][close])
-        return p
-
-    scan = best_windows(sparse_tail(x, tail), judged)
-    return ShareScan(w, reviewers_by_seller, chosen_by_seller, n, x, e, reviewers_by_seller.sum(axis=1),
-                     total_x, total_e, scan)
-
-
-def window_dates(facts: ReviewFacts, w: Windows, k: int) -> tuple[int, int]:
-    """First day and one past the last day of window ``k``."""
-    first, _ = facts.week_days(int(w.start[k]) + 1)
-    _, last = facts.week_days(int(w.end[k]))
-    return first, last
+        found.append(ShareScan(weekly_reviewers, weekly["chosen"], total_reviewers,
+                               scan(w, weekly, "reviewers", window_p)))
+    return found
 
 
 def day_counts(days: np.ndarray, n_days: int) -> np.ndarray:
