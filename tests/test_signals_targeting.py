@@ -233,15 +233,15 @@ def test_sabotage_as_of_before_the_attack_sees_nothing(tmp_path):
 def test_repeated_attacks_the_seller_gains_from_are_found_without_reused_accounts(tmp_path):
     # Fresh accounts hit a different rival of K06 each month; each time K06 gains most; an employee
     # who removed reviews of the rival just before each hit also removed K06's.
-    m = Market(seed=11)
-    for rival, day in (("PK05", 45), ("PK04", 80), ("PK03", 115)):
+    m = Market(seed=11, days=365)
+    for rival, day in (("PK05", 60), ("PK04", 170), ("PK03", 280)):
         for k in range(12):
             m.review(rival, f"FRESH{day}{k:02d}", 1, day + k % 4, verified=False)
         m.change_demand(rival, day + 1, 0.45)
         m.change_demand("PK06", day + 2, 1.25)
         m.staff("E9", day - 3, "remove_review", product_id=rival)  # the rival's good reviews
         m.staff("E9", day - 2, "remove_review", product_id="PK06")  # the buyer's bad ones
-    for day in range(0, DAYS, 2):  # ordinary moderation all over the marketplace
+    for day in range(0, m.days, 2):  # ordinary moderation all over the marketplace
         m.staff(f"A{day % 4}", day, "remove_review", product_id=f"P{'KG'[day % 2]}{(day * 7) % 20:02d}")
         m.staff(f"M{day % 3}", day, "view_sales", seller_id=f"{'KG'[day % 2]}{(day * 3) % 20:02d}")
     db = m.build(tmp_path / "m.duckdb")

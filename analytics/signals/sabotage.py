@@ -23,10 +23,12 @@ B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above w
    times the size of the rival's fall) and combined over the seller's events (weighted Stouffer;
    events within four weeks of each other form one episode whose places are averaged, so overlapping
    windows are not counted twice).
-C. The same staff member on both sides (only where access_log has rows). An employee touched the
-   rival in the two weeks before its hit and touched this seller too around then; against the share
-   of the category's sellers the same employees touched (a category manager touches everyone), the
-   count of such events is a Poisson-binomial tail.
+C. The same staff member on both sides (only where access_log has rows). For each employee who
+   touched rivals just before at least two of their hits: how many times it also touched this seller
+   around the hit, each time's chance by routine being the larger of the share of the hit's peers it
+   touched then (a category manager touches everyone) and the chance that its usual touching of this
+   seller over the period lands in the window (an account manager touches its sellers all year); a
+   Poisson-binomial tail per employee, Bonferroni over the employees judged.
 
 The seller is tested when any trace could be computed for it; ``n_tests`` counts those sellers.
 """
@@ -58,7 +60,8 @@ MIN_PEERS = 5  # sellers in the category to compare with; fewer and an event say
 MIN_FALL = 1.0  # the rival's rank must fall by at least one usual four-week swing
 FALL_CAP = 3.0  # a delisted or suspended rival counts as this big a fall
 STAFF_BEFORE = 14  # days before a hit in which an employee touching the rival counts
-STAFF_AROUND = (60, 30)  # days before / after the hit in which the same employee touching the seller counts
+STAFF_AROUND = (14, 7)  # days before / after the hit in which the same employee touching the seller counts
+MIN_STAFF_TRIALS = 2  # hits an employee must have touched the rival before, for it to be judged
 REPORT_P = 0.05  # sellers with a combined p-value above this get no evidence row (they count as tested)
 
 
@@ -288,8 +291,9 @@ def gains_from_falls(study: pd.DataFrame) -> pd.DataFrame:
 # --- C. the same employee on both sides -------------------------------------------------------------
 
 def staff_on_both_sides(touches: pd.DataFrame, study: pd.DataFrame) -> pd.DataFrame:
-    """Per seller: events where an employee who touched the rival just before the hit also touched this
-    seller (k_staff), and the Poisson-binomial p-value against the share of peers so touched."""
+    """Per seller: the employee most often on both sides (touched the rival just before a hit and this
+    seller around it), how often (k_staff), and p_staff: that employee's Poisson-binomial tail against
+    routine chances, Bonferroni over the employees with at least ``MIN_STAFF_TRIALS`` such hits."""
     empty = pd.DataFrame(columns=["seller_id", "k_staff", "p_staff", "employee_id"])
     if touches.empty or study.empty:
         return empty
@@ -305,31 +309,41 @@ def staff_on_both_sides(touches: pd.DataFrame, study: pd.DataFrame) -> pd.DataFr
     if on_rival.empty:
         return empty
     staff = on_rival[["event", "day_idx", "employee"]].drop_duplicates()
-    # Did any of those employees touch this peer around the hit? Counted by (employee, seller) pair.
+    # A trial: a peer of a hit and an employee who touched the rival just before it. A link: that
+    # employee touched the peer around the hit too (counted by (employee, seller) pair and day).
     n_sellers = len(sellers)
+    trials = study[["event", "seller_id"]].merge(staff, on="event")
+    seller = sellers.get_indexer(trials["seller_id"])
+    trials = trials[seller >= 0].assign(seller=seller[seller >= 0])
     by_pair = DayCounter(touched["employee"].to_numpy() * n_sellers + touched["seller"].to_numpy(),
                          touched["day_idx"].to_numpy())
-    trials = study[["event", "seller_id"]].merge(staff, on="event")
-    pair = trials["employee"].to_numpy() * n_sellers + sellers.get_indexer(trials["seller_id"])
+    pair = trials["employee"].to_numpy() * n_sellers + trials["seller"].to_numpy()
     day = trials["day_idx"].to_numpy()
-    hit = (sellers.get_indexer(trials["seller_id"]) >= 0) & \
-        (by_pair.count(pair, day - STAFF_AROUND[0], day + STAFF_AROUND[1] + 1) > 0)
-    employee_names = touches["employee_id"].cat.categories
-    linked = trials[hit].drop_duplicates(["event", "seller_id"]).assign(
-        employee_id=lambda t: employee_names[t["employee"].to_numpy()])[["event", "seller_id", "employee_id"]]
-    # Every peer of an event the rival was touched before is a trial; its chance is the linked share.
-    judged = study[study["event"].isin(staff["event"])][["event", "seller_id", "peers"]]
-    share = linked.groupby("event").size() / judged.groupby("event").size()
-    judged = judged.assign(pi=judged["event"].map(share).fillna(0.0))
-    judged = judged.merge(linked, on=["event", "seller_id"], how="left")
-    judged["linked"] = judged["employee_id"].notna()
-    tail = successes_tail(judged, "seller_id", "linked", "pi")
-    per_seller = pd.DataFrame({"k_staff": tail["k"], "p_staff": tail["p"]})
-    # The employee named: the one linking the seller to the most hits.
-    links = judged[judged["linked"]].groupby(["seller_id", "employee_id"], observed=True).size()
-    employee = links.sort_values(ascending=False).reset_index().drop_duplicates("seller_id")
-    per_seller["employee_id"] = employee.set_index("seller_id")["employee_id"].reindex(per_seller.index)
-    return per_seller.reset_index()[["seller_id", "k_staff", "p_staff", "employee_id"]]
+    trials["linked"] = by_pair.count(pair, day - STAFF_AROUND[0], day + STAFF_AROUND[1] + 1) > 0
+    # Each link's chance by routine alone, the larger of two: the share of the hit's peers that
+    # employee touched around it (a category manager touches everyone), and the chance that its usual
+    # touching of this seller, spread over the period, lands in the window (an account manager
+    # touches its sellers all year).
+    peer_share = trials.groupby(["event", "employee"])["linked"].transform("mean")
+    days_per_pair = touched.groupby(["employee", "seller"]).size()
+    pair_days = days_per_pair.reindex(pd.MultiIndex.from_frame(trials[["employee", "seller"]])).fillna(0)
+    window_share = min(1.0, (sum(STAFF_AROUND) + 1) / max(int(touched["day_idx"].max()) + 1, 1))
+    routine = 1 - (1 - window_share) ** pair_days.to_numpy()
+    trials["chance"] = np.maximum(peer_share.to_numpy(), routine)
+    trials["key"] = trials["seller"].to_numpy() * (int(touched["employee"].max()) + 1) + trials["employee"].to_numpy()
+    per_pair = trials.groupby("key", sort=False).agg(seller_id=("seller_id", "first"),
+                                                      employee=("employee", "first"), hits=("event", "size"))
+    tail = successes_tail(trials, "key", "linked", "chance")
+    per_pair = per_pair.join(tail)
+    per_pair = per_pair[per_pair["hits"] >= MIN_STAFF_TRIALS]
+    if per_pair.empty:
+        return empty
+    per_pair["employees"] = per_pair.groupby("seller_id")["employee"].transform("size")
+    per_pair["p_staff"] = np.minimum(1.0, per_pair["p"] * per_pair["employees"])
+    best = per_pair.sort_values(["p_staff", "k"], ascending=[True, False]).drop_duplicates("seller_id")
+    best = best.assign(employee_id=touches["employee_id"].cat.categories[best["employee"].to_numpy()],
+                       k_staff=best["k"])
+    return best[["seller_id", "k_staff", "p_staff", "employee_id"]].reset_index(drop=True)
 
 
 # --- the signal ---------------------------------------------------------------------------------------
