@@ -9,8 +9,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from analytics import scoring
+from analytics.signals.review_windows import beta_binomial_sf, windows
 from tests.builders import build_db
 
 START = dt.date(2026, 1, 1)
@@ -210,12 +212,12 @@ def removals_market(tmp_path_factory):
     m.sweep("PG06", 95, 0.4, by="automated")
     m.remove(m.shown("PK19", 80, ratings=(1, 2))[:1], 80, "staff")
     path = tmp_path_factory.mktemp("removals") / "market.duckdb"
-    return m, m.build(path)
+    db = m.build(path)
+    return m, db, scored(db)
 
 
 def test_selective_staff_removals_flag_the_seller(removals_market):
-    _, db = removals_market
-    run = scored(db)
+    _, _, run = removals_market
     assert significant(run, "review_removals") == {"K03"}
     row = findings(run, "review_removals").loc["K03"]
     assert row["q_value"] < 0.01
@@ -228,8 +230,7 @@ def test_selective_staff_removals_flag_the_seller(removals_market):
 
 
 def test_sweeps_spam_clean_ups_and_a_single_removal_are_not_evidence(removals_market):
-    _, db = removals_market
-    run = scored(db)
+    _, _, run = removals_market
     quiet = findings(run, "review_removals").drop(index="K03", errors="ignore")
     assert not quiet["significant"].astype(bool).any()
     scores = run.scores.set_index("seller_id")
@@ -237,7 +238,7 @@ def test_sweeps_spam_clean_ups_and_a_single_removal_are_not_evidence(removals_ma
 
 
 def test_removals_before_the_as_of_day_only(removals_market, tmp_path):
-    m, db = removals_market
+    m, db, _ = removals_market
     before_wipe = START + dt.timedelta(days=WIPE_DAY - 1)
     assert "K03" not in findings(scored(db, before_wipe), "review_removals").index
     # What happened after the as-of day (new reviews, removals) changes nothing about that run.
@@ -268,11 +269,11 @@ def reviewers_market(tmp_path_factory):
     m.viral("PG02", 90, 5)
     m.launch("G20", "Garden", 60, 1.5)
     path = tmp_path_factory.mktemp("reviewers") / "market.duckdb"
-    return m.build(path)
+    return scored(m.build(path))
 
 
 def test_harvested_reviewers_flag_the_seller(reviewers_market):
-    run = scored(reviewers_market)
+    run = reviewers_market
     assert significant(run, "harvested_reviewers") == {"K07"}
     row = findings(run, "harvested_reviewers").loc["K07"]
     assert row["q_value"] < 0.01
@@ -284,7 +285,7 @@ def test_harvested_reviewers_flag_the_seller(reviewers_market):
 
 
 def test_a_farm_burst_is_found_but_does_not_flag_alone(reviewers_market):
-    run = scored(reviewers_market)
+    run = reviewers_market
     assert significant(run, "review_burst") == {"K09"}
     row = findings(run, "review_burst").loc["K09"]
     assert START + dt.timedelta(days=FARM_DAY) <= row["changepoint_date"] <= START + dt.timedelta(days=FARM_DAY + 7)
@@ -295,9 +296,27 @@ def test_a_farm_burst_is_found_but_does_not_flag_alone(reviewers_market):
 
 
 def test_viral_hits_launches_small_bursts_and_overlap_are_not_evidence(reviewers_market):
-    run = scored(reviewers_market)
+    run = reviewers_market
     for signal in ("harvested_reviewers", "review_burst"):
         quiet = findings(run, signal).drop(index=["K07", "K09"], errors="ignore")
         assert not quiet["significant"].astype(bool).any(), signal
     scores = run.scores.set_index("seller_id")
     assert not scores.loc[["G02", "G20", "K18", "K09"], "flagged"].any()
+
+
+# --- the shared machinery ---------------------------------------------------------------------------------
+
+def test_beta_binomial_tail_is_exact():
+    x = np.array([17, 5, 1, 30, 3, 1, 12])
+    n = np.array([19, 40, 10, 60, 3, 1, 400])
+    a = np.array([27.5, 2.0, 0.5, 10.0, 1.0, 3.0, 50.0])
+    b = np.array([58.5, 20.0, 3.0, 30.0, 1.0, 2.0, 900.0])
+    np.testing.assert_allclose(beta_binomial_sf(x, n, a, b), stats.betabinom.sf(x - 1, n, a, b), rtol=1e-7)
+
+
+def test_windows_end_on_the_as_of_day_and_overlap():
+    w = windows(20)
+    assert w.end.max() == 20 and w.start.min() == 0
+    assert set(w.weeks) == {2, 4, 8}
+    two_weeks = w.start[w.weeks == 2]
+    assert sorted(two_weeks) == list(range(0, 19))  # every pair of adjacent weeks: any 7-day burst fits one

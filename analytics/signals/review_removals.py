@@ -214,6 +214,7 @@ def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, w, k: int, p_val
     batch_days = facts.day(facts.removed[batch])
     start, end = int(batch_days.min()), int(batch_days.max())
     age = float(np.median(facts.removed[batch] - facts.created[batch]))
+    verified = int(facts.verified[batch].sum())
 
     rating_step = _step(_visible_rating(facts, own), start)
     before = rating_step.before if rating_step else np.nan
@@ -245,8 +246,9 @@ def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, w, k: int, p_val
         "measure": "visible average rating (stars), before and after the removals",
         "product_id": None,
         "related_seller_id": None,
-        "detail": (f"{observed:.0f} of its 1-2 star reviews removed by staff {when} (a median of "
-                   f"{_age_words(age)} after posting), {kept}; staff in its category remove "
+        "detail": (f"{observed:.0f} of its 1-2 star reviews removed by staff {when} ({verified} of them "
+                   f"verified purchases, a median of {_age_words(age)} after posting), {kept}; staff in its "
+                   f"category remove "
                    f"{100 * min(usual_rate * weeks, 1):.1f}% of 1-2 star reviews in a typical {7 * weeks} days"
                    f"{others_words}{rating_words}{rank_words}"),
     }
