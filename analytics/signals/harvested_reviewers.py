@@ -9,14 +9,19 @@ So the count is judged against:
 
 * its category that week: the share of everyone else's new reviewers who came from a rival and gave
   4-5 stars (leave this seller out, shrunk towards the category's usual share);
-* the seller's own history: a Gamma-Poisson (negative-binomial) tail whose seller-level rate is
-  learnt from the seller's other weeks, starting from the spread the marketplace shows;
+* the seller's own history: the seller's share is drawn from a law learnt from its other weeks,
+  starting from the spread between sellers the marketplace shows (a beta-binomial tail,
+  ``review_windows.BetaBinomialLaw``);
 * conditional on how many new reviewers came, so a viral week (many new reviewers of the usual
   kinds) is not news.
 
-Windows of 1 to 8 weeks; the best is Bonferroni-corrected, one hypothesis per seller. A reviewer
-counts once per seller (their first review of it). This signal is core: when it is far beyond both
-baselines, few honest stories produce it.
+Only windows where the seller's count of new reviewers burst are tried (leaked e-mails bring reviews
+together), with at least ``review_windows.MIN_MARKED`` such reviewers; windows of 2 to 8 weeks; the
+best is Bonferroni-corrected over the bursts, one hypothesis per seller. A reviewer counts once per
+seller (their first review of it). Two markers are tried (from a rival and 4-5 stars; the same
+without a verified purchase, since harvested reviewers often did not buy), Bonferroni 2.
+
+This signal is core: far beyond both baselines, in a burst, few honest stories produce it.
 
 ``before``/``after``: the share of the seller's new reviewers who came from a rival and gave it
 4-5 stars, in the weeks before the window and in it. ``effect``: log of observed over expected such

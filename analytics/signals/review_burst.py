@@ -4,11 +4,12 @@ A bought burst brings many 4-5 star reviews at once from accounts that are unver
 review is their first) or that review nothing but this seller. Both halves are tested and both must
 hold (the p-value is the larger of the two):
 
-1. **Who came.** Of the seller's new reviewers in a 1- to 8-week window, how many gave 4-5 stars
-   with at least two of those three marks, against its category's share that week (leave this seller
-   out, shrunk towards the usual share) and its own history (a Gamma-Poisson tail, as for harvested
+1. **Who came.** Of the seller's new reviewers in a 2- to 8-week window where their count burst,
+   how many gave 4-5 stars with at least two of those three marks (at least
+   ``review_windows.MIN_MARKED``), against its category's share that week (leave this seller out,
+   shrunk towards the usual share) and its own history (a beta-binomial tail, as for harvested
    reviewers); conditional on how many new reviewers came, so a viral hit or a launch that brings
-   many ordinary verified reviewers with the usual mix is not news. Bonferroni over the windows.
+   many ordinary verified reviewers with the usual mix is not news. Bonferroni over the bursts.
 2. **A burst.** The seller's daily review count from the first to the last such review (at least
    three days) is above the 12 weeks before, both in a regression with Newey-West errors
    (``changepoints.step_test``, one-sided: robust to day-to-day persistence) and in an exact Poisson

@@ -5,22 +5,23 @@ up spam of every rating; customers take back their own reviews. What a bought de
 different in two ways at once, and the test asks for both (an intersection-union test: the
 window's p-value is the larger of the two):
 
-1. **Beyond the category's rate.** Staff removals of the seller's 1-2 star reviews in a 1- to 8-week
+1. **Beyond the category's rate.** Staff removals of the seller's 1-2 star reviews in a 2- to 8-week
    window, against the number its visible 1-2 star reviews would draw at its category's staff-removal
    rate in those weeks (without the seller itself), with a negative-binomial tail whose spread
    between honest sellers is estimated from all sellers (``review_windows``).
-2. **Selective.** Of the staff removals of its 1-2 and 4-5 star reviews in the window, the share
-   that were 1-2 star, against the share the category's staff remove of each kind given this
-   seller's visible mix (an exact binomial test, conditional on the number removed). An honest sweep
+2. **Selective.** Of the staff removals of its 1-2 and 4-5 star reviews in the window, how many
+   were 1-2 star, against the split the rest of its category's staff removals show, given each
+   side's mix of visible reviews (an exact conditional test, ``_Selectivity``). An honest sweep
    removes all ratings; a bought one only the bad ones.
 
 Only ``staff`` removals count: customers withdrawing reviews and spam filters are what honest
 clean-ups look like, and are reported beside the finding for context. The best window per seller is
 Bonferroni-corrected for the windows the seller had 1-2 star reviews in, so a seller is one
-hypothesis and a single removal can never be significant. For the sellers that pass, what the
-removals bought is measured as an interrupted time series (``changepoints.step_test``): the visible
-average rating before and after the first removal, and the sales rank of its products (reported,
-not tested: the rank-jump signal judges the rank).
+hypothesis; fewer than ``MIN_REMOVALS`` removals in a window are never evidence (a single removal is
+what honest moderation does to anyone). For the sellers that pass, what the removals bought is
+measured as an interrupted time series (``changepoints.step_test``): the visible average rating
+before and after the first removal, and the sales rank of its products (reported, not tested: the
+rank-jump signal judges the rank).
 
 ``before``/``after``: visible average rating (stars). ``effect``: log of observed over expected staff
 removals of 1-2 star reviews in the window (0.5 added to both).
@@ -48,6 +49,7 @@ FDR = 0.05
 WEIGHT = 1.0
 
 PRIOR_REMOVALS = 2.0  # a week's category rate is shrunk towards its usual rate by this many removals
+MIN_REMOVALS = 3  # fewer staff removals of 1-2 star reviews than this in a window is never evidence
 MIN_REST_REMOVALS = 20  # staff removals a category needs to be its own baseline for selectivity
 ITS_DAYS = 56  # days either side of the first removal for the before/after comparison
 
@@ -101,7 +103,8 @@ def find(ctx: ScoringContext) -> SignalResult:
 
     def window_p(sums, rows, m):
         observed = sums["removed"]
-        p_rate = where_observed(observed, lambda where: gamma_poisson_tail(
+        enough = np.where(observed >= MIN_REMOVALS, observed, 0.0)
+        p_rate = where_observed(enough, lambda where: gamma_poisson_tail(
             observed[where], sums["expected"][where], shape))
         # Selectivity only where the rate alone could already pass (it is the slower test).
         could_pass = np.nonzero(p_rate * np.maximum(m, 1)[:, None] <= REPORT_P)
@@ -113,7 +116,7 @@ def find(ctx: ScoringContext) -> SignalResult:
                 sums["shown_positive"][could_pass]))
         return p
 
-    found = scan(windows(facts.n_weeks), weekly, "shown", window_p)
+    found = scan(windows(facts.n_weeks), weekly, lambda sums, rows: sums["shown"] > 0, window_p)
     reported = np.flatnonzero(found.p_value <= REPORT_P)
     if len(reported) == 0:
         return SignalResult.empty(n_tests)

@@ -45,6 +45,10 @@ SELLERS_PER_BLOCK = 20_000  # windows are scanned this many sellers at a time (b
 REPORT_P = 0.05  # nothing above this can survive the false-discovery step
 SCREEN_SLACK = 20.0  # how far above REPORT_P a window's quick approximation may be and still get the exact test
 PRIOR_REVIEWERS = 50.0  # a week's category share is shrunk towards its usual share by this many reviewers
+BURST_P = 0.05  # a window's count of new reviewers is a burst (and its make-up is tested) under this
+# Fewer marked reviewers than this in a window is never evidence, whatever the rates say: a family or a
+# club reviewing together breaks the independence the tails assume, and small sellers live there.
+MIN_MARKED = 5
 
 # The Gamma law of seller-level rates: its shape ``a`` (mean 1, variance 1/a) is estimated from the
 # sellers by moments and kept within these bounds: never tighter than a coefficient of variation of
@@ -309,20 +313,22 @@ class Scan:
     at_best: dict[str, np.ndarray]
 
 
-def scan(w: Windows, weekly: dict[str, np.ndarray], judged_by: str,
+def scan(w: Windows, weekly: dict[str, np.ndarray],
+         judged_in: Callable[[dict[str, np.ndarray], slice], np.ndarray],
          window_p: Callable[[dict[str, np.ndarray], slice, np.ndarray], np.ndarray]) -> Scan:
     """Scan sellers x weeks matrices (``weekly``, one per quantity) over the windows, a block of
-    sellers at a time. ``window_p(sums, rows, m)`` returns the block's sellers x windows p-values from
-    the windowed sums (``m`` = windows judged per seller); a seller is judged in the windows where
-    ``judged_by`` is positive."""
-    n = len(weekly[judged_by])
+    sellers at a time. ``judged_in(sums, rows)`` says in which windows each seller of the block is
+    judged, and ``window_p(sums, rows, m)`` returns the block's sellers x windows p-values from the
+    windowed sums (``m`` = windows judged per seller). The Bonferroni correction counts the windows
+    judged, which is valid when what decides them is independent of the test within a window."""
+    n = len(next(iter(weekly.values())))
     p_value, best_window = np.ones(n), np.full(n, -1, dtype=np.int64)
     judged_count = np.zeros(n, dtype=np.int64)
     at_best = {name: np.zeros(n) for name in weekly}
     for lo in range(0, n, SELLERS_PER_BLOCK):
         rows = slice(lo, min(n, lo + SELLERS_PER_BLOCK))
         sums = {name: window_sums(matrix[rows], w) for name, matrix in weekly.items()}
-        judged = sums[judged_by] > 0
+        judged = judged_in(sums, rows)
         m = judged.sum(axis=1)
         p = np.where(judged, window_p(sums, rows, m), 1.0) if len(w) else np.ones(judged.shape)
         best = np.argmin(p, axis=1) if len(w) else np.zeros(p.shape[0], dtype=np.int64)
@@ -452,11 +458,12 @@ class ShareScan:
 
 
 def share_scan(facts: ReviewFacts, *markers: np.ndarray) -> list[ShareScan]:
-    """For each marker (a boolean per new reviewer), scan each seller's new reviewers for a window
-    where more were of the marked kind than its category that week and its own history predict.
+    """For each marker (a boolean per new reviewer), scan each seller's bursts of new reviewers for a
+    window where more were of the marked kind than its category that week and its own history predict.
 
-    The count is judged conditional on how many new reviewers came: a viral week brings many, of the
-    usual kinds. The category's share that week is what honest left-censoring needs (early in the data
+    Only windows where the count of new reviewers itself burst are tried (bought and harvested reviews
+    arrive together). The marked count is judged conditional on how many new reviewers came: a viral
+    week brings many, of the usual kinds. The category's share that week is what honest left-censoring needs (early in the data
     nobody has a history yet, so every history-based share rises with time for everyone).
     """
     nr = facts.new_reviewers
@@ -466,6 +473,19 @@ def share_scan(facts: ReviewFacts, *markers: np.ndarray) -> list[ShareScan]:
     weekly_reviewers = facts.by_seller(reviewers)
     total_reviewers = weekly_reviewers.sum(axis=1)
     w = windows(facts.n_weeks)
+    # Weeks since each seller's first new reviewer: its usual weekly count is judged over those.
+    active = np.where(weekly_reviewers.any(axis=1), facts.n_weeks - np.argmax(weekly_reviewers > 0, axis=1), 0)
+
+    def judged_in(sums, rows):
+        """Windows where more new reviewers came than the seller's other weeks predict (Poisson,
+        p <= BURST_P, its rate shrunk by one pseudo-reviewer-week). This looks at the counts only, so
+        the test of who came, conditional on the counts, stays exact; and only bursts are tried, so
+        few windows are paid for in the correction."""
+        n = sums["reviewers"]
+        weeks_out = np.maximum(active[rows, None] - w.weeks[None, :], 0)
+        rate = (total_reviewers[rows, None] - n + 1.0) / (weeks_out + 1.0)
+        return (n > 0) & (stats.poisson.sf(n - 1, rate * w.weeks[None, :]) <= BURST_P)
+
     found = []
     for chosen in markers:
         picked = inside & chosen
@@ -484,14 +504,14 @@ def share_scan(facts: ReviewFacts, *markers: np.ndarray) -> list[ShareScan]:
             n, x, e = sums["reviewers"], sums["chosen"], sums["expected"]
             law = BetaBinomialLaw.learnt(n, e, shape, total_chosen[rows, None] - x, total_expected[rows, None] - e)
             # The exact tail only where a quick look says the window could pass; others cannot be reported.
-            close = np.nonzero((x > 0) & (law.normal_tail(x) * m[:, None] <= SCREEN_SLACK * REPORT_P))
+            close = np.nonzero((x >= MIN_MARKED) & (law.normal_tail(x) * m[:, None] <= SCREEN_SLACK * REPORT_P))
             p = np.ones(x.shape)
             if len(close[0]):
                 p[close] = law.subset(close).tail(x[close])
             return p
 
         found.append(ShareScan(weekly_reviewers, weekly["chosen"], total_reviewers,
-                               scan(w, weekly, "reviewers", window_p)))
+                               scan(w, weekly, judged_in, window_p)))
     return found
 
 
