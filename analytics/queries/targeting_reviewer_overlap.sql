@@ -1,9 +1,11 @@
 -- One row per (seller, category, rival hit) for every seller whose 5-star reviewers ("fans") in a
 -- category also gave other sellers' products there a 1-star or 5-star review: how many such fans it
 -- has, how many of those extreme reviews of rivals they wrote and how many were 1-star (what reused
--- attack accounts inflate), how many fans rated rivals at least twice, and how many of those look
--- like attack accounts (at least two 1-star reviews of rivals and no 5-star one). Per rival those attack accounts hit: how many accounts, how many
--- 1-star reviews, and when the first came. A seller with no attack account has a single row with no
+-- attack accounts inflate), how many fans rated rivals at least twice, and how many fans who never
+-- gave a rival 5 stars look like attack accounts: two or more 1-star reviews of rivals
+-- (attack_accounts), or a 1-star review of a rival within $praise_days days of their praise for this
+-- seller (praise_and_attack_accounts). Per rival those accounts hit: how many accounts, how many
+-- 1-star reviews, and when the first came. A seller with no such account has a single row with no
 -- rival. Only 1- and 5-star reviews are read (the middle ratings say nothing here and are a third of
 -- the table). Reviews written by the end of $as_of count, removed ones too: a later removal does not
 -- undo that the account wrote it. Ids are grouped by their 64-bit hashes (much faster on tens of
@@ -38,7 +40,8 @@ by_reviewer_seller as (
         seller_id,
         count(*) filter (where rating = 5) as five_star_reviews,
         count(*) filter (where rating = 1) as one_star_reviews,
-        min(created_at) filter (where rating = 1) as first_one_star_at
+        min(created_at) filter (where rating = 1) as first_one_star_at,
+        min(created_at) filter (where rating = 5) as first_five_star_at
     from written
     group by reviewer_id, category, seller_id
 ),
@@ -60,6 +63,7 @@ fans_reviewing_rivals as (
         b.seller_id,
         b.category,
         b.reviewer_id,
+        b.first_five_star_at,
         m.five_star_reviews - b.five_star_reviews as rival_five_star_reviews,
         m.one_star_reviews - b.one_star_reviews as rival_one_star_reviews
     from by_reviewer_seller as b
@@ -67,36 +71,76 @@ fans_reviewing_rivals as (
     where b.five_star_reviews > 0
 ),
 
-per_seller as (
-    select
-        seller_id,
-        category,
-        count(*) as fans_reviewing_rivals,
-        sum(rival_five_star_reviews + rival_one_star_reviews) as rival_reviews,
-        sum(rival_one_star_reviews) as rival_one_star_reviews,
-        count(*) filter (where rival_one_star_reviews > 0) as fans_giving_rivals_one_star,
-        count(*) filter (where rival_one_star_reviews + rival_five_star_reviews >= 2) as fans_rating_rivals_twice,
-        count(*) filter (where rival_one_star_reviews >= 2 and rival_five_star_reviews = 0) as attack_accounts
-    from fans_reviewing_rivals
-    group by seller_id, category
-),
-
-rivals_hit as (
+hostile_fans as (
+    -- fans who never gave a rival 5 stars, with each rival they gave 1 star, and whether that 1-star
+    -- came within $praise_days days of their first 5-star for this seller
     select
         f.seller_id,
         f.category,
+        f.reviewer_id,
+        f.rival_one_star_reviews,
         b.seller_id as rival_seller_id,
-        count(*) as rival_accounts,
-        sum(b.one_star_reviews) as rival_account_one_stars,
-        min(b.first_one_star_at) as first_one_star_at
+        b.one_star_reviews,
+        b.first_one_star_at,
+        abs(date_diff('day', f.first_five_star_at, b.first_one_star_at)) <= $praise_days as near_praise
     from fans_reviewing_rivals as f
     join by_reviewer_seller as b
         on b.reviewer_id = f.reviewer_id
        and b.category = f.category
        and b.seller_id <> f.seller_id
        and b.one_star_reviews > 0
-    where f.rival_one_star_reviews >= 2 and f.rival_five_star_reviews = 0
-    group by f.seller_id, f.category, b.seller_id
+    where f.rival_five_star_reviews = 0
+),
+
+attack_like as (
+    select
+        seller_id,
+        category,
+        reviewer_id,
+        max(rival_one_star_reviews) >= 2 as repeated,
+        bool_or(near_praise) as near_praise
+    from hostile_fans
+    group by seller_id, category, reviewer_id
+),
+
+attack_counts as (
+    select
+        seller_id,
+        category,
+        count(*) filter (where repeated) as attack_accounts,
+        count(*) filter (where near_praise) as praise_and_attack_accounts
+    from attack_like
+    group by seller_id, category
+),
+
+per_seller as (
+    select
+        f.seller_id,
+        f.category,
+        count(*) as fans_reviewing_rivals,
+        sum(f.rival_five_star_reviews + f.rival_one_star_reviews) as rival_reviews,
+        sum(f.rival_one_star_reviews) as rival_one_star_reviews,
+        count(*) filter (where f.rival_one_star_reviews > 0) as fans_giving_rivals_one_star,
+        count(*) filter (where f.rival_one_star_reviews + f.rival_five_star_reviews >= 2) as fans_rating_rivals_twice,
+        coalesce(any_value(a.attack_accounts), 0) as attack_accounts,
+        coalesce(any_value(a.praise_and_attack_accounts), 0) as praise_and_attack_accounts
+    from fans_reviewing_rivals as f
+    left join attack_counts as a using (seller_id, category)
+    group by f.seller_id, f.category
+),
+
+rivals_hit as (
+    select
+        h.seller_id,
+        h.category,
+        h.rival_seller_id,
+        count(*) as rival_accounts,
+        sum(h.one_star_reviews) as rival_account_one_stars,
+        min(h.first_one_star_at) as first_one_star_at
+    from hostile_fans as h
+    join attack_like as a using (seller_id, category, reviewer_id)
+    where a.repeated or a.near_praise
+    group by h.seller_id, h.category, h.rival_seller_id
 ),
 
 final as (
@@ -109,6 +153,7 @@ final as (
         s.fans_giving_rivals_one_star,
         s.fans_rating_rivals_twice,
         s.attack_accounts,
+        s.praise_and_attack_accounts,
         rn.seller_id as rival_seller_id,
         coalesce(h.rival_accounts, 0) as rival_accounts,
         coalesce(h.rival_account_one_stars, 0) as rival_account_one_stars,

@@ -226,9 +226,9 @@ def cauchy_combination(p_columns) -> np.ndarray:
     """Each row's available (non-NaN) p-values combined by the Cauchy combination test (Liu & Xie
     2020): valid whatever the dependence between them, and as strong as its strongest trace when the
     others are silent (Fisher's method lets a silent trace dilute a strong one). p-values are capped
-    at 0.999: "nothing found" is often exactly 1, whose Cauchy term is minus infinity and would veto
-    every other trace."""
-    p = np.clip(np.asarray(p_columns, dtype=float), 1e-300, 0.999)
+    at 0.99: a p-value of 1 has a Cauchy term of minus infinity and would veto every other trace (so
+    a trace that could not be tested at all should be NaN, not 1)."""
+    p = np.clip(np.asarray(p_columns, dtype=float), 1e-300, 0.99)
     available = ~np.isnan(p)
     # tan((0.5 - p) * pi) = 1 / tan(p * pi); for tiny p it is 1 / (p * pi), computed without overflow.
     with np.errstate(invalid="ignore", divide="ignore"):

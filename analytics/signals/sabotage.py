@@ -7,12 +7,13 @@ are tested, each against the seller's own category, and combined (Cauchy combina
 whatever their dependence, and as strong as the strongest) into one p-value per seller:
 
 A. Reused attack accounts (the strongest trace). This seller's 5-star reviewers ("fans") who also
-   rated rivals in the same category: how many of their 1- and 5-star reviews of rivals were 1-star,
-   and how many of them look like attack accounts (two or more 1-star reviews of rivals, never a 5),
-   each against the category's rate for everyone else's fans (leave-this-seller-out). Ordinary
-   customers do rate several products of a category and sometimes prefer one; the tests are
-   one-sided beta-binomial, with the between-seller overdispersion estimated from the marketplace,
-   so a seller whose fans happen to be comparison shoppers is not news. At least
+   rated rivals in the same category, three ways: how many of their 1- and 5-star reviews of rivals
+   were 1-star; how many fans gave rivals two or more 1-stars and never a 5; how many gave a rival a
+   1-star within ``PRAISE_DAYS`` of praising this seller and never a rival a 5. Each is tested against
+   the category's rate for everyone else's fans (leave-this-seller-out), one-sided beta-binomial with
+   the between-seller overdispersion estimated from the marketplace (ordinary customers do rate
+   several products of a category and sometimes prefer one, and a seller whose fans happen to be
+   comparison shoppers is not news); the smallest p-value counts, Bonferroni for three. At least
    ``MIN_ATTACK_ACCOUNTS`` accounts are needed.
 B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above what that product
    usually gets, or a suspension) after which the rival's rank really fell is an event; every other
@@ -52,6 +53,7 @@ FDR = 0.05
 WEIGHT = 1.0
 
 MIN_ATTACK_ACCOUNTS = 3  # fewer reused accounts than this is a coincidence, whatever the rate
+PRAISE_DAYS = 14  # a rival's 1-star this close to an account's praise for the seller is one act
 BURST_MIN_ONE_STAR = 5  # a week with fewer 1-star reviews is never a burst
 BURST_P = 1e-4  # Poisson tail below which a week's 1-star count is a burst for that product
 WINDOW = 28  # days before / after a hit over which ranks are compared
@@ -83,7 +85,7 @@ def _overdispersion(y: np.ndarray, n: np.ndarray, q: np.ndarray) -> float:
 
 def _excess_p(observed: np.ndarray, trials: np.ndarray, expected: np.ndarray, floor: np.ndarray) -> np.ndarray:
     """One-sided beta-binomial p-value of ``observed`` successes out of ``trials`` where ``expected``
-    were expected, the overdispersion estimated across sellers; 1 where ``floor`` fails.
+    were expected, the overdispersion estimated across sellers; NaN (not testable) where ``floor`` fails.
 
     A normal approximation with the beta-binomial's variance for all, the exact tail where it is small
     (scipy computes that one seller at a time)."""
@@ -96,7 +98,7 @@ def _excess_p(observed: np.ndarray, trials: np.ndarray, expected: np.ndarray, fl
     exact = floor & (z > 2)
     p[exact] = stats.betabinom.sf(observed[exact] - 1, trials[exact].astype(int), q[exact] * ab,
                                   (1 - q[exact]) * ab)
-    return np.clip(np.where(floor, p, 1.0), 0.0, 1.0)
+    return np.where(floor, np.clip(p, 0.0, 1.0), np.nan)
 
 
 def _leave_one_out_rate(per_cat: pd.DataFrame, hits: str, trials: str, prior: float = 20.0) -> pd.Series:
@@ -108,10 +110,14 @@ def _leave_one_out_rate(per_cat: pd.DataFrame, hits: str, trials: str, prior: fl
 
 
 def reused_accounts(overlap: pd.DataFrame) -> pd.DataFrame:
-    """Per seller, two views of reused attack accounts, each against its categories' rate for
+    """Per seller, three views of reused attack accounts, each against its categories' rate for
     everyone else's fans: the 1-star reviews among its fans' 1- and 5-star reviews of rivals (y of n),
-    and the fans who gave rivals two or more 1-star reviews and never 5 stars (attack_accounts of the
-    fans who rated rivals twice). p_accounts is the smaller p-value, doubled (they overlap)."""
+    the fans who gave rivals two or more 1-star reviews and never 5 stars (of the fans who rated rivals
+    twice), and the fans who gave a rival a 1-star within PRAISE_DAYS of praising
+    this seller and never a rival a 5 (of all its fans who rated rivals). p_accounts is the smallest
+    p-value, Bonferroni for the views that could be tested (NaN if none: too few accounts to say
+    anything). attack_accounts (and its expectation) is the larger
+    of the two account counts, for the evidence sentence."""
     columns = ["seller_id", "n", "y", "expected", "attack_accounts", "expected_attack_accounts", "p_accounts",
                "category", "rival_seller_id", "rival_accounts", "rivals_hit", "first_attack_at"]
     if overlap.empty:
@@ -121,17 +127,30 @@ def reused_accounts(overlap: pd.DataFrame) -> pd.DataFrame:
                                                                          "rival_reviews")
     per_cat["expected_attack_accounts"] = per_cat["fans_rating_rivals_twice"] * _leave_one_out_rate(
         per_cat, "attack_accounts", "fans_rating_rivals_twice")
+    per_cat["expected_praise_and_attack"] = per_cat["fans_reviewing_rivals"] * _leave_one_out_rate(
+        per_cat, "praise_and_attack_accounts", "fans_reviewing_rivals")
     per_seller = per_cat.groupby("seller_id").agg(
         n=("rival_reviews", "sum"), y=("rival_one_star_reviews", "sum"), expected=("expected", "sum"),
         accounts_one_star=("fans_giving_rivals_one_star", "sum"), eligible=("fans_rating_rivals_twice", "sum"),
-        attack_accounts=("attack_accounts", "sum"), expected_attack_accounts=("expected_attack_accounts", "sum"))
-    ones = per_seller["accounts_one_star"].to_numpy() >= MIN_ATTACK_ACCOUNTS
-    p_ones = _excess_p(per_seller["y"].to_numpy(float), per_seller["n"].to_numpy(float),
-                       per_seller["expected"].to_numpy(float), ones)
-    attackers = per_seller["attack_accounts"].to_numpy() >= MIN_ATTACK_ACCOUNTS
-    p_attackers = _excess_p(per_seller["attack_accounts"].to_numpy(float), per_seller["eligible"].to_numpy(float),
-                            per_seller["expected_attack_accounts"].to_numpy(float), attackers)
-    per_seller["p_accounts"] = np.minimum(1.0, 2 * np.minimum(p_ones, p_attackers))
+        attack_accounts=("attack_accounts", "sum"), expected_attack_accounts=("expected_attack_accounts", "sum"),
+        fans=("fans_reviewing_rivals", "sum"), praise_and_attack=("praise_and_attack_accounts", "sum"),
+        expected_praise_and_attack=("expected_praise_and_attack", "sum"))
+    tests = []
+    for hits, trials, expected, floor in (("y", "n", "expected", "accounts_one_star"),
+                                          ("attack_accounts", "eligible", "expected_attack_accounts", None),
+                                          ("praise_and_attack", "fans", "expected_praise_and_attack", None)):
+        enough = per_seller[floor or hits].to_numpy() >= MIN_ATTACK_ACCOUNTS  # never from one or two accounts
+        tests.append(_excess_p(per_seller[hits].to_numpy(float), per_seller[trials].to_numpy(float),
+                               per_seller[expected].to_numpy(float), enough))
+    tests = np.column_stack(tests)
+    testable = (~np.isnan(tests)).sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        per_seller["p_accounts"] = np.where(testable > 0, np.minimum(1.0, testable * np.nanmin(
+            np.where(np.isnan(tests), np.inf, tests), axis=1)), np.nan)
+    per_seller["attack_accounts"] = per_seller[["attack_accounts", "praise_and_attack"]].max(axis=1)
+    per_seller["expected_attack_accounts"] = np.where(
+        per_seller["praise_and_attack"] >= per_seller["attack_accounts"], per_seller["expected_praise_and_attack"],
+        per_seller["expected_attack_accounts"])
 
     hits = overlap.dropna(subset=["rival_seller_id"])
     if hits.empty:
@@ -349,7 +368,7 @@ def staff_on_both_sides(touches: pd.DataFrame, study: pd.DataFrame) -> pd.DataFr
 # --- the signal ---------------------------------------------------------------------------------------
 
 def find(ctx: ScoringContext) -> SignalResult:
-    accounts = reused_accounts(ctx.query("targeting_reviewer_overlap"))
+    accounts = reused_accounts(ctx.query("targeting_reviewer_overlap", praise_days=PRAISE_DAYS))
     hits = pd.concat([rating_bursts(ctx), suspensions(ctx)], ignore_index=True).astype({"day_idx": np.int64})
     study = event_study(ctx, hits) if not hits.empty else pd.DataFrame()
     gains = gains_from_falls(study)
