@@ -144,7 +144,13 @@ def simulate_access(rng: np.random.Generator, tl: Timeline, sellers: Sellers, pr
 
     cols = [np.concatenate([np.asarray(p[i]) for p in parts]) for i in range(5)]
     ts = cols[1].astype(np.int64) // 1000 * 1000  # the log keeps whole seconds
-    keep = (ts >= tl.start_ms) & (ts <= tl.end_ms)
+    day = (ts - tl.start_ms) // DAY_MS
+    # Nobody looks at an account before it exists, nor at a listing before it is launched.
+    named = cols[4] >= 0
+    cols[4] = np.where(named & (day < products.launch_day[np.maximum(cols[4], 0)]), -1, cols[4])
+    has_seller = cols[3] >= 0
+    keep = (ts >= tl.start_ms) & (ts <= tl.end_ms) & \
+        (~has_seller | (day >= sellers.registered_day[np.maximum(cols[3], 0)]))
     order = np.lexsort((cols[2][keep], cols[0][keep], ts[keep]))
     return AccessLog(cols[0][keep][order].astype(np.int32), ts[keep][order], cols[2][keep][order].astype(np.int8),
                      cols[3][keep][order].astype(np.int64), cols[4][keep][order].astype(np.int64))

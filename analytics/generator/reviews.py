@@ -58,7 +58,7 @@ class _Population:
             who = np.flatnonzero(extra >= k)
             members.append(who)
             cats_of.append(rng.choice(cats.n, who.size, p=cats.weight))
-        pairs = np.unique(np.concatenate(cats_of).astype(np.int64) * size + np.concatenate(members))
+        pairs = _distinct(np.concatenate(cats_of).astype(np.int64) * size + np.concatenate(members))
         self.cat_start = np.searchsorted(pairs // size, np.arange(cats.n + 1))
         self.member = (pairs % size).astype(np.int64)
         weight = activity[self.member]
@@ -74,6 +74,12 @@ class _Population:
             return self.rng.integers(0, self.size, count)
         pos = np.searchsorted(self.cum[lo:hi], self.rng.random(count))
         return self.member[lo + np.minimum(pos, hi - lo - 1)]
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values: numpy's hash-based unique is far slower on millions of integers."""
+    values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if values.size else values
 
 
 def _times(rng: np.random.Generator, tl: Timeline, day: np.ndarray) -> np.ndarray:
@@ -125,11 +131,6 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
     product, created, rating = _organic(rng, tl, products, sales)
     category = products.category[product].astype(np.int64)
 
-    for burst in plan.bursts:  # once bought reviews stop, unhappy buyers show up
-        lo = tl.day_ms(burst.day + burst.length + 30)
-        late = (product == burst.product) & (created >= lo) & (created < lo + 60 * DAY_MS)
-        rating[late & (rng.random(product.size) < burst.aftermath_one_star)] = 1
-
     pop = _Population(rng_for("reviewers", 0), cats, max(500, int(product.size / 1.5)))
     reviewer = np.empty(product.size, dtype=np.int64)
     for c in range(cats.n):
@@ -140,6 +141,12 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
     product, created, rating, reviewer = (a[keep][order] for a in (product, created, rating, reviewer))
     category = products.category[product].astype(np.int64)
     n = product.size
+    prod_start = np.searchsorted(product, np.arange(products.n + 1))
+    for burst in plan.bursts:  # once bought reviews stop, unhappy buyers show up
+        lo = tl.day_ms(burst.day + burst.length + 30)
+        rows = np.arange(prod_start[burst.product], prod_start[burst.product + 1])
+        rows = rows[(created[rows] >= lo) & (created[rows] < lo + 60 * DAY_MS)]
+        rating[rows[rng.random(rows.size) < burst.aftermath_one_star]] = 1
     verified = rng.random(n) < pop.verified_p[reviewer]
 
     removed_ms = np.full(n, -1, dtype=np.int64)
@@ -170,8 +177,6 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
     rows = np.flatnonzero((roll >= p_customer + p_filter) & (roll < p_customer + p_filter + p_staff))
     remove(rows, created[rows] + (rng.exponential(12, rows.size) * DAY_MS).astype(np.int64) + HOUR_MS,
            BY_STAFF, rng.choice(moderators, rows.size), rng.random(rows.size) < 0.7)
-
-    prod_start = np.searchsorted(product, np.arange(products.n + 1))
 
     def visible_at(rows: np.ndarray, ms: int) -> np.ndarray:
         return rows[(created[rows] < ms) & ((removed_ms[rows] < 0) | (removed_ms[rows] > ms))]

@@ -197,7 +197,8 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
     room = (headroom >= 8) & (close_above >= np.maximum(3, 0.3 * headroom))
 
     # Rivals: sellers per category, and each seller's standing in its primary category.
-    pairs = np.unique(products.category.astype(np.int64) * n + products.seller)
+    pairs = np.sort(products.category.astype(np.int64) * n + products.seller)
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
     sellers_in_cat = np.bincount(pairs // n, minlength=cats.n)
     crowded = sellers_in_cat[sellers.primary_category] >= 5
 
@@ -436,9 +437,9 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
             if rng.random() < 0.45:  # an appeal written minutes before, for the record
                 ep.appeals_ms = [ep.reinstated_ms - int(rng.uniform(2, 25) * MINUTE_MS)]
             ep.reinstated_by, ep.reinstate_logged = employee, rng.random() < 0.85
-            if rng.random() < 0.4:
-                plan.traces.append((employee, ep.reinstated_ms - int(rng.uniform(5, 40) * MINUTE_MS),
-                                    "view_account", int(s), -1))
+            if rng.random() < 0.4:  # the employee opens the account first, after the suspension
+                look = max(ep.reinstated_ms - int(rng.uniform(5, 40) * MINUTE_MS), start + MINUTE_MS)
+                plan.traces.append((employee, look, "view_account", int(s), -1))
             plan.episodes.append(ep)
             day = day + int(rng.integers(12, 61))
         label(s, "bought_reinstatement", first)

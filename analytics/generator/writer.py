@@ -71,9 +71,16 @@ class ExportWriter:
     def close(self) -> None:
         self.con.close()
 
-    def parquet(self, name: str, table: pa.Table) -> None:
+    def parquet(self, name: str, table: pa.Table, *, encode: tuple[str, ...] = ()) -> None:
+        """Dictionary encoding only for the few low-cardinality columns named, and statistics only
+        for non-text columns: both cost more than the rest of the write on millions of unique ids."""
         path = self.dir / f"{name}.parquet"
-        pq.write_table(table, path, compression="zstd", row_group_size=1_000_000, use_dictionary=True)
+        stats = [f.name for f in table.schema
+                 if not pa.types.is_string(f.type) and not pa.types.is_dictionary(f.type)]
+        table = table.cast(pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type)
+                                      and f.name not in encode else f for f in table.schema]))
+        pq.write_table(table, path, compression="zstd", row_group_size=1_000_000,
+                       use_dictionary=list(encode), write_statistics=stats)
         self.files[name] = path
 
     def csv(self, name: str, table: pa.Table, select: str, *, gzip: bool = False) -> None:
@@ -151,7 +158,7 @@ def write_market(export_dir: Path, rng: np.random.Generator, tl, cats, sellers, 
             "units_sold": pa.array(sales.units, type=pa.int32()),
             "ad_spend": pa.array(sales.ad_spend, mask=np.isnan(sales.ad_spend), type=pa.float64()),
         })
-        w.parquet("product_daily", table)
+        w.parquet("product_daily", table, encode=("product_id",))
         rows["product_daily"] = table.num_rows
         del table
 
@@ -172,7 +179,7 @@ def write_market(export_dir: Path, rng: np.random.Generator, tl, cats, sellers, 
                 "removed_by": dictionary(np.where(removed, reviews.removed_by - 1, -1),
                                          pa.array(REMOVERS[1:], type=pa.string())),
             }
-            w.parquet("reviews", pa.table(review_cols))
+            w.parquet("reviews", pa.table(review_cols), encode=("product_id", "removed_by"))
         else:
             review_cols |= {
                 "created_ms": pa.array(reviews.created_ms),
@@ -209,7 +216,7 @@ def write_market(export_dir: Path, rng: np.random.Generator, tl, cats, sellers, 
             "seller_id": dictionary(access.seller, seller_ids),
             "product_id": dictionary(access.product, product_ids),
         })
-        w.parquet("access_log", table)
+        w.parquet("access_log", table, encode=("employee_id", "action", "seller_id", "product_id"))
         rows["access_log"] = table.num_rows
     finally:
         w.close()
