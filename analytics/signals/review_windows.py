@@ -90,6 +90,13 @@ class ReviewFacts:
     created_week: np.ndarray = field(init=False)
     removed_week: np.ndarray = field(init=False)
     new_reviewers: NewReviewers | None = None
+    _shared: dict = field(default_factory=dict, init=False, repr=False)
+
+    def shared(self, key: str, compute: Callable[[], object]):
+        """What several signals derive alike from these facts, computed once."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]
 
     def __post_init__(self):
         self.created_week = self.week_column(self.created)
@@ -447,6 +454,25 @@ def shrunk_share(events: np.ndarray, trials: np.ndarray, prior: np.ndarray | flo
 
 # --- the share scan (harvested reviewers, bursts) ---------------------------------------------------
 
+def _bursts(facts: ReviewFacts, weekly_reviewers: np.ndarray, w: Windows) -> np.ndarray:
+    """sellers x windows: where more new reviewers came than the seller's other weeks predict
+    (Poisson, p <= BURST_P, its rate over the weeks since its first new reviewer, shrunk by one
+    pseudo-reviewer-week). This looks at the counts only, so the test of who came, conditional on the
+    counts, stays exact; and only bursts are tried, so few windows are paid for in the correction."""
+    total = weekly_reviewers.sum(axis=1)
+    active = np.where(total > 0, facts.n_weeks - np.argmax(weekly_reviewers > 0, axis=1), 0)
+    bursts = np.zeros((len(total), len(w)), dtype=bool)
+    for lo in range(0, len(total), SELLERS_PER_BLOCK):
+        rows = slice(lo, min(len(total), lo + SELLERS_PER_BLOCK))
+        n = window_sums(weekly_reviewers[rows], w)
+        weeks_out = np.maximum(active[rows, None] - w.weeks[None, :], 0)
+        usual = (total[rows, None] - n + 1.0) / (weeks_out + 1.0) * w.weeks[None, :]
+        # nothing below its usual count plus one standard deviation can be a burst at BURST_P
+        above = np.nonzero(n >= usual + np.sqrt(usual))
+        bursts[rows][above] = special.pdtrc(n[above] - 1, usual[above]) <= BURST_P
+    return bursts
+
+
 @dataclass
 class ShareScan:
     """The scan of a share of new reviewers, with the weekly counts behind it."""
@@ -463,28 +489,22 @@ def share_scan(facts: ReviewFacts, *markers: np.ndarray) -> list[ShareScan]:
 
     Only windows where the count of new reviewers itself burst are tried (bought and harvested reviews
     arrive together). The marked count is judged conditional on how many new reviewers came: a viral
-    week brings many, of the usual kinds. The category's share that week is what honest left-censoring needs (early in the data
-    nobody has a history yet, so every history-based share rises with time for everyone).
+    week brings many, of the usual kinds. The category's share that week is what honest
+    left-censoring needs (early in the data nobody has a history yet, so every history-based share
+    rises with time for everyone).
     """
     nr = facts.new_reviewers
     inside = (nr.week >= 1) & (nr.week <= facts.n_weeks)
-    reviewers = facts.unit_week_counts(nr.unit[inside], nr.week[inside])[:, 1:-1]
+    reviewers = facts.shared("new reviewers by unit and week", lambda: facts.unit_week_counts(
+        nr.unit[inside], nr.week[inside])[:, 1:-1])
     rest_reviewers = facts.rest_of_category(reviewers)
     weekly_reviewers = facts.by_seller(reviewers)
     total_reviewers = weekly_reviewers.sum(axis=1)
     w = windows(facts.n_weeks)
-    # Weeks since each seller's first new reviewer: its usual weekly count is judged over those.
-    active = np.where(weekly_reviewers.any(axis=1), facts.n_weeks - np.argmax(weekly_reviewers > 0, axis=1), 0)
+    bursts = facts.shared("bursts of new reviewers", lambda: _bursts(facts, weekly_reviewers, w))
 
     def judged_in(sums, rows):
-        """Windows where more new reviewers came than the seller's other weeks predict (Poisson,
-        p <= BURST_P, its rate shrunk by one pseudo-reviewer-week). This looks at the counts only, so
-        the test of who came, conditional on the counts, stays exact; and only bursts are tried, so
-        few windows are paid for in the correction."""
-        n = sums["reviewers"]
-        weeks_out = np.maximum(active[rows, None] - w.weeks[None, :], 0)
-        rate = (total_reviewers[rows, None] - n + 1.0) / (weeks_out + 1.0)
-        return (n > 0) & (stats.poisson.sf(n - 1, rate * w.weeks[None, :]) <= BURST_P)
+        return bursts[rows]
 
     found = []
     for chosen in markers:
@@ -502,12 +522,18 @@ def share_scan(facts: ReviewFacts, *markers: np.ndarray) -> list[ShareScan]:
 
         def window_p(sums, rows, m, total_chosen=total_chosen, total_expected=total_expected, shape=shape):
             n, x, e = sums["reviewers"], sums["chosen"], sums["expected"]
-            law = BetaBinomialLaw.learnt(n, e, shape, total_chosen[rows, None] - x, total_expected[rows, None] - e)
-            # The exact tail only where a quick look says the window could pass; others cannot be reported.
-            close = np.nonzero((x >= MIN_MARKED) & (law.normal_tail(x) * m[:, None] <= SCREEN_SLACK * REPORT_P))
             p = np.ones(x.shape)
-            if len(close[0]):
-                p[close] = law.subset(close).tail(x[close])
+            tried = np.nonzero(bursts[rows] & (x >= MIN_MARKED))
+            if len(tried[0]) == 0:
+                return p
+            sellers = tried[0] + rows.start
+            law = BetaBinomialLaw.learnt(n[tried], e[tried], shape, total_chosen[sellers] - x[tried],
+                                         total_expected[sellers] - e[tried])
+            # The exact tail only where a quick look says the window could pass; others cannot be reported.
+            close = law.normal_tail(x[tried]) * m[tried[0]] <= SCREEN_SLACK * REPORT_P
+            exact = p[tried]
+            exact[close] = law.subset(close).tail(x[tried][close])
+            p[tried] = exact
             return p
 
         found.append(ShareScan(weekly_reviewers, weekly["chosen"], total_reviewers,
