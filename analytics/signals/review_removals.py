@@ -5,6 +5,10 @@ up spam of every rating; customers take back their own reviews. What a bought de
 different in two ways at once, and the test asks for both (an intersection-union test: the
 window's p-value is the larger of the two):
 
+Only verified-purchase reviews count: genuine complaints are what a seller pays to hide, while the
+fake 1-star attacks that staff honestly clean up within days (a sabotaged rival's look-alike) seldom
+are verified.
+
 1. **Beyond the category's rate.** Staff removals of the seller's 1-2 star reviews in a 2- to 8-week
    window, against the number its visible 1-2 star reviews would draw at its category's staff-removal
    rate in those weeks (without the seller itself), with a negative-binomial tail whose spread
@@ -82,7 +86,9 @@ def _weekly_rates(facts: ReviewFacts, removed: np.ndarray, at_risk: np.ndarray):
 
 def find(ctx: ScoringContext) -> SignalResult:
     facts = review_facts(ctx)
-    negative, positive = facts.rating <= 2, facts.rating >= 4
+    # Genuine complaints are what a seller pays to hide: verified purchases. Fake 1-star attacks, which
+    # staff honestly clean up within days, seldom are.
+    negative, positive = (facts.rating <= 2) & facts.verified, (facts.rating >= 4) & facts.verified
     neg_at_risk, pos_at_risk = _at_risk(facts, negative), _at_risk(facts, positive)
     neg_removed, pos_removed = _staff_removed(facts, negative), _staff_removed(facts, positive)
     del negative, positive
@@ -210,14 +216,13 @@ def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, w, k: int, p_val
     """The evidence row of seller ``s``; ``own`` = the indices of its reviews in ``facts``."""
     first_day, last_day = window_dates(facts, w, k)
     removed_day = facts.day(facts.removed[own])
-    negative = facts.rating[own] <= 2
+    negative = (facts.rating[own] <= 2) & facts.verified[own]
     in_window = negative & (removed_day >= first_day) & (removed_day < last_day)
     batch = own[in_window & (facts.remover[own] == BY_STAFF)]
     others = int((in_window & np.isin(facts.remover[own], (BY_CUSTOMER, BY_AUTOMATED))).sum())
     batch_days = facts.day(facts.removed[batch])
     start, end = int(batch_days.min()), int(batch_days.max())
     age = float(np.median(facts.removed[batch] - facts.created[batch]))
-    verified = int(facts.verified[batch].sum())
 
     rating_step = _step(_visible_rating(facts, own), start)
     before = rating_step.before if rating_step else np.nan
@@ -233,10 +238,9 @@ def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, w, k: int, p_val
 
     weeks = int(w.weeks[k])
     kept = "none of its 4-5 star ones" if removed_positive == 0 else \
-        f"{removed_positive:.0f} of its 4-5 star ones"
+        f"{removed_positive:.0f} of its verified 4-5 star ones"
     when = f"on {facts.date(start)}" if start == end else f"between {facts.date(start)} and {facts.date(end)}"
-    others_words = f"; customers and filters removed {others} of its 1-2 star reviews in the same weeks" \
-        if others else ""
+    others_words = f"; customers and filters removed {others} of them in the same weeks" if others else ""
     rating_words = f"; visible rating {before:.2f} -> {after:.2f}" if rating_step else ""
     return {
         "seller_id": facts.sellers[s],
@@ -249,9 +253,8 @@ def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, w, k: int, p_val
         "measure": "visible average rating (stars), before and after the removals",
         "product_id": None,
         "related_seller_id": None,
-        "detail": (f"{observed:.0f} of its 1-2 star reviews removed by staff {when} ({verified} of them "
-                   f"verified purchases, a median of {_age_words(age)} after posting), {kept}; staff in its "
-                   f"category remove "
-                   f"{100 * min(usual_rate * weeks, 1):.1f}% of 1-2 star reviews in a typical {7 * weeks} days"
+        "detail": (f"{observed:.0f} of its verified 1-2 star reviews removed by staff {when} (a median of "
+                   f"{_age_words(age)} after posting), {kept}; staff in its category remove "
+                   f"{100 * min(usual_rate * weeks, 1):.1f}% of them in a typical {7 * weeks} days"
                    f"{others_words}{rating_words}{rank_words}"),
     }
