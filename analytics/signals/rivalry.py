@@ -22,6 +22,7 @@ from scipy import stats
 
 from analytics import queries
 from analytics.scoring.context import ScoringContext
+from analytics.scoring.screen import screen_level_shifts
 
 
 _per_context: dict[tuple[int, str], object] = {}
@@ -45,6 +46,30 @@ def per_context(function):
 def positions(index_values, values) -> np.ndarray:
     """Position of each of ``values`` in ``index_values`` (-1 where absent), vectorised."""
     return pd.Index(index_values).get_indexer(pd.Index(values))
+
+
+RANK_SCREEN_DAYS = (28, 7)  # as rank_jump: a month of history before a change, a week after
+RANK_SCREEN_CHUNK = 20_000  # product rows screened at once (the screen's temporaries are a few times its input)
+
+
+@per_context
+def rank_screen(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray]:
+    """Per product row: (split day of its most likely sustained rank improvement, -1 where it cannot be
+    judged; screen p-value), on the log rank that price and ads leave unexplained, with the same screen
+    and settings as ``rank_jump``, so a change named here is the one the rank-jump evidence names.
+    Computed once per run, a block of rows at a time."""
+    m = ctx.product_matrices
+    explained = ctx.rank_model.explained
+    n_rows = len(m.products)
+    split, p_value = np.full(n_rows, -1), np.ones(n_rows)
+    if len(m.days) < sum(RANK_SCREEN_DAYS):
+        return split, p_value
+    for start in range(0, n_rows, RANK_SCREEN_CHUNK):
+        block = slice(start, start + RANK_SCREEN_CHUNK)
+        screened = screen_level_shifts(m.log_rank[block] - explained[block], direction=-1,
+                                       min_before=RANK_SCREEN_DAYS[0], min_after=RANK_SCREEN_DAYS[1])
+        split[block], p_value[block] = screened.split, screened.p_value
+    return split, p_value
 
 
 def access_log_rows(ctx: ScoringContext) -> int:
@@ -117,6 +142,22 @@ class WindowMeans:
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
         return mean, count
+
+
+def window_mean_at(values: np.ndarray, rows: np.ndarray, start: np.ndarray, length: int
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, observed-day count) of ``values[row, start:start + length]`` for each (row, start), by
+    gathering just those cells: for a few short windows this beats cumulative sums over whole rows
+    (and allocates nothing the size of the matrix)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    columns = np.asarray(start, dtype=np.int64)[:, None] + np.arange(length)[None, :]
+    inside = (columns >= 0) & (columns < values.shape[1])
+    cells = values[rows[:, None], np.clip(columns, 0, values.shape[1] - 1)]
+    cells = np.where(inside, cells, np.nan)
+    count = (~np.isnan(cells)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(cells, axis=1) / count
+    return np.where(count > 0, mean, np.nan), count
 
 
 def block_change_sd(values: np.ndarray, *, block: int = 28, floor: float = 0.05) -> np.ndarray:

@@ -24,8 +24,8 @@ B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above w
    times the size of the rival's fall) and combined over the seller's events (weighted Stouffer;
    events within four weeks of each other form one episode whose places are averaged, so overlapping
    windows are not counted twice).
-C. The same staff member on both sides (only where access_log has rows). For each employee who
-   touched rivals just before at least two of their hits: how many times it also touched this seller
+C. The same staff member on both sides (only where access_log has rows). For each employee who acted
+   on rivals (removals, suspensions, exports; not mere looks) just before at least two of their hits: how many times it also touched this seller
    around the hit, each time's chance by routine being the larger of the share of the hit's peers it
    touched then (a category manager touches everyone) and the chance that its usual touching of this
    seller over the period lands in the window (an account manager touches its sellers all year); a
@@ -63,6 +63,7 @@ MIN_FALL = 1.0  # the rival's rank must fall by at least one usual four-week swi
 FALL_CAP = 3.0  # a delisted or suspended rival counts as this big a fall
 STAFF_BEFORE = 14  # days before a hit in which an employee touching the rival counts
 STAFF_AROUND = (14, 7)  # days before / after the hit in which the same employee touching the seller counts
+ACTS = ("remove", "reinstate", "suspend", "reviewers", "export")  # staff actions that can serve either side
 MIN_STAFF_TRIALS = 2  # hits an employee must have touched the rival before, for it to be judged
 REPORT_P = 0.05  # sellers with a combined p-value above this get no evidence row (they count as tested)
 
@@ -317,6 +318,9 @@ def staff_on_both_sides(touches: pd.DataFrame, study: pd.DataFrame) -> pd.DataFr
     if touches.empty or study.empty:
         return empty
     sellers = touches["seller_id"].cat.categories
+    # Acts on a seller's account or listings (removals, reinstatements, suspensions, reviewer exports),
+    # not looks at its figures: those are what either side of a sabotage needs from staff.
+    touches = touches[touches["kind"].isin(ACTS)]
     touched = pd.DataFrame({"employee": touches["employee_id"].cat.codes.to_numpy(np.int64),
                             "seller": touches["seller_id"].cat.codes.to_numpy(np.int64),
                             "day_idx": touches["day_idx"].to_numpy()}).drop_duplicates()

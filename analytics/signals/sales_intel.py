@@ -11,8 +11,8 @@ category leader, and category managers look up top sellers' figures in sittings,
 2. Aim: the rival product (another seller's, same category) the new price undercuts most narrowly,
    by at most 15%. An action that undercuts no rival is not aimed at anyone and is not judged.
 3. U, sales beyond rank: how much more the aimed rival sold in the four weeks before than its public
-   rank implied (the standardised residual of ln(1 + units) on mean relative rank, fitted across the
-   category's products over the same weeks). The null is every other
+   rank implied, read off its nearest rivals in rank (the standardised residual of ln(1 + units) on
+   mean relative rank, fitted to them alone over the same weeks). The null is every other
    seller's aims in the marketplace (empirical p-value with +1), so whatever honest aiming does to z
    (aiming at leaders, at rising products) is in the baseline. Needs ``MIN_NULL_ACTIONS`` of them.
 4. V, staff look-up (only where access_log has rows): the aimed rival's data was viewed or exported
@@ -34,7 +34,8 @@ from scipy import stats
 from analytics import queries
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import DayCounter, WindowMeans, positions, staff_touches, successes_tail
+from analytics.signals.rivalry import (DayCounter, WindowMeans, positions, staff_touches, successes_tail,
+                                       window_mean_at)
 
 NAME = "sales_intel"
 TITLE = "Launches and price cuts aimed at rivals' hidden sales"
@@ -51,7 +52,7 @@ MAX_UNDERCUT = -np.log(0.85)  # aims: a rival priced at most 15% above the new p
 RIVAL_PRICE_DAYS = 14  # rival prices are read over the two weeks before the action
 SALES_WEEKS = 4  # the aimed rival's units and public rank are read over the four whole weeks before
 MIN_RANKED_DAYS = 14  # days ranked in those weeks for a product to count
-MIN_FIT_PRODUCTS = 8  # products in the category needed to say what a rank implies
+MIN_FIT_PRODUCTS = 6  # rank neighbours with sales needed to say what the aim's rank implies
 MIN_NULL_ACTIONS = 30  # other sellers' aims needed for an empirical null of sales beyond rank
 LOOKUP_DAYS = 30  # a staff look-up of the aimed rival counts in the days before the action
 BAND = 10  # rivals nearest in rank whose look-ups make the baseline
@@ -68,41 +69,47 @@ def launches(ctx: ScoringContext) -> pd.DataFrame:
     products = m.products
     launched = pd.to_datetime(products["launched_on"])
     day = ((launched - pd.Timestamp(m.days[0])).dt.days).to_numpy()
-    usable = (day >= 7 * SALES_WEEKS) & (day <= len(m.days) - 3)
-    rows = np.flatnonzero(usable)
+    rows = np.flatnonzero((day >= 7 * SALES_WEEKS) & (day <= len(m.days) - 3))
     if rows.size == 0:
         return pd.DataFrame(columns=["row", "day_idx", "log_price", "kind"])
-    windows = WindowMeans(m.log_price[products["product_idx"].to_numpy()[rows]])
-    price, observed = windows(np.arange(rows.size), day[rows], day[rows] + LAUNCH_WEEK)
+    price, observed = window_mean_at(m.log_price, products["product_idx"].to_numpy()[rows], day[rows], LAUNCH_WEEK)
     keep = observed >= 3
     return pd.DataFrame({"row": rows[keep], "day_idx": day[rows][keep], "log_price": price[keep],
                          "kind": "launch"})
 
 
 def price_cuts(ctx: ScoringContext) -> pd.DataFrame:
-    """Sustained price cuts, found over the whole price matrix a block of rows at a time."""
+    """Sustained price cuts: the days a price steps down (found a block of rows at a time, in one
+    reused buffer: the price matrix is large), then the two weeks before and the week after each."""
     m = ctx.product_matrices
-    n_days = len(m.days)
-    launched = (pd.to_datetime(m.products["launched_on"]) - pd.Timestamp(m.days[0])).dt.days.to_numpy()
-    found = []
-    for start in range(0, len(m.products), ROW_CHUNK):
-        block = m.log_price[start:start + ROW_CHUNK]
-        windows = WindowMeans(block)
-        local = np.arange(block.shape[0])[:, None]
-        days = np.arange(RIVAL_PRICE_DAYS, n_days - LAUNCH_WEEK + 1)[None, :]
+    prices = m.log_price
+    n_rows, n_days = prices.shape
+    empty = pd.DataFrame(columns=["row", "day_idx", "log_price", "kind"])
+    if n_days < RIVAL_PRICE_DAYS + LAUNCH_WEEK:
+        return empty
+    step = np.empty((min(ROW_CHUNK, n_rows), n_days - 1))
+    rows, days = [], []
+    for start in range(0, n_rows, ROW_CHUNK):
+        block = prices[start:start + ROW_CHUNK]
+        buffer = step[:block.shape[0]]
         with np.errstate(invalid="ignore"):
-            step = block[:, days[0]] - block[:, days[0] - 1]
-        before, n_before = windows(local, days - RIVAL_PRICE_DAYS, days)
-        after, n_after = windows(local, days, days + LAUNCH_WEEK)
-        with np.errstate(invalid="ignore"):
-            cut = (step <= CUT_STEP) & (after - before <= CUT_SUSTAINED) & (n_before >= 7) & (n_after >= 5)
-        r, c = np.nonzero(cut)
-        if r.size:
-            found.append(pd.DataFrame({"row": start + r, "day_idx": days[0][c], "log_price": after[r, c]}))
-    if not found:
-        return pd.DataFrame(columns=["row", "day_idx", "log_price", "kind"])
-    cuts = pd.concat(found, ignore_index=True).sort_values(["row", "day_idx"])
+            np.subtract(block[:, 1:], block[:, :-1], out=buffer)
+            r, c = np.nonzero(buffer <= CUT_STEP)
+        rows.append(start + r)
+        days.append(c + 1)  # the first day at the new price
+    row, day = np.concatenate(rows), np.concatenate(days)
+    judged = (day >= RIVAL_PRICE_DAYS) & (day + LAUNCH_WEEK <= n_days)
+    row, day = row[judged], day[judged]
+    if row.size == 0:
+        return empty
+    before, n_before = window_mean_at(prices, row, day - RIVAL_PRICE_DAYS, RIVAL_PRICE_DAYS)
+    after, n_after = window_mean_at(prices, row, day, LAUNCH_WEEK)
+    with np.errstate(invalid="ignore"):
+        sustained = (after - before <= CUT_SUSTAINED) & (n_before >= 7) & (n_after >= 5)
+    cuts = pd.DataFrame({"row": row[sustained], "day_idx": day[sustained], "log_price": after[sustained]})
+    cuts = cuts.sort_values(["row", "day_idx"])
     # A launch's introductory pricing is not a cut; one cut per product per CUT_GAP days.
+    launched = (pd.to_datetime(m.products["launched_on"]) - pd.Timestamp(m.days[0])).dt.days.to_numpy()
     cuts = cuts[cuts["day_idx"] - launched[cuts["row"].to_numpy()] > CUT_GAP]
     first = (cuts["row"] != cuts["row"].shift()) | (cuts["day_idx"].diff() > CUT_GAP)
     return cuts[first.to_numpy()].assign(kind="price cut")
@@ -110,43 +117,26 @@ def price_cuts(ctx: ScoringContext) -> pd.DataFrame:
 
 # --- aims and the aimed rivals' sales beyond rank ------------------------------------------------------
 
-def weekly_units(ctx: ScoringContext) -> np.ndarray:
-    """Products x weeks matrix of internal units sold (NaN = not listed that week)."""
+def weekly_units(ctx: ScoringContext, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Internal units sold per week for the product matrix ``rows`` asked for: (the rows, sorted and
+    unique; a rows x weeks matrix, NaN = not listed that week)."""
     m = ctx.product_matrices
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    units = np.full((rows.size, len(m.days) // 7 + 1), np.nan)
+    if rows.size == 0:
+        return rows, units
     cells = ctx.con.execute(queries.load("targeting_weekly_units"),
-                            {"as_of": ctx.as_of, "first_day": ctx.first_day}).fetchnumpy()
-    units = np.full((len(m.products), len(m.days) // 7 + 1), np.nan)
-    units[np.asarray(cells["product_idx"]), np.asarray(cells["week"])] = np.asarray(cells["units"], dtype=float)
-    return units
+                            {"as_of": ctx.as_of, "first_day": ctx.first_day,
+                             "product_rows": rows.tolist()}).fetchnumpy()
+    units[np.searchsorted(rows, np.asarray(cells["product_idx"])), np.asarray(cells["week"])] = \
+        np.asarray(cells["units"], dtype=float)
+    return rows, units
 
 
-def _sales_beyond_rank(log_units: np.ndarray, mean_rank: np.ndarray, usable: np.ndarray, aim: np.ndarray
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Per column (one action): least squares of ln(1 + units) on mean relative rank across the usable
-    products of the category; the aimed row's standardised residual z and the units its rank implied."""
-    n = usable.sum(axis=0)
-    x = np.where(usable, mean_rank, 0.0)
-    y = np.where(usable, log_units, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mx, my = x.sum(axis=0) / n, y.sum(axis=0) / n
-        sxx = np.where(usable, (mean_rank - mx) ** 2, 0.0).sum(axis=0)
-        sxy = np.where(usable, (mean_rank - mx) * (log_units - my), 0.0).sum(axis=0)
-        slope = sxy / sxx
-        intercept = my - slope * mx
-        residual = np.where(usable, log_units - (intercept + slope * mean_rank), 0.0)
-        sd = np.sqrt((residual ** 2).sum(axis=0) / (n - 2))
-        columns = np.arange(aim.size)
-        implied = intercept + slope * mean_rank[aim, columns]
-        z = (log_units[aim, columns] - implied) / sd
-    ok = (n >= MIN_FIT_PRODUCTS) & (sd > 0) & usable[aim, columns]
-    return np.where(ok, z, np.nan), np.where(ok, np.expm1(implied), np.nan)
-
-
-def aims(ctx: ScoringContext, actions: pd.DataFrame, units: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """Each aimed action with the rival product its price undercuts most narrowly (aim_row), the
-    undercut, and how much more that rival sold in the four weeks before than its public rank implied
-    (units, implied_units, z); and, aligned with the rows, the BAND rivals nearest the aim in public
-    rank (matrix rows, the aim included, -1 padding)."""
+def aims(ctx: ScoringContext, actions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Each aimed action with the rival product its price undercuts most narrowly (aim_row) and the
+    undercut; and, aligned with the rows, the BAND rivals nearest the aim in public rank over the four
+    whole weeks before the action's week (matrix rows, the aim first, -1 padding) with that rank."""
     m = ctx.product_matrices
     products = m.products
     actions = actions.astype({"row": np.int64, "day_idx": np.int64, "log_price": float})
@@ -154,9 +144,7 @@ def aims(ctx: ScoringContext, actions: pd.DataFrame, units: np.ndarray) -> tuple
                              seller_id=products["seller_id"].to_numpy()[actions["row"].to_numpy()])
     rows_of = products.groupby("category").indices
     sellers = products["seller_id"].to_numpy()
-    cumulative_units = np.hstack([np.zeros((units.shape[0], 1)), np.nancumsum(units, axis=1)])
-    weeks_listed = np.hstack([np.zeros((units.shape[0], 1)), np.cumsum(~np.isnan(units), axis=1)])
-    found, bands = [], []
+    found, bands, band_ranks = [], [], []
     for category, own in actions.groupby("category", sort=False):
         rows = rows_of[category]
         prices = WindowMeans(m.log_price[rows])
@@ -166,13 +154,8 @@ def aims(ctx: ScoringContext, actions: pd.DataFrame, units: np.ndarray) -> tuple
         rival_price, n_price = prices(local, day - RIVAL_PRICE_DAYS, day)
         undercut = rival_price - own["log_price"].to_numpy()[None, :]
         rival = sellers[rows][:, None] != own["seller_id"].to_numpy()[None, :]
-        # Public rank and internal units over the four whole weeks before the action's week.
         week = day // 7
         rank_before, n_rank = ranks(local, 7 * (week - SALES_WEEKS), 7 * week)
-        first = np.clip(week - SALES_WEEKS, 0, units.shape[1])
-        last = np.clip(week, 0, units.shape[1])
-        sold = cumulative_units[rows][:, last[0]] - cumulative_units[rows][:, first[0]]
-        listed_weeks = weeks_listed[rows][:, last[0]] - weeks_listed[rows][:, first[0]]
         listed = rival & (n_price >= 5) & (n_rank >= MIN_RANKED_DAYS)
         with np.errstate(invalid="ignore"):
             eligible = listed & (undercut >= 0) & (undercut <= MAX_UNDERCUT)
@@ -182,26 +165,60 @@ def aims(ctx: ScoringContext, actions: pd.DataFrame, units: np.ndarray) -> tuple
         if columns.size == 0:
             continue
         aim = aim[columns]
-        usable = (n_rank[:, columns] >= MIN_RANKED_DAYS) & (listed_weeks[:, columns] >= SALES_WEEKS)
-        z, implied = _sales_beyond_rank(np.log1p(sold[:, columns]), rank_before[:, columns], usable, aim)
         distance = np.where(listed[:, columns], np.abs(rank_before[:, columns] - rank_before[aim, columns]), np.inf)
+        distance[aim, np.arange(columns.size)] = -1.0  # the aim itself first
         width = min(BAND, rows.size)
         nearest = np.argsort(distance, axis=0, kind="stable")[:width]  # width x aimed actions
-        band = np.where(np.isfinite(np.take_along_axis(distance, nearest, axis=0)), rows[nearest], -1).T
-        bands.append(np.pad(band, ((0, 0), (0, BAND - width)), constant_values=-1))
-        found.append(own.iloc[columns].assign(aim_row=rows[aim], undercut=undercut[aim, columns],
-                                              units=sold[aim, columns], implied_units=implied, z=z))
+        valid = np.isfinite(np.take_along_axis(distance, nearest, axis=0))
+        pad = ((0, 0), (0, BAND - width))
+        bands.append(np.pad(np.where(valid, rows[nearest], -1).T, pad, constant_values=-1))
+        band_ranks.append(np.pad(np.where(valid, np.take_along_axis(rank_before[:, columns], nearest, axis=0),
+                                          np.nan).T, pad, constant_values=np.nan))
+        found.append(own.iloc[columns].assign(aim_row=rows[aim], undercut=undercut[aim, columns]))
     if not found:
-        return actions.iloc[0:0].assign(aim_row=[], undercut=[], units=[], implied_units=[], z=[]), \
-            np.empty((0, BAND), int)
+        return actions.iloc[0:0].assign(aim_row=[], undercut=[]), np.empty((0, BAND), int), np.empty((0, BAND))
     aimed = pd.concat(found, ignore_index=True)
-    band = np.concatenate(bands)
+    band, band_rank = np.concatenate(bands), np.concatenate(band_ranks)
     aimed["aim_product_id"] = products["product_id"].to_numpy()[aimed["aim_row"].to_numpy()]
     aimed["aim_seller_id"] = sellers[aimed["aim_row"].to_numpy()]
     # One judgement per (seller, rival): repeated cuts at the same rival are one aim, the first.
     keep = aimed.sort_values("day_idx", kind="stable").drop_duplicates(["seller_id", "aim_seller_id"]).index
     keep = np.sort(keep.to_numpy())
-    return aimed.loc[keep].reset_index(drop=True), band[keep]
+    return aimed.loc[keep].reset_index(drop=True), band[keep], band_rank[keep]
+
+
+def units_beyond_rank(ctx: ScoringContext, aimed: pd.DataFrame, band: np.ndarray, band_rank: np.ndarray
+                      ) -> pd.DataFrame:
+    """``aimed`` with the aimed rival's units over the four whole weeks before the action's week, the
+    units its public rank implied, and z, the standardised surprise. What a rank implies is read off
+    its nearest neighbours in rank (the band without the aim: a line of ln(1 + units) on mean relative
+    rank, fitted to them alone), so the aim's own sales never set its own yardstick."""
+    rows, weekly = weekly_units(ctx, band[band >= 0])
+    cumulative = np.hstack([np.zeros((rows.size, 1)), np.nancumsum(weekly, axis=1)])
+    listed = np.hstack([np.zeros((rows.size, 1)), np.cumsum(~np.isnan(weekly), axis=1)])
+    week = (aimed["day_idx"].to_numpy() // 7)[:, None]
+    first = np.clip(week - SALES_WEEKS, 0, weekly.shape[1])
+    last = np.clip(week, 0, weekly.shape[1])
+    at = np.searchsorted(rows, np.maximum(band, 0))
+    sold = cumulative[at, last] - cumulative[at, first]
+    usable = (band >= 0) & (listed[at, last] - listed[at, first] >= SALES_WEEKS) & np.isfinite(band_rank)
+    y, x = np.log1p(sold), band_rank
+    fit = usable.copy()
+    fit[:, 0] = False  # the aim is judged against the others
+    n = fit.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx = np.where(fit, x, 0.0).sum(axis=1) / n
+        my = np.where(fit, y, 0.0).sum(axis=1) / n
+        sxx = np.where(fit, (x - mx[:, None]) ** 2, 0.0).sum(axis=1)
+        sxy = np.where(fit, (x - mx[:, None]) * (y - my[:, None]), 0.0).sum(axis=1)
+        slope = np.where(sxx > 1e-9, sxy / sxx, 0.0)  # rivals of one rank: their mean is the yardstick
+        predicted = my[:, None] + slope[:, None] * (x - mx[:, None])
+        sd = np.sqrt(np.where(fit, (y - predicted) ** 2, 0.0).sum(axis=1) / (n - 2))
+        z = (y[:, 0] - predicted[:, 0]) / sd
+    ok = usable[:, 0] & (n >= MIN_FIT_PRODUCTS) & (sd > 0)
+    return aimed.assign(units=np.where(usable[:, 0], sold[:, 0], np.nan),
+                        implied_units=np.where(ok, np.expm1(predicted[:, 0]), np.nan),
+                        z=np.where(ok, z, np.nan))
 
 
 def sales_beyond_rank(aimed: pd.DataFrame) -> pd.DataFrame:
@@ -282,10 +299,10 @@ def find(ctx: ScoringContext) -> SignalResult:
     actions = pd.concat([launches(ctx), price_cuts(ctx)], ignore_index=True)
     if actions.empty:
         return SignalResult.empty()
-    aimed, band = aims(ctx, actions, weekly_units(ctx))
+    aimed, band, band_rank = aims(ctx, actions)
     if aimed.empty:
         return SignalResult.empty()
-    aimed = sales_beyond_rank(aimed)
+    aimed = sales_beyond_rank(units_beyond_rank(ctx, aimed, band, band_rank))
     looks = selective_lookups(staff_touches(ctx))
     aimed = lookups(looks, m.products, aimed, band)
 

@@ -31,9 +31,8 @@ import pandas as pd
 from scipy import stats
 
 from analytics.scoring.context import ScoringContext
-from analytics.scoring.screen import screen_level_shifts
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import DayCounter, cauchy_combination, positions, staff_touches
+from analytics.signals.rivalry import DayCounter, cauchy_combination, positions, rank_screen, staff_touches
 
 NAME = "staff_access"
 TITLE = "Staff touched this seller's side just before its change"
@@ -43,14 +42,11 @@ FDR = 0.05
 WEIGHT = 0.5
 
 CHANGE_P = 0.01  # screen p-value (after the seller's multiplicity) that makes a change worth timing
-MIN_DAYS_BEFORE = 28  # as rank_jump: a month of history before a change
-MIN_DAYS_AFTER = 7
 WINDOW_BEFORE = 21  # days before the change in which staff sessions count
 WINDOW_AFTER = 3  # and days after (a change point is only known to within a few days)
 SELECTIVE_SELLERS = 3
 SHRINK = 2.0  # sessions' worth of the category's employee mix added to a seller's own
 REPORT_P = 0.05
-ROW_CHUNK = 20_000  # product rows screened at once (memory)
 LOOKUP_KINDS = ("sales", "reviewers", "export", "view")
 KIND_WORDS = {
     "remove": "removed its reviews",
@@ -73,21 +69,13 @@ def sessions(touches: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def seller_changes(ctx: ScoringContext, sellers: np.ndarray) -> pd.DataFrame:
-    """The most significant sustained rank improvement of each of ``sellers`` that has one:
-    seller_id, product_id, day_idx of the change, p_change."""
+    """The most significant sustained rank improvement of each of ``sellers`` that has one (the shared
+    rank screen, Bonferroni over the seller's products): seller_id, product_id, category, day_idx,
+    p_change."""
     m = ctx.product_matrices
-    products = m.products[m.products["seller_id"].isin(sellers)]
-    if products.empty or len(m.days) < MIN_DAYS_BEFORE + MIN_DAYS_AFTER:
-        return pd.DataFrame(columns=["seller_id", "product_id", "category", "day_idx", "p_change"])
-    rows = products["product_idx"].to_numpy()
-    p_screen, split = np.ones(rows.size), np.full(rows.size, -1)
-    explained = ctx.rank_model.explained
-    for start in range(0, rows.size, ROW_CHUNK):  # the screen's temporaries are a few times its input
-        block = rows[start:start + ROW_CHUNK]
-        screened = screen_level_shifts(m.log_rank[block] - explained[block], direction=-1,
-                                       min_before=MIN_DAYS_BEFORE, min_after=MIN_DAYS_AFTER)
-        p_screen[start:start + block.size], split[start:start + block.size] = screened.p_value, screened.split
-    judged = products.assign(p_screen=p_screen, day_idx=split)[split >= 0]
+    split, p_screen = rank_screen(ctx)
+    products = m.products.assign(day_idx=split, p_screen=p_screen)
+    judged = products[products["seller_id"].isin(sellers) & (products["day_idx"] >= 0)]
     per_seller = judged.groupby("seller_id")["product_idx"].transform("count")
     judged = judged.assign(p_change=np.minimum(1.0, judged["p_screen"] * per_seller))
     best = judged.sort_values("p_change").drop_duplicates("seller_id")
