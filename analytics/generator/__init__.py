@@ -28,7 +28,7 @@ from analytics.generator.sales import simulate_sales
 from analytics.generator.scenarios import BENIGN_SCENARIOS, INSIDER_SCENARIOS, plan_scenarios
 from analytics.generator.staff import build_staff
 from analytics.generator.timeline import DAY_MS, Timeline
-from analytics.generator.writer import write_labels, write_market
+from analytics.generator.writer import MarketExport, write_labels
 
 __all__ = ["GeneratedMarket", "generate", "INSIDER_SCENARIOS", "BENIGN_SCENARIOS"]
 
@@ -82,15 +82,29 @@ def generate(out_dir: Path | str, *, sellers: int = 1500, days: int = 365, seed:
                 for s in leaving]
     events = build_account_events(tl, episodes + plan.episodes, closures)
 
-    sales = simulate_sales(rng_for, tl, cats, seller_table, products, plan, staff, events.blocked)
-    reviews = simulate_reviews(rng_for, tl, cats, products, sales, plan, staff, sellers)
-    access = simulate_access(rng_for("access"), tl, seller_table, products, sales, reviews, staff,
-                             plan.traces + sales.traces, events.staff_actions)
-    files, rows, seller_ids = write_market(export_dir, rng_for("writer"), tl, cats, seller_table, products, sales,
-                                           reviews, events, access, staff, light=light)
+    export = MarketExport(export_dir, rng_for("writer"), tl, cats, seller_table, products, staff, light=light)
+    try:
+        # The big tables are written as soon as nothing later needs them, to bound memory.
+        sales = simulate_sales(rng_for, tl, cats, seller_table, products, plan, staff, events.blocked)
+        reviews = simulate_reviews(rng_for, tl, cats, products, sales, plan, staff, sellers)
+        weekly_top, lookups = sales.weekly_top, plan.traces + sales.traces
+        export.product_daily(sales)
+        del sales
+        activity = reviews.activity(products, sellers)
+        export.reviews(reviews)
+        del reviews
+        access = simulate_access(rng_for("access"), tl, seller_table, products, weekly_top, activity, staff,
+                                 lookups, events.staff_actions)
+        export.access_log(access)
+        del access
+        export.sellers(seller_table)
+        export.products(products)
+        export.account_events(events, seller_table)
+    finally:
+        export.close()
     labels_path = out_dir / "labels.csv"
-    write_labels(labels_path, seller_ids, plan.labels, np.datetime64(tl.start, "D"))
+    write_labels(labels_path, export.seller_ids, plan.labels, np.datetime64(tl.start, "D"))
     counts = Counter(label[0] for label in plan.labels.values())
-    return GeneratedMarket(out_dir, export_dir, labels_path, files, rows,
+    return GeneratedMarket(out_dir, export_dir, labels_path, dict(export.files), dict(export.rows),
                            {s: counts.get(s, 0) for s in INSIDER_SCENARIOS + BENIGN_SCENARIOS},
                            time.perf_counter() - started)

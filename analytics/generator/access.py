@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.generator.market import Products, Sellers
-from analytics.generator.reviews import BY_STAFF, Reviews
-from analytics.generator.sales import Sales
+from analytics.generator.reviews import ReviewActivity
 from analytics.generator.staff import ACCOUNT_HEALTH, CATEGORY_MANAGER, MODERATOR, SUPPORT, Staff
 from analytics.generator.timeline import DAY_MS, HOUR_MS, Timeline
 
@@ -47,14 +46,17 @@ def _cumulative(weight: np.ndarray) -> np.ndarray:
 
 
 def simulate_access(rng: np.random.Generator, tl: Timeline, sellers: Sellers, products: Products,
-                    sales: Sales, reviews: Reviews, staff: Staff, extra: list[tuple],
-                    account_actions: list[tuple]) -> AccessLog:
+                    weekly_top: dict[int, np.ndarray], reviews: ReviewActivity, staff: Staff,
+                    extra: list[tuple], account_actions: list[tuple]) -> AccessLog:
+    """``weekly_top``: each category's best sellers by week (``Sales.weekly_top``); ``reviews``: what
+    the review stage leaves for this one; ``extra``: planned look-ups (employee, ms, action, seller,
+    product); ``account_actions``: logged suspensions and reinstatements."""
     D = tl.days
     weekday = tl.weekday
     by_seller = np.argsort(products.seller, kind="stable")
     p_start = np.searchsorted(products.seller[by_seller], np.arange(sellers.n))
     p_count = np.bincount(products.seller, minlength=sellers.n)
-    review_count = np.bincount(products.seller[reviews.product], minlength=sellers.n)
+    review_count = reviews.per_seller
     seller_weight = {
         SUPPORT: np.sqrt(sellers.scale) + 0.2,
         MODERATOR: np.sqrt(review_count) + 0.5,
@@ -111,7 +113,7 @@ def simulate_access(rng: np.random.Generator, tl: Timeline, sellers: Sellers, pr
     parts.append((emp, ts, action, seller, product))
 
     # Sittings: a manager goes through last week's best sellers of a category, minutes apart.
-    for c, top in sales.weekly_top.items():
+    for c, top in weekly_top.items():
         for m in staff.managed[c]:
             n_weeks = top.shape[0]
             sittings = np.flatnonzero(rng.random(n_weeks) < 0.6)
@@ -129,10 +131,11 @@ def simulate_access(rng: np.random.Generator, tl: Timeline, sellers: Sellers, pr
                               products.seller[listing].astype(np.int64), listing.astype(np.int64)))
 
     # Staff actions recorded elsewhere, when the tool logged them.
-    rows = np.flatnonzero((reviews.removed_by == BY_STAFF) & reviews.logged)
-    parts.append((reviews.remover[rows].astype(np.int64), reviews.removed_ms[rows] - 2000,
-                  np.full(rows.size, _CODE["remove_review"], dtype=np.int8),
-                  products.seller[reviews.product[rows]].astype(np.int64), reviews.product[rows]))
+    k = reviews.removal_employee.size
+    parts.append((reviews.removal_employee.astype(np.int64), reviews.removal_ms - 2000,
+                  np.full(k, _CODE["remove_review"], dtype=np.int8),
+                  products.seller[reviews.removal_product].astype(np.int64),
+                  reviews.removal_product.astype(np.int64)))
     if account_actions:
         a = list(zip(*account_actions))
         parts.append((np.array(a[0]), np.array(a[1]), np.array([_CODE[x] for x in a[2]], dtype=np.int8),

@@ -41,6 +41,22 @@ class Reviews:
     def n(self) -> int:
         return len(self.product)
 
+    def activity(self, products: Products, n_sellers: int) -> "ReviewActivity":
+        """The little the access log needs, so the reviews themselves can be let go."""
+        logged = np.flatnonzero((self.removed_by == BY_STAFF) & self.logged)
+        return ReviewActivity(
+            per_seller=np.bincount(products.seller[self.product], minlength=n_sellers),
+            removal_employee=self.remover[logged], removal_ms=self.removed_ms[logged],
+            removal_product=self.product[logged])
+
+
+@dataclass
+class ReviewActivity:
+    per_seller: np.ndarray         # reviews per seller (moderators look where reviews are)
+    removal_employee: np.ndarray   # staff removals that the moderation tool logged
+    removal_ms: np.ndarray
+    removal_product: np.ndarray
+
 
 class _Population:
     """Customers who write reviews: a few very active, most with one or two; each shops in a handful
@@ -95,7 +111,7 @@ def _organic(rng: np.random.Generator, tl: Timeline, products: Products, sales: 
     day = sales.day[rows].astype(np.int64) + rng.geometric(0.3, rows.size) - 1
     keep = day < tl.days
     rows, day = rows[keep], day[keep]
-    product = sales.product[rows].astype(np.int64)
+    product = sales.product[rows]
     created = _times(rng, tl, day)
     cum = np.cumsum(rating_probabilities(products.quality), axis=1)
     u = rng.random(product.size)
@@ -107,22 +123,28 @@ def _organic(rng: np.random.Generator, tl: Timeline, products: Products, sales: 
 
 def _dedupe(rng, pop: _Population, product: np.ndarray, reviewer: np.ndarray, category: np.ndarray,
             n_products: int) -> np.ndarray:
-    """One review per customer and product: re-draw the customer for repeats, drop what remains."""
-    keep = np.ones(product.size, dtype=bool)
-    for attempt in range(3):
-        key = reviewer * n_products + product
-        order = np.argsort(key, kind="stable")
+    """One review per customer and product: re-draw the customer for repeats once, then drop any
+    repeat that remains. Returns the rows to keep."""
+    def repeats() -> np.ndarray:
+        key = reviewer.astype(np.int64) * n_products + product
+        order = np.argsort(key)
         repeat = np.zeros(product.size, dtype=bool)
         repeat[order[1:]] = key[order[1:]] == key[order[:-1]]
-        if not repeat.any():
-            break
-        if attempt == 2:
-            keep &= ~repeat
-            break
-        for c in np.unique(category[repeat]):
-            mine = np.flatnonzero(repeat & (category == c))
+        return repeat
+
+    repeat = repeats()
+    if repeat.any():
+        rows = np.flatnonzero(repeat)
+        for c in _distinct(category[rows]):
+            mine = rows[category[rows] == c]
             reviewer[mine] = pop.draw(int(c), mine.size)
-    return keep
+        repeat = repeats()
+    return ~repeat
+
+
+def _sort_key(product: np.ndarray, created_ms: np.ndarray, tl: Timeline) -> np.ndarray:
+    """One int64 that orders reviews by product, then time."""
+    return product.astype(np.int64) << 36 | (created_ms - tl.start_ms)
 
 
 def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products, sales: Sales,
@@ -132,13 +154,15 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
     category = products.category[product].astype(np.int64)
 
     pop = _Population(rng_for("reviewers", 0), cats, max(500, int(product.size / 1.5)))
-    reviewer = np.empty(product.size, dtype=np.int64)
+    reviewer = np.empty(product.size, dtype=np.int32)
     for c in range(cats.n):
         mine = np.flatnonzero(category == c)
         reviewer[mine] = pop.draw(c, mine.size)
-    keep = _dedupe(rng, pop, product, reviewer, category, products.n)
-    order = np.lexsort((created[keep], product[keep]))
-    product, created, rating, reviewer = (a[keep][order] for a in (product, created, rating, reviewer))
+    keep = np.flatnonzero(_dedupe(rng, pop, product, reviewer, category, products.n))
+    # Rows arrive nearly in (product, time) order already, which a stable sort finishes quickly.
+    keep = keep[np.argsort(_sort_key(product[keep], created[keep], tl), kind="stable")]
+    product, created, rating, reviewer = (a[keep] for a in (product, created, rating, reviewer))
+    del keep
     category = products.category[product].astype(np.int64)
     n = product.size
     prod_start = np.searchsorted(product, np.arange(products.n + 1))
@@ -266,9 +290,12 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
                    removed_ms=removed_ms, removed_by=removed_by, remover=remover, logged=logged)
     injected, n_reviewers = _injected(rng_for("bought_reviews", 0), tl, products, plan, pop, organic, category,
                                       prod_start)
-    merged = {k: np.concatenate([organic[k], injected[k]]) for k in organic}
-    order = np.lexsort((merged["created_ms"], merged["product"]))
-    return Reviews(**{k: v[order] for k, v in merged.items()}, n_reviewers=n_reviewers)
+    # Slot the bought reviews into the (product, time) order: one copy per column, no full re-sort.
+    order = np.argsort(_sort_key(injected["product"], injected["created_ms"], tl), kind="stable")
+    at = np.searchsorted(_sort_key(product, created, tl), _sort_key(injected["product"][order],
+                                                                 injected["created_ms"][order], tl), side="right")
+    merged = {k: np.insert(organic[k], at, injected[k][order]) for k in organic}
+    return Reviews(**merged, n_reviewers=n_reviewers)
 
 
 def _injected(rng, tl: Timeline, products: Products, plan: Plan, pop: _Population, organic: dict,
@@ -278,7 +305,7 @@ def _injected(rng, tl: Timeline, products: Products, plan: Plan, pop: _Populatio
                             "removed_by")}
     next_id = pop.size
     created_org, reviewer_org = organic["created_ms"], organic["reviewer"]
-    by_cat = np.lexsort((created_org, category))
+    by_cat = np.argsort(category.astype(np.int64) << 36 | (created_org - tl.start_ms))
     cat_start = np.searchsorted(category[by_cat], np.arange(int(products.category.max()) + 2))
     created_by_cat = created_org[by_cat]
     seller_by_cat = products.seller[organic["product"][by_cat]]

@@ -26,8 +26,8 @@ class Sales:
     day: np.ndarray
     units: np.ndarray
     rank: np.ndarray          # 0 = not ranked that day (null in the export)
-    price: np.ndarray
-    ad_spend: np.ndarray      # NaN = the seller does not advertise (null in the export)
+    price: np.ndarray         # float32 (cents are restored when written)
+    ad_spend: np.ndarray      # float32; NaN = the seller does not advertise (null in the export)
     weekly_top: dict[int, np.ndarray] = field(default_factory=dict)  # category -> (weeks, TOP) products, -1 pad
     traces: list[tuple] = field(default_factory=list)
 
@@ -281,8 +281,12 @@ def simulate_sales(rng_for, tl: Timeline, cats: Categories, sellers: Sellers, pr
         weekly_top[c] = np.where(np.take_along_axis(weekly.T, top, axis=1) > 0, idx[top], -1)
         r, d = np.nonzero(m.listed)
         price = np.round(np.exp(m.log_ref[r] + m.price_moves[r, d]), 2)
-        parts.append((idx[r].astype(np.int32), d.astype(np.int16), units[r, d].astype(np.int32),
-                      rank[r, d], np.maximum(price, 0.5), m.ad_spend[r, d]))
+        parts.append([idx[r].astype(np.int32), d.astype(np.int16), units[r, d].astype(np.int32),
+                      rank[r, d], np.maximum(price, 0.5).astype(np.float32), m.ad_spend[r, d].astype(np.float32)])
         del m
-    cols = [np.concatenate(x) for x in zip(*parts)]
+    cols = []
+    for i in range(6):  # column by column, letting go of the parts as they are joined
+        cols.append(np.concatenate([part[i] for part in parts]))
+        for part in parts:
+            part[i] = None
     return Sales(*cols, weekly_top=weekly_top, traces=traces)

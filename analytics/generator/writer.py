@@ -114,110 +114,125 @@ def write_labels(path: Path, seller_ids: pa.Array, labels: dict[int, list], star
     con.close()
 
 
-def write_market(export_dir: Path, rng: np.random.Generator, tl, cats, sellers, products, sales, reviews,
-                 events, access, staff, *, light: bool) -> tuple[dict[str, Path], dict[str, int], pa.Array]:
-    """Every contract table into ``export_dir``; returns the files, their row counts and the seller ids."""
-    from analytics.generator.access import ACTIONS
-    from analytics.generator.ids import base36_ids
-    from analytics.generator.reviews import REMOVERS
+class MarketExport:
+    """Writes the contract tables one at a time, so the caller can drop each big one once written."""
 
-    start = np.datetime64(tl.start, "D")
-    seller_ids = base36_ids(np.arange(sellers.n), prefix="A", width=13, salt=11)
-    product_ids = base36_ids(np.arange(products.n), prefix="B0", width=8, salt=23)
-    category_names = pa.array(cats.names, type=pa.string())
-    w = ExportWriter(export_dir)
-    rows: dict[str, int] = {}
-    try:
+    def __init__(self, export_dir: Path, rng: np.random.Generator, tl, cats, sellers, products, staff, *,
+                 light: bool):
+        from analytics.generator.ids import base36_ids
+
+        self.rng, self.light = rng, light
+        self.start = np.datetime64(tl.start, "D")
+        self.seller_ids = base36_ids(np.arange(sellers.n), prefix="A", width=13, salt=11)
+        self.product_ids = base36_ids(np.arange(products.n), prefix="B0", width=8, salt=23)
+        self.employee_ids = base36_ids(np.arange(staff.n), prefix="E", width=7, salt=53)
+        self.category_names = pa.array(cats.names, type=pa.string())
+        self.out = ExportWriter(export_dir)
+        self.rows: dict[str, int] = {}
+
+    @property
+    def files(self) -> dict[str, Path]:
+        return self.out.files
+
+    def close(self) -> None:
+        self.out.close()
+
+    def sellers(self, sellers) -> None:
         table = pa.table({
-            "seller_id": seller_ids,
+            "seller_id": self.seller_ids,
             "seller_name": pa.array(sellers.name, type=pa.string()),
             "country": pa.array(sellers.country, type=pa.string()),
             "city": pa.array(sellers.city, type=pa.string()),
-            "registered_on": dates(start, sellers.registered_day),
-            "primary_category": dictionary(sellers.primary_category, category_names),
+            "registered_on": dates(self.start, sellers.registered_day),
+            "primary_category": dictionary(sellers.primary_category, self.category_names),
         })
-        w.csv("sellers", table, "*")
-        rows["sellers"] = table.num_rows
+        self.out.csv("sellers", table, "*")
+        self.rows["sellers"] = table.num_rows
 
+    def products(self, products) -> None:
         table = pa.table({
-            "product_id": product_ids,
-            "seller_id": dictionary(products.seller, seller_ids),
-            "category": dictionary(products.category, category_names),
+            "product_id": self.product_ids,
+            "seller_id": dictionary(products.seller, self.seller_ids),
+            "category": dictionary(products.category, self.category_names),
             "title": pa.array(products.title, type=pa.string()),
-            "launched_on": dates(start, products.launch_day),
+            "launched_on": dates(self.start, products.launch_day),
         })
-        w.csv("products", table, "*")
-        rows["products"] = table.num_rows
+        self.out.csv("products", table, "*")
+        self.rows["products"] = table.num_rows
 
+    def product_daily(self, sales) -> None:
         rank = sales.rank
         table = pa.table({
-            "product_id": dictionary(sales.product, product_ids),
-            "date": dates(start, sales.day),
+            "product_id": dictionary(sales.product, self.product_ids),
+            "date": dates(self.start, sales.day),
             "sales_rank": pa.array(rank, mask=rank == 0, type=pa.int32()),
-            "price": pa.array(sales.price, type=pa.float64()),
+            # Stored in single precision while simulating; written as the cents they are.
+            "price": pa.array(np.round(sales.price.astype(np.float64), 2)),
             "units_sold": pa.array(sales.units, type=pa.int32()),
-            "ad_spend": pa.array(sales.ad_spend, mask=np.isnan(sales.ad_spend), type=pa.float64()),
+            "ad_spend": pa.array(np.round(sales.ad_spend.astype(np.float64), 2), mask=np.isnan(sales.ad_spend)),
         })
-        w.parquet("product_daily", table, encode=("product_id",))
-        rows["product_daily"] = table.num_rows
-        del table
+        self.out.parquet("product_daily", table, encode=("product_id",))
+        self.rows["product_daily"] = table.num_rows
+
+    def reviews(self, reviews) -> None:
+        from analytics.generator.ids import base36_ids
+        from analytics.generator.reviews import REMOVERS
 
         n = reviews.n
         removed = reviews.removed_by > 0
         reviewer_ids = base36_ids(np.arange(reviews.n_reviewers), prefix="AG", width=12, salt=37)
-        review_cols = {
+        removers = dictionary(np.where(removed, reviews.removed_by - 1, -1), pa.array(REMOVERS[1:], type=pa.string()))
+        cols = {
             "review_id": base36_ids(np.arange(n), prefix="R", width=12, salt=41),
-            "product_id": dictionary(reviews.product, product_ids),
+            "product_id": dictionary(reviews.product, self.product_ids),
             "reviewer_id": dictionary(reviews.reviewer, reviewer_ids),
             "rating": pa.array(reviews.rating, type=pa.int8()),
         }
-        if light:
-            review_cols |= {
+        if self.light:
+            cols |= {
                 "created_at": pa.array(reviews.created_ms.astype("datetime64[ms]")),
                 "verified_purchase": pa.array(reviews.verified),
                 "removed_at": pa.array(reviews.removed_ms.astype("datetime64[ms]"), mask=~removed),
-                "removed_by": dictionary(np.where(removed, reviews.removed_by - 1, -1),
-                                         pa.array(REMOVERS[1:], type=pa.string())),
+                "removed_by": removers,
             }
-            w.parquet("reviews", pa.table(review_cols), encode=("product_id", "removed_by"))
+            self.out.parquet("reviews", pa.table(cols), encode=("product_id", "removed_by"))
         else:
-            review_cols |= {
+            cols |= {
                 "created_ms": pa.array(reviews.created_ms),
-                "created_tz": pa.array(tz_styles(rng, n, {0: 0.8, 1: 0.05, 2: 0.1, 3: 0.03, 4: 0.02})),
+                "created_tz": pa.array(tz_styles(self.rng, n, {0: 0.8, 1: 0.05, 2: 0.1, 3: 0.03, 4: 0.02})),
                 "verified_purchase": pa.array(reviews.verified),
                 "removed_ms": pa.array(reviews.removed_ms, mask=~removed),
-                "removed_by": dictionary(np.where(removed, reviews.removed_by - 1, -1),
-                                         pa.array(REMOVERS[1:], type=pa.string())),
+                "removed_by": removers,
             }
-            w.csv("reviews", pa.table(review_cols),
-                  "review_id, product_id, reviewer_id, rating, "
-                  f"{iso_sql('created_ms', 'created_tz')} AS created_at, verified_purchase, "
-                  f"{iso_sql('removed_ms', '0')} AS removed_at, removed_by", gzip=True)
-        rows["reviews"] = n
-        del review_cols
+            self.out.csv("reviews", pa.table(cols),
+                         "review_id, product_id, reviewer_id, rating, "
+                         f"{iso_sql('created_ms', 'created_tz')} AS created_at, verified_purchase, "
+                         f"{iso_sql('removed_ms', '0')} AS removed_at, removed_by", gzip=True)
+        self.rows["reviews"] = n
 
+    def account_events(self, events, sellers) -> None:
+        # Some sellers' events arrive in local (China) time with an offset.
         china = sellers.country[events.seller] == "CN" if events.seller.size else np.zeros(0, dtype=bool)
-        tz = np.where(china & (rng.random(events.seller.size) < 0.4), 2, 0).astype(np.int8)
+        tz = np.where(china & (self.rng.random(events.seller.size) < 0.4), 2, 0).astype(np.int8)
         table = pa.table({
-            "seller_id": dictionary(events.seller, seller_ids),
+            "seller_id": dictionary(events.seller, self.seller_ids),
             "ts_ms": pa.array(events.ts_ms, type=pa.int64()),
             "tz": pa.array(tz),
             "event": pa.array(events.event, type=pa.string()),
             "reason": pa.array(events.reason, type=pa.string()),
         })
-        w.csv("account_events", table, f"seller_id, {iso_sql('ts_ms', 'tz')} AS ts, event, reason")
-        rows["account_events"] = table.num_rows
+        self.out.csv("account_events", table, f"seller_id, {iso_sql('ts_ms', 'tz')} AS ts, event, reason")
+        self.rows["account_events"] = table.num_rows
 
-        employee_ids = base36_ids(np.arange(staff.n), prefix="E", width=7, salt=53)
+    def access_log(self, access) -> None:
+        from analytics.generator.access import ACTIONS
+
         table = pa.table({
-            "employee_id": dictionary(access.employee, employee_ids),
+            "employee_id": dictionary(access.employee, self.employee_ids),
             "ts": pa.array(access.ts_ms.astype("datetime64[ms]")),
             "action": dictionary(access.action, pa.array(ACTIONS, type=pa.string())),
-            "seller_id": dictionary(access.seller, seller_ids),
-            "product_id": dictionary(access.product, product_ids),
+            "seller_id": dictionary(access.seller, self.seller_ids),
+            "product_id": dictionary(access.product, self.product_ids),
         })
-        w.parquet("access_log", table, encode=("employee_id", "action", "seller_id", "product_id"))
-        rows["access_log"] = table.num_rows
-    finally:
-        w.close()
-    return w.files, rows, seller_ids
+        self.out.parquet("access_log", table, encode=("employee_id", "action", "seller_id", "product_id"))
+        self.rows["access_log"] = table.num_rows
