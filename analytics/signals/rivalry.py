@@ -53,23 +53,31 @@ RANK_SCREEN_CHUNK = 20_000  # product rows screened at once (the screen's tempor
 
 
 @per_context
-def rank_screen(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray]:
+def _rank_screen_cache(ctx: ScoringContext) -> dict:
+    n_rows = len(ctx.product_matrices.products)
+    return {"split": np.full(n_rows, -1), "p_value": np.ones(n_rows), "done": np.zeros(n_rows, dtype=bool)}
+
+
+def rank_screen(ctx: ScoringContext, rows=None) -> tuple[np.ndarray, np.ndarray]:
     """Per product row: (split day of its most likely sustained rank improvement, -1 where it cannot be
     judged; screen p-value), on the log rank that price and ads leave unexplained, with the same screen
     and settings as ``rank_jump``, so a change named here is the one the rank-jump evidence names.
-    Computed once per run, a block of rows at a time."""
+
+    Only ``rows`` (default: all) are guaranteed screened; each row is screened once per run, a block
+    of rows at a time, whoever asks first."""
     m = ctx.product_matrices
-    explained = ctx.rank_model.explained
-    n_rows = len(m.products)
-    split, p_value = np.full(n_rows, -1), np.ones(n_rows)
-    if len(m.days) < sum(RANK_SCREEN_DAYS):
-        return split, p_value
-    for start in range(0, n_rows, RANK_SCREEN_CHUNK):
-        block = slice(start, start + RANK_SCREEN_CHUNK)
-        screened = screen_level_shifts(m.log_rank[block] - explained[block], direction=-1,
-                                       min_before=RANK_SCREEN_DAYS[0], min_after=RANK_SCREEN_DAYS[1])
-        split[block], p_value[block] = screened.split, screened.p_value
-    return split, p_value
+    cache = _rank_screen_cache(ctx)
+    wanted = np.arange(len(m.products)) if rows is None else np.unique(np.asarray(rows, dtype=np.int64))
+    missing = wanted[~cache["done"][wanted]]
+    if missing.size and len(m.days) >= sum(RANK_SCREEN_DAYS):
+        explained = ctx.rank_model.explained
+        for start in range(0, missing.size, RANK_SCREEN_CHUNK):
+            block = missing[start:start + RANK_SCREEN_CHUNK]
+            screened = screen_level_shifts(m.log_rank[block] - explained[block], direction=-1,
+                                           min_before=RANK_SCREEN_DAYS[0], min_after=RANK_SCREEN_DAYS[1])
+            cache["split"][block], cache["p_value"][block] = screened.split, screened.p_value
+    cache["done"][missing] = True
+    return cache["split"], cache["p_value"]
 
 
 def access_log_rows(ctx: ScoringContext) -> int:

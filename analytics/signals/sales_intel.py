@@ -193,15 +193,22 @@ def units_beyond_rank(ctx: ScoringContext, aimed: pd.DataFrame, band: np.ndarray
     units its public rank implied, and z, the standardised surprise. What a rank implies is read off
     its nearest neighbours in rank (the band without the aim: a line of ln(1 + units) on mean relative
     rank, fitted to them alone), so the aim's own sales never set its own yardstick."""
-    rows, weekly = weekly_units(ctx, band[band >= 0])
-    cumulative = np.hstack([np.zeros((rows.size, 1)), np.nancumsum(weekly, axis=1)])
-    listed = np.hstack([np.zeros((rows.size, 1)), np.cumsum(~np.isnan(weekly), axis=1)])
     week = (aimed["day_idx"].to_numpy() // 7)[:, None]
-    first = np.clip(week - SALES_WEEKS, 0, weekly.shape[1])
-    last = np.clip(week, 0, weekly.shape[1])
-    at = np.searchsorted(rows, np.maximum(band, 0))
-    sold = cumulative[at, last] - cumulative[at, first]
-    usable = (band >= 0) & (listed[at, last] - listed[at, first] >= SALES_WEEKS) & np.isfinite(band_rank)
+    daily = getattr(ctx.product_matrices, "units", None)
+    if daily is not None:  # the scoring matrices carry units: read the windows straight off them
+        start = np.broadcast_to(7 * (week - SALES_WEEKS), band.shape)
+        mean, days = window_mean_at(daily, np.maximum(band, 0).ravel(), start.ravel(), 7 * SALES_WEEKS)
+        sold, listed_share = (mean * days).reshape(band.shape), (days / (7 * SALES_WEEKS)).reshape(band.shape)
+    else:  # otherwise weekly sums of just the products asked for
+        rows, weekly = weekly_units(ctx, band[band >= 0])
+        cumulative = np.hstack([np.zeros((rows.size, 1)), np.nancumsum(weekly, axis=1)])
+        listed = np.hstack([np.zeros((rows.size, 1)), np.cumsum(~np.isnan(weekly), axis=1)])
+        first = np.clip(week - SALES_WEEKS, 0, weekly.shape[1])
+        last = np.clip(week, 0, weekly.shape[1])
+        at = np.searchsorted(rows, np.maximum(band, 0))
+        sold = cumulative[at, last] - cumulative[at, first]
+        listed_share = (listed[at, last] - listed[at, first]) / SALES_WEEKS
+    usable = (band >= 0) & (listed_share >= 0.5) & np.isfinite(band_rank) & np.isfinite(sold)
     y, x = np.log1p(sold), band_rank
     fit = usable.copy()
     fit[:, 0] = False  # the aim is judged against the others
@@ -331,6 +338,9 @@ def find(ctx: ScoringContext) -> SignalResult:
 
     candidates = per_seller[per_seller["p_value"] <= REPORT_P]
     by_seller = dict(tuple(aimed[aimed["seller_id"].isin(candidates["seller_id"])].groupby("seller_id")))
+    if looks is not None:  # only the look-ups an evidence sentence can name
+        named = aimed[aimed["seller_id"].isin(candidates["seller_id"]) & (aimed["looked_up"] == 1)]
+        looks = looks[looks["seller_id"].isin(named["aim_seller_id"])]
     rows = [_evidence_row(ctx, c, by_seller[c.seller_id], looks) for c in candidates.itertuples()]
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
 

@@ -73,9 +73,10 @@ def seller_changes(ctx: ScoringContext, sellers: np.ndarray) -> pd.DataFrame:
     rank screen, Bonferroni over the seller's products): seller_id, product_id, category, day_idx,
     p_change."""
     m = ctx.product_matrices
-    split, p_screen = rank_screen(ctx)
+    mine = m.products["seller_id"].isin(sellers).to_numpy()
+    split, p_screen = rank_screen(ctx, np.flatnonzero(mine))
     products = m.products.assign(day_idx=split, p_screen=p_screen)
-    judged = products[products["seller_id"].isin(sellers) & (products["day_idx"] >= 0)]
+    judged = products[mine & (split >= 0)]
     per_seller = judged.groupby("seller_id")["product_idx"].transform("count")
     judged = judged.assign(p_change=np.minimum(1.0, judged["p_screen"] * per_seller))
     best = judged.sort_values("p_change").drop_duplicates("seller_id")
