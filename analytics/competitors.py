@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics import queries
+from analytics import queries, seller_view
 
 WINDOW_DAYS = 28  # compare the four weeks after a change point with the four weeks before
 EVENT_SELLERS = 10  # the category's most suspicious flagged sellers whose change points are examined
@@ -56,7 +56,9 @@ def summary(shifts: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["times_lost", "rank_factor"], ascending=[False, False]).reset_index(drop=True)
 
 
-def category_view(con, category: str, as_of: dt.date) -> CategoryView:
+def category_view(con, category: str, as_of: dt.date, *, sizes: pd.DataFrame | None = None) -> CategoryView:
+    """The category's view; ``sizes`` is ``seller_view.category_sizes(con, as_of)`` (computed when not
+    given), which callers keep per run."""
     events = _query(con, "competitors_events", category=category, as_of=as_of, limit=EVENT_SELLERS)
     if events.empty:
         shifts = pd.DataFrame(columns=["event_seller_id", "event_date", "seller_id", "seller_name",
@@ -67,9 +69,11 @@ def category_view(con, category: str, as_of: dt.date) -> CategoryView:
                         event_dates=[pd.Timestamp(d).date() for d in events["changepoint_date"]],
                         window_days=WINDOW_DAYS, per_side=PER_SIDE)
     shown = list(dict.fromkeys([*events["seller_id"], *shifts.loc[shifts["direction"] == "lost", "seller_id"]]))
-    trends = _query(con, "seller_weekly_rank", seller_ids=shown, as_of=as_of,
-                                                   category=category) if shown else \
-        pd.DataFrame(columns=["seller_id", "week", "rel_rank"])
+    if shown:
+        sizes = seller_view.category_sizes(con, as_of) if sizes is None else sizes
+        trends = seller_view.weekly_relative_rank(con, shown, as_of, sizes, category=category)
+    else:
+        trends = pd.DataFrame(columns=["seller_id", "week", "rel_rank"])
     trends = trends.assign(standing=-trends["rel_rank"].astype(float)).drop(columns="rel_rank")
     targeting = _query(con, "competitors_targeting", category=category, as_of=as_of)
     return CategoryView(category, events, shifts, trends, targeting)

@@ -142,8 +142,41 @@ def products(con, seller_id: str, as_of: dt.date) -> pd.DataFrame:
     return _query(con, "seller_products", seller_id=seller_id, as_of=as_of)
 
 
+def category_sizes(con, as_of: dt.date) -> pd.DataFrame:
+    """Per (category, day) up to ``as_of``: how many products had a sales rank, the denominator of the
+    relative rank. One pass over product_daily (seconds at 100,000 sellers), so callers keep it per run
+    and hand it to ``weekly_relative_rank``."""
+    sizes = _query(con, "seller_category_sizes", as_of=as_of)
+    sizes["date"] = pd.to_datetime(sizes["date"])
+    return sizes
+
+
 def first_day(con) -> dt.date | None:
+    """The first day in product_daily: where the seller chart's date axis starts."""
     return _date(con.execute('select min("date") from product_daily').fetchone()[0])
+
+
+def with_relative_rank(ranks: pd.DataFrame, sizes: pd.DataFrame) -> pd.DataFrame:
+    """``ranks`` (category, date, sales_rank, ...) with ranked_products and rel_rank = ln(rank / ranked
+    products in the category that day), as the scoring engine defines it; more negative = better."""
+    ranks = ranks.assign(date=pd.to_datetime(ranks["date"]))
+    out = ranks.merge(sizes, on=["category", "date"], how="left")
+    rank = out["sales_rank"].astype(float)
+    out["rel_rank"] = np.log(rank / np.fmax(out["ranked_products"].astype(float), rank))
+    return out
+
+
+def weekly_relative_rank(con, seller_ids: list[str], as_of: dt.date, sizes: pd.DataFrame, *,
+                         category: str | None = None) -> pd.DataFrame:
+    """One row per seller and week (starting Monday) up to ``as_of``: the relative rank of the seller's
+    best product each day, averaged over the week (more negative = better). ``category`` keeps only the
+    seller's products in that category."""
+    if not seller_ids:
+        return pd.DataFrame(columns=["seller_id", "week", "rel_rank"])
+    ranks = _query(con, "seller_daily_ranks", seller_ids=list(seller_ids), as_of=as_of, category=category)
+    daily = with_relative_rank(ranks, sizes).groupby(["seller_id", "date"], as_index=False)["rel_rank"].min()
+    daily["week"] = daily["date"].dt.to_period("W-SUN").dt.start_time
+    return daily.groupby(["seller_id", "week"], as_index=False)["rel_rank"].mean()
 
 
 def rise_dates(found: pd.DataFrame) -> list[dt.date]:
@@ -188,23 +221,20 @@ def _rank_model(con, as_of: dt.date, category: str) -> tuple[float, float] | Non
 
 
 def _rank_explained(product: pd.DataFrame, coefficients: tuple[float, float] | None) -> np.ndarray:
-    """The rank that price and ad spend alone would give: the product's average relative rank over the
-    period, moved day by day by the part of relative rank its price and ads explain (the run's own
-    per-category coefficients), turned back into a rank with that day's category size."""
+    """The rank that price and ad spend alone would give: the product's average log rank over the
+    period, moved day by day by the part of log rank its price and ads explain, with the run's own
+    per-category coefficients (``scoring.rank_model``)."""
     if coefficients is None or product.empty:
         return np.full(len(product), np.nan)
     price = product["price"].to_numpy(float)
     log_price = np.where(price > 0, np.log(np.where(price > 0, price, 1.0)), np.nan)
     log_ads = np.log1p(product["ad_spend"].to_numpy(float))
     explained = explained_by(log_price, log_ads, *coefficients)
-    rank = product["sales_rank"].to_numpy(float)
-    size = product["ranked_products"].to_numpy(float)
-    rel = np.log(rank / np.maximum(size, rank))
-    ranked = ~np.isnan(rel)
+    log_rank = np.log(product["sales_rank"].to_numpy(dtype=float, na_value=np.nan))
+    ranked = ~np.isnan(log_rank)
     if not ranked.any():
         return np.full(len(product), np.nan)
-    centre = np.nanmean(rel) - np.mean(explained[ranked])
-    return np.maximum(size, 1) * np.exp(centre + explained)
+    return np.exp(np.nanmean(log_rank) - np.mean(explained[ranked]) + explained)
 
 
 def changepoints_of(daily: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -237,24 +267,26 @@ def changepoints_of(daily: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return changepoints, levels
 
 
-def chart(con, seller_id: str, as_of: dt.date, product_id: str | None, found: pd.DataFrame) -> SellerChart:
+def chart(con, seller_id: str, as_of: dt.date, product_id: str | None, found: pd.DataFrame, *,
+          start: dt.date | None = None) -> SellerChart:
     """The seller chart's data: daily series on one date axis, their change points, evidence dates.
 
     ``product_id`` picks the product whose rank, price and ad spend are drawn (reviews, removals and
-    rating are the seller's, across its products); None draws only the seller-wide panels.
+    rating are the seller's, across its products); None draws only the seller-wide panels. The axis
+    starts at ``start`` (default: ``first_day(con)``, which callers may keep per database).
     """
-    start = first_day(con) or as_of
+    start = start or first_day(con) or as_of
     reviews = _query(con, "seller_reviews_daily", seller_id=seller_id, as_of=as_of, first_day=start)
     days = pd.DataFrame({"date": pd.date_range(start, as_of, freq="D")})
     daily = days.merge(reviews.assign(date=pd.to_datetime(reviews["date"])), on="date", how="left")
     if product_id is not None:
         product = _query(con, "seller_product_daily", product_id=product_id, as_of=as_of)
         product["date"] = pd.to_datetime(product["date"])
-        category = con.execute("select category from products where product_id = $p",
-                               {"p": product_id}).fetchone()[0]
-        product["rank_explained"] = _rank_explained(product, _rank_model(con, as_of, category))
-        daily = daily.merge(product[["date", "sales_rank", "price", "ad_spend", "rank_explained"]],
-                            on="date", how="left")
+        if not product.empty:
+            coefficients = _rank_model(con, as_of, product["category"].iloc[0])
+            product["rank_explained"] = _rank_explained(product, coefficients)
+            daily = daily.merge(product[["date", "sales_rank", "price", "ad_spend", "rank_explained"]],
+                                on="date", how="left")
     changepoints, levels = changepoints_of(daily)
     modules = signals.by_name()
     marks = found.dropna(subset=["changepoint_date"])[["signal", "changepoint_date"]].drop_duplicates()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from analytics import queries, signals
+from analytics import queries, seller_view, signals
 
 PAGE_SIZE = 50
 
@@ -104,8 +104,12 @@ def filter_options(con, as_of: dt.date) -> FilterOptions:
 
 
 def page(con, as_of: dt.date, filters: Filters = Filters(), page: int = 1, page_size: int = PAGE_SIZE,
-         *, with_trend: bool = True) -> Page:
-    """One page of the filtered watchlist, with each seller's weekly relative-rank trend."""
+         *, sizes: pd.DataFrame | None = None, with_trend: bool = True) -> Page:
+    """One page of the filtered watchlist, with each seller's weekly relative-rank trend.
+
+    ``sizes`` is ``seller_view.category_sizes(con, as_of)``, which callers keep per run (computed here
+    when not given).
+    """
     sql = queries.load("watchlist_page")
     page = max(1, int(page))
     params = {"as_of": as_of, "limit": page_size, **filters.params()}
@@ -119,18 +123,17 @@ def page(con, as_of: dt.date, filters: Filters = Filters(), page: int = 1, page_
     rows = rows.drop(columns="total_matching")
     rows["signals"] = [list(s) if s is not None else [] for s in rows["signals"]]
     if with_trend:
-        trend = rank_trends(con, list(rows["seller_id"]), as_of)
+        sizes = seller_view.category_sizes(con, as_of) if sizes is None else sizes
+        trend = rank_trends(con, list(rows["seller_id"]), as_of, sizes)
         rows["rank_trend"] = [trend.get(s, []) for s in rows["seller_id"]]
     return Page(rows, total, page, max(1, -(-total // page_size)))
 
 
-def rank_trends(con, seller_ids: list[str], as_of: dt.date) -> dict[str, list[float]]:
+def rank_trends(con, seller_ids: list[str], as_of: dt.date, sizes: pd.DataFrame) -> dict[str, list[float]]:
     """Per seller, the weekly relative rank of its best product, as "standing" (up = better).
 
     Standing is ``-ln(rank share)``: rank 1 of 1,000 reads 6.9, the median product 0.7.
     """
-    if not seller_ids:
-        return {}
-    weekly = con.execute(queries.load("seller_weekly_rank"), {"seller_ids": seller_ids, "as_of": as_of, "category": None}).df()
+    weekly = seller_view.weekly_relative_rank(con, seller_ids, as_of, sizes)
     return {seller: list(np.round(-group["rel_rank"].to_numpy(float), 3))
             for seller, group in weekly.groupby("seller_id", sort=False)}

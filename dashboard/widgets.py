@@ -1,4 +1,5 @@
-"""Small pieces several pages share: the run picker, links to a seller, signal colours and names."""
+"""Small pieces several pages share: the run picker, links to a seller, signal colours and names, and
+the per-run data every rank chart needs (kept once per database version and run)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import datetime as dt
 import html
 from urllib.parse import urlencode
 
+import pandas as pd
 import streamlit as st
 
-from analytics import signals
+from analytics import seller_view, signals
+from dashboard import state
 
 WATCHLIST_PAGE = "views/watchlist.py"
 SELLER_PAGE = "views/seller.py"
@@ -65,3 +68,16 @@ def no_run_yet() -> None:
     st.info("No scoring run is stored in this database yet. Score it with `python -m analytics score` "
             "(or build the demo with `python -m analytics demo`), then reload this page.")
     st.stop()
+
+
+@st.cache_data(show_spinner="Counting ranked products per category and day (once per run)...")
+def category_sizes(version: str, as_of: dt.date) -> pd.DataFrame:
+    """``seller_view.category_sizes`` for the run: one pass over product_daily, shared by every page."""
+    with state.reader().cursor() as con:
+        return seller_view.category_sizes(con, as_of)
+
+
+@st.cache_data(show_spinner=False)
+def first_day(version: str) -> dt.date | None:
+    with state.reader().cursor() as con:
+        return seller_view.first_day(con)

@@ -10,18 +10,23 @@ log as (
     where ts < $as_of::date + interval 1 day
 ),
 
-touching as (
+touching as materialized (
     select *
     from log
     where seller_id = $seller_id
        or product_id in (select product_id from own_products)
 ),
 
+their_log as (
+    select employee_id, seller_id, product_id
+    from log
+    where employee_id in (select distinct employee_id from touching)
+),
+
 employee_reach as (
     select l.employee_id, count(distinct coalesce(l.seller_id, p.seller_id)) - 1 as other_sellers_touched
-    from log as l
+    from their_log as l
     left join products as p using (product_id)
-    where l.employee_id in (select employee_id from touching)
     group by l.employee_id
 ),
 

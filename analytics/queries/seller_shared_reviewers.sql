@@ -4,44 +4,39 @@
 -- harvested reviewer lists leave). The harvest pattern first: reviewers who reached a rival before
 -- this seller, then the highest ratings to this seller, then those who reviewed the fewest rivals
 -- (ordinary busy customers review many). At most $limit rows; shared_reviewers counts them all.
-with own_products as (
-    select product_id, category from products where seller_id = $seller_id
+-- The reviews of the seller's categories are read once (materialized): the table is the largest.
+with own_categories as (
+    select distinct category from products where seller_id = $seller_id
 ),
 
-own_reviews as (
-    select r.reviewer_id, r.rating, r.created_at
-    from reviews as r
-    join own_products using (product_id)
-    where r.created_at < $as_of::date + interval 1 day
-),
-
-rival_products as (
+category_products as (
     select product_id, seller_id
     from products
-    where category in (select category from own_products)
-      and seller_id <> $seller_id
+    where category in (select category from own_categories) or seller_id = $seller_id
 ),
 
-rival_reviews as (
-    select r.reviewer_id, rp.seller_id as rival_id, r.rating, r.created_at
+category_reviews as materialized (
+    select r.reviewer_id, r.rating, r.created_at, cp.seller_id
     from reviews as r
-    join rival_products as rp using (product_id)
-    where r.reviewer_id in (select reviewer_id from own_reviews)
-      and r.created_at < $as_of::date + interval 1 day
+    join category_products as cp using (product_id)
+    where r.created_at < $as_of::date + interval 1 day
 ),
 
 own_by_reviewer as (
     select reviewer_id, count(*) as reviews_of_seller, avg(rating) as avg_rating_to_seller,
            min(created_at) as first_review_of_seller
-    from own_reviews
+    from category_reviews
+    where seller_id = $seller_id
     group by reviewer_id
 ),
 
 rivals_by_reviewer as (
     select reviewer_id, count(*) as reviews_of_rivals, avg(rating) as avg_rating_to_rivals,
            min(created_at) as first_review_of_rival,
-           list(distinct rival_id order by rival_id) as rivals
-    from rival_reviews
+           list(distinct seller_id order by seller_id) as rivals
+    from category_reviews
+    where seller_id <> $seller_id
+      and reviewer_id in (select reviewer_id from own_by_reviewer)
     group by reviewer_id
 ),
 

@@ -28,8 +28,9 @@ def _categories(version: str, as_of: dt.date) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _view(version: str, category: str, as_of: dt.date) -> competitors.CategoryView:
+    sizes = widgets.category_sizes(version, as_of)
     with db.cursor() as con:
-        return competitors.category_view(con, category, as_of)
+        return competitors.category_view(con, category, as_of, sizes=sizes)
 
 
 version = state.db_version()

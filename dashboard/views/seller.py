@@ -35,8 +35,9 @@ def _chart(version: str, seller_id: str, as_of: dt.date, product_id: str | None,
            evidence: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
     """The figure (as plotly's JSON dict: building it costs a few tenths of a second, reading it back
     next to nothing) and the change points it draws."""
+    start = widgets.first_day(version)
     with db.cursor() as con:
-        chart = seller_view.chart(con, seller_id, as_of, product_id, evidence)
+        chart = seller_view.chart(con, seller_id, as_of, product_id, evidence, start=start)
     figure = charts.seller_figure(chart.daily, chart.changepoints, chart.segments, chart.evidence_marks,
                                   product_label=product_id)
     return figure.to_plotly_json(), chart.changepoints

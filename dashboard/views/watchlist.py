@@ -34,8 +34,9 @@ def _overview(version: str, as_of: dt.date) -> tuple[watchlist.Headline, watchli
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _page(version: str, as_of: dt.date, filters: watchlist.Filters, page: int) -> watchlist.Page:
+    sizes = widgets.category_sizes(version, as_of)
     with db.cursor() as con:
-        return watchlist.page(con, as_of, filters, page)
+        return watchlist.page(con, as_of, filters, page, sizes=sizes)
 
 
 @st.cache_data(show_spinner=False, ttl=15)
