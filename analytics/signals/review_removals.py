@@ -33,6 +33,8 @@ removals of 1-2 star reviews in the window (0.5 added to both).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -41,8 +43,8 @@ from analytics.changepoints import NotEnoughPoints, step_test
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
 from analytics.signals.review_windows import (
-    BY_AUTOMATED, BY_CUSTOMER, BY_STAFF, MINUTES_PER_DAY, REPORT_P, ReviewFacts, gamma_poisson_tail, rate_shape,
-    review_facts, scan, where_observed, window_dates, windows,
+    BY_AUTOMATED, BY_CUSTOMER, BY_STAFF, MINUTES_PER_DAY, REPORT_P, ReviewFacts, Scan, gamma_poisson_tail,
+    rate_shape, review_facts, scan, where_observed, window_dates, windows,
 )
 
 NAME = "review_removals"
@@ -54,6 +56,7 @@ WEIGHT = 1.0
 
 PRIOR_REMOVALS = 2.0  # a week's category rate is shrunk towards its usual rate by this many removals
 MIN_REMOVALS = 3  # fewer staff removals of 1-2 star reviews than this in a window is never evidence
+OUTLIER_P = 1e-3  # sellers this extreme in a first pass are left out of others' baselines in the second
 MIN_REST_REMOVALS = 20  # staff removals a category needs to be its own baseline for selectivity
 ITS_DAYS = 56  # days either side of the first removal for the before/after comparison
 
@@ -73,12 +76,12 @@ def _staff_removed(facts: ReviewFacts, chosen: np.ndarray) -> np.ndarray:
     return facts.unit_week_counts(facts.unit[staff], facts.removed_week[staff])[:, 1:-1]
 
 
-def _weekly_rates(facts: ReviewFacts, removed: np.ndarray, at_risk: np.ndarray):
-    """Per unit: the rest of its category's staff-removal rate each week, shrunk towards the rest of
-    the category's usual rate; and that usual rate."""
-    rest_removed = facts.rest_of_category(removed)
-    rest_at_risk = facts.rest_of_category(at_risk)
-    marketplace = (removed.sum() + 1.0) / (at_risk.sum() + 1.0)
+def _weekly_rates(facts: ReviewFacts, removed: np.ndarray, at_risk: np.ndarray, counted: np.ndarray):
+    """Per unit: the rest of its category's staff-removal rate each week (over the ``counted`` units),
+    shrunk towards the rest of the category's usual rate; and that usual rate."""
+    rest_removed = facts.rest_of_category(removed, counted)
+    rest_at_risk = facts.rest_of_category(at_risk, counted)
+    marketplace = (removed[counted].sum() + 1.0) / (at_risk[counted].sum() + 1.0)
     usual = (rest_removed.sum(axis=1) + 1.0) / (rest_at_risk.sum(axis=1) + 1.0 / marketplace)
     weekly = (rest_removed + PRIOR_REMOVALS) / (rest_at_risk + PRIOR_REMOVALS / usual[:, None])
     return weekly, usual
@@ -89,23 +92,59 @@ def find(ctx: ScoringContext) -> SignalResult:
     # Genuine complaints are what a seller pays to hide: verified purchases. Fake 1-star attacks, which
     # staff honestly clean up within days, seldom are.
     negative, positive = (facts.rating <= 2) & facts.verified, (facts.rating >= 4) & facts.verified
-    neg_at_risk, pos_at_risk = _at_risk(facts, negative), _at_risk(facts, positive)
-    neg_removed, pos_removed = _staff_removed(facts, negative), _staff_removed(facts, positive)
+    counts = _Counts(_at_risk(facts, negative), _staff_removed(facts, negative),
+                     _at_risk(facts, positive), _staff_removed(facts, positive))
     del negative, positive
     weekly = {
-        "removed": facts.by_seller(neg_removed),
-        "shown": facts.by_seller(neg_at_risk),
-        "removed_positive": facts.by_seller(pos_removed),
-        "shown_positive": facts.by_seller(pos_at_risk),
+        "removed": facts.by_seller(counts.neg_removed),
+        "shown": facts.by_seller(counts.neg_at_risk),
+        "removed_positive": facts.by_seller(counts.pos_removed),
+        "shown_positive": facts.by_seller(counts.pos_at_risk),
     }
     n_tests = int((weekly["shown"].sum(axis=1) > 0).sum())
-    if neg_removed.sum() == 0 or n_tests == 0:
+    if counts.neg_removed.sum() == 0 or n_tests == 0:
         return SignalResult.empty(n_tests)
 
-    neg_rate, neg_usual = _weekly_rates(facts, neg_removed, neg_at_risk)
-    weekly["expected"] = facts.by_seller(neg_at_risk * neg_rate)
-    shape = rate_shape(weekly["removed"].sum(axis=1), weekly["expected"].sum(axis=1))
-    selective = _Selectivity(facts, neg_removed, pos_removed, neg_at_risk, pos_at_risk)
+    # Two passes: sellers whose removals are extreme even against baselines they help make are left
+    # out of everyone else's baselines in the second (other buyers in a category would otherwise make
+    # bought deletions look like the category's habit).
+    first = _scan(facts, counts, weekly, np.ones(facts.n_units, dtype=bool))
+    extreme = first.p_value <= OUTLIER_P
+    found = _scan(facts, counts, weekly, ~extreme[facts.unit_seller], honest_sellers=~extreme)
+    reported = np.flatnonzero(found.p_value <= REPORT_P)
+    if len(reported) == 0:
+        return SignalResult.empty(n_tests)
+
+    _, usual = _weekly_rates(facts, counts.neg_removed, counts.neg_at_risk, ~extreme[facts.unit_seller])
+    exposure = facts.by_seller(counts.neg_at_risk.sum(axis=1, keepdims=True) * usual[:, None])[:, 0]
+    usual_rate = exposure / np.maximum(weekly["shown"].sum(axis=1), 1e-12)
+    reviews = facts.reviews_of(reported)
+    best = found.at_best
+    rows = [_evidence(ctx, facts, s, reviews[int(s)], found.windows, int(found.window[s]), found.p_value[s],
+                      best["removed"][s], best["expected"][s], best["removed_positive"][s], usual_rate[s])
+            for s in reported]
+    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
+
+
+@dataclass
+class _Counts:
+    """units x weeks: verified 1-2 star reviews shown and removed by staff; the same for 4-5 stars."""
+
+    neg_at_risk: np.ndarray
+    neg_removed: np.ndarray
+    pos_at_risk: np.ndarray
+    pos_removed: np.ndarray
+
+
+def _scan(facts: ReviewFacts, counts: _Counts, weekly: dict, counted: np.ndarray,
+          honest_sellers: np.ndarray | None = None) -> Scan:
+    """The windowed test with baselines made of the ``counted`` units (and the Gamma law's spread
+    estimated from the ``honest_sellers``)."""
+    neg_rate, _ = _weekly_rates(facts, counts.neg_removed, counts.neg_at_risk, counted)
+    weekly = dict(weekly, expected=facts.by_seller(counts.neg_at_risk * neg_rate))
+    honest = slice(None) if honest_sellers is None else honest_sellers
+    shape = rate_shape(weekly["removed"].sum(axis=1)[honest], weekly["expected"].sum(axis=1)[honest])
+    selective = _Selectivity(facts, counts, counted)
 
     def window_p(sums, rows, m):
         observed = sums["removed"]
@@ -122,19 +161,7 @@ def find(ctx: ScoringContext) -> SignalResult:
                 sums["shown_positive"][could_pass]))
         return p
 
-    found = scan(windows(facts.n_weeks), weekly, lambda sums, rows: sums["shown"] > 0, window_p)
-    reported = np.flatnonzero(found.p_value <= REPORT_P)
-    if len(reported) == 0:
-        return SignalResult.empty(n_tests)
-
-    exposure = facts.by_seller(neg_at_risk.sum(axis=1, keepdims=True) * neg_usual[:, None])[:, 0]
-    usual_rate = exposure / np.maximum(weekly["shown"].sum(axis=1), 1e-12)
-    reviews = facts.reviews_of(reported)
-    best = found.at_best
-    rows = [_evidence(ctx, facts, s, reviews[int(s)], found.windows, int(found.window[s]), found.p_value[s],
-                      best["removed"][s], best["expected"][s], best["removed_positive"][s], usual_rate[s])
-            for s in reported]
-    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
+    return scan(windows(facts.n_weeks), weekly, lambda sums, rows: sums["shown"] > 0, window_p)
 
 
 class _Selectivity:
@@ -146,14 +173,16 @@ class _Selectivity:
     each had on show, so the seller's count follows Fisher's noncentral hypergeometric law with that
     odds ratio. The rest of the category's own removals are few in a small category; the exact test
     carries that uncertainty instead of treating the category's split as known. A category with fewer
-    than ``MIN_REST_REMOVALS`` staff removals is replaced by the rest of the marketplace.
+    than ``MIN_REST_REMOVALS`` staff removals is replaced by the rest of the marketplace. Only the
+    ``counted`` units (not the extreme sellers) make up the rest.
     """
 
-    def __init__(self, facts, neg_removed, pos_removed, neg_at_risk, pos_at_risk):
-        unit_totals = np.column_stack([neg_removed.sum(axis=1), pos_removed.sum(axis=1),
-                                       neg_at_risk.sum(axis=1), pos_at_risk.sum(axis=1)])
-        rest_of_category = facts.by_seller(facts.rest_of_category(unit_totals))
-        rest_of_market = unit_totals.sum(axis=0)[None, :] - facts.by_seller(unit_totals)
+    def __init__(self, facts: ReviewFacts, counts: _Counts, counted: np.ndarray):
+        unit_totals = np.column_stack([counts.neg_removed.sum(axis=1), counts.pos_removed.sum(axis=1),
+                                       counts.neg_at_risk.sum(axis=1), counts.pos_at_risk.sum(axis=1)])
+        rest_of_category = facts.by_seller(facts.rest_of_category(unit_totals, counted))
+        counted_totals = unit_totals * counted[:, None]
+        rest_of_market = counted_totals.sum(axis=0)[None, :] - facts.by_seller(counted_totals)
         small = rest_of_category[:, 0] + rest_of_category[:, 1] < MIN_REST_REMOVALS
         self.rest = np.where(small[:, None], rest_of_market, rest_of_category)
 

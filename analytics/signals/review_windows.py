@@ -151,8 +151,11 @@ class ReviewFacts:
     def by_category(self, unit_matrix: np.ndarray) -> np.ndarray:
         return np.asarray(self._category_indicator @ unit_matrix)
 
-    def rest_of_category(self, unit_matrix: np.ndarray) -> np.ndarray:
-        """For each unit, the sum over the other units of its category (leave one out)."""
+    def rest_of_category(self, unit_matrix: np.ndarray, counted: np.ndarray | None = None) -> np.ndarray:
+        """For each unit, the sum over the other units of its category (leave one out); with
+        ``counted`` (a boolean per unit), over the other counted units only."""
+        if counted is not None:
+            unit_matrix = unit_matrix * counted.reshape(-1, *([1] * (unit_matrix.ndim - 1)))
         return self.by_category(unit_matrix)[self.unit_category] - unit_matrix
 
     def reviews_of(self, seller_indices) -> dict[int, np.ndarray]:

@@ -3,11 +3,14 @@
 Who competes with whom is the category: a seller's rivals are the other sellers with products in the
 same category. What the three signals need on top of the scoring context:
 
-* window means of a products x days matrix at many (row, day) pairs at once (cumulative sums, so
-  a category's whole event study is a handful of numpy operations);
-* the staff access log resolved to the seller and products whose data was touched, with counts of
-  touches in day windows by sorted-key lookups (no Python loop over sellers);
-* the tail of a Poisson-binomial count, for "this happened k times where chance predicts sum(p)".
+* things computed once per run and shared (``per_context``): the staff access log resolved to the
+  sellers, products and categories touched; the rank screen (the same as ``rank_jump``'s);
+* window means of a products x days matrix at many (row, day) pairs at once (cumulative sums per
+  category, or gathers of just the cells needed), and how much a rank usually swings at its level;
+* counts of dated marks (staff touches) in day windows by sorted-key lookups, with no Python loop
+  over sellers;
+* the tail of a Poisson-binomial count ("this happened k times where chance predicts sum(p)") and the
+  Cauchy combination of a seller's traces.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def positions(index_values, values) -> np.ndarray:
 
 
 RANK_SCREEN_DAYS = (28, 7)  # as rank_jump: a month of history before a change, a week after
-RANK_SCREEN_CHUNK = 20_000  # product rows screened at once (the screen's temporaries are a few times its input)
+RANK_SCREEN_CHUNK = 20_000  # product rows screened at once (its temporaries are a few times its input)
 
 
 @per_context
@@ -286,9 +289,3 @@ def cauchy_combination(p_columns) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         combined = np.where(statistic > 1e15, 1 / (statistic * np.pi), 0.5 - np.arctan(statistic) / np.pi)
     return np.where(available.any(axis=1), np.clip(combined, 0.0, 1.0), np.nan)
-
-
-def rank_share_words(rel_rank: float) -> str:
-    """A relative rank (ln of rank / ranked products) in words: 'top 12%'."""
-    share = float(np.exp(rel_rank))
-    return f"top {100 * share:.0f}%" if share >= 0.01 else f"top {100 * share:.1f}%"

@@ -2,7 +2,7 @@
 
 Insiders were paid to attack a buyer's competitors: flood their listings with fake 1-star reviews and
 have their accounts suspended. An honest seller also gains when a rival has a genuine bad week (a
-defective batch, an honest suspension), so one coincidence proves nothing. Three independent traces
+defective batch, an honest suspension), so one coincidence proves nothing. Three traces
 are tested, each against the seller's own category, and combined (Cauchy combination test: valid
 whatever their dependence, and as strong as the strongest) into one p-value per seller:
 
@@ -25,11 +25,12 @@ B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above w
    events within four weeks of each other form one episode whose places are averaged, so overlapping
    windows are not counted twice).
 C. The same staff member on both sides (only where access_log has rows). For each employee who acted
-   on rivals (removals, suspensions, exports; not mere looks) just before at least two of their hits: how many times it also touched this seller
-   around the hit, each time's chance by routine being the larger of the share of the hit's peers it
-   touched then (a category manager touches everyone) and the chance that its usual touching of this
-   seller over the period lands in the window (an account manager touches its sellers all year); a
-   Poisson-binomial tail per employee, Bonferroni over the employees judged.
+   on rivals (removals, suspensions, exports; not mere looks) just before at least two of their hits:
+   how many times it also acted on this seller around the hit, each time's chance by routine being
+   the larger of the share of the hit's peers it acted on then (a category manager touches everyone)
+   and the chance that its usual work on this seller over the period lands in the window (an account
+   manager handles its sellers all year); a Poisson-binomial tail per employee, Bonferroni over the
+   employees judged.
 
 The seller is tested when any trace could be computed for it; ``n_tests`` counts those sellers.
 """

@@ -12,10 +12,10 @@ category leader, and category managers look up top sellers' figures in sittings,
    by at most 15%. An action that undercuts no rival is not aimed at anyone and is not judged.
 3. U, sales beyond rank: how much more the aimed rival sold in the four weeks before than its public
    rank implied, read off its nearest rivals in rank (the standardised residual of ln(1 + units) on
-   mean relative rank, fitted to them alone over the same weeks). The null is every other
-   seller's aims in the marketplace (empirical p-value with +1), so whatever honest aiming does to z
+   mean relative rank, fitted to them alone over the same weeks). The null is every other seller's
+   aims in the marketplace (empirical p-value with +1), so whatever honest aiming does to z
    (aiming at leaders, at rising products) is in the baseline. Needs ``MIN_NULL_ACTIONS`` of them.
-4. V, staff look-up (only where access_log has rows): the aimed rival's data was viewed or exported
+4. V, staff look-up (only where access_log has rows): the aimed rival's sales figures were looked up
    in the 30 days before by a selective sitting (an employee's day that looked up at most
    ``SELECTIVE_SELLERS`` sellers of the category: a category manager reviewing all top sellers in
    one sitting is aiming at no one), against the share of the rivals nearest to it in rank that were
