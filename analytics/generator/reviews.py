@@ -225,6 +225,23 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
         when = work_ms(rng, tl, staff, employee, day) + np.sort(rng.integers(0, 2 * HOUR_MS, pick.size))
         remove(pick, when, BY_STAFF, employee, rng.random(pick.size) < 0.7)
 
+    # Sellers report reviews they think break the rules (about shipping, abusive); staff agree now
+    # and then and take down one to three negative ones: honest, and selective.
+    negatives = np.flatnonzero(rating <= 2)
+    neg_count = np.bincount(products.seller[product[negatives]], minlength=n_sellers)
+    reporters = np.flatnonzero(plan.unused & (neg_count >= 8))
+    reporters = reporters[rng.random(reporters.size) < 0.05 * tl.days / 365]
+    neg_by_seller = negatives[np.argsort(products.seller[product[negatives]], kind="stable")]
+    neg_start = np.searchsorted(products.seller[product[neg_by_seller]], np.arange(n_sellers + 1))
+    for seller in reporters:
+        day = int(rng.integers(min(30, tl.days - 1), tl.days))
+        start = tl.day_ms(day)
+        mine = visible_at(neg_by_seller[neg_start[seller]:neg_start[seller + 1]], start)
+        pick = rng.permutation(mine)[: int(rng.integers(1, 4))]
+        employee = int(rng.choice(moderators))
+        when = work_ms_many(rng, tl, staff, np.full(pick.size, employee), day + rng.integers(0, 3, pick.size))
+        remove(pick, when, BY_STAFF, employee, rng.random(pick.size) < 0.7)
+
     # Spam-ring take-downs: the filter removes everything a flagged account has posted.
     flagged = rng.random(pop.size) < 0.002
     sweep_day = rng.integers(min(20, tl.days - 1), tl.days, pop.size)
@@ -288,8 +305,8 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
 
     organic = dict(product=product, reviewer=reviewer, rating=rating, created_ms=created, verified=verified,
                    removed_ms=removed_ms, removed_by=removed_by, remover=remover, logged=logged)
-    injected, n_reviewers = _injected(rng_for("bought_reviews", 0), tl, products, plan, pop, organic, category,
-                                      prod_start)
+    injected, n_reviewers = _injected(rng_for("bought_reviews", 0), tl, products, plan, staff, pop, organic,
+                                      category, prod_start)
     # Slot the bought reviews into the (product, time) order: one copy per column, no full re-sort.
     order = np.argsort(_sort_key(injected["product"], injected["created_ms"], tl), kind="stable")
     at = np.searchsorted(_sort_key(product, created, tl), _sort_key(injected["product"][order],
@@ -298,11 +315,12 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
     return Reviews(**merged, n_reviewers=n_reviewers)
 
 
-def _injected(rng, tl: Timeline, products: Products, plan: Plan, pop: _Population, organic: dict,
-              category: np.ndarray, prod_start: np.ndarray) -> tuple[dict, int]:
+def _injected(rng, tl: Timeline, products: Products, plan: Plan, staff: Staff, pop: _Population,
+              organic: dict, category: np.ndarray, prod_start: np.ndarray) -> tuple[dict, int]:
     """Reviews that were bought: harvested-reviewer bursts, sock-puppet attacks and praise."""
     cols = {k: [] for k in ("product", "reviewer", "rating", "created_ms", "verified", "removed_ms",
-                            "removed_by")}
+                            "removed_by", "remover", "logged")}
+    moderators = staff.of_role(MODERATOR)
     next_id = pop.size
     created_org, reviewer_org = organic["created_ms"], organic["reviewer"]
     by_cat = np.argsort(category.astype(np.int64) << 36 | (created_org - tl.start_ms))
@@ -322,6 +340,8 @@ def _injected(rng, tl: Timeline, products: Products, plan: Plan, pop: _Populatio
         cols["verified"].append(np.asarray(verified, dtype=bool))
         cols["removed_ms"].append(np.where(caught, when, -1))
         cols["removed_by"].append(np.where(caught, BY_AUTOMATED, NOT_REMOVED).astype(np.int8))
+        cols["remover"].append(np.full(k, -1, dtype=np.int32))
+        cols["logged"].append(np.zeros(k, dtype=bool))
 
     def burst_times(day: int, length: int, count: int) -> np.ndarray:
         days = day + rng.integers(0, length, count)
@@ -379,6 +399,21 @@ def _injected(rng, tl: Timeline, products: Products, plan: Plan, pop: _Populatio
             who = np.concatenate([attackers, one_off])
             add(int(target), who, rng.choice([1, 2], who.size, p=[0.85, 0.15]),
                 burst_times(int(day), length, who.size), rng.random(who.size) < 0.15, 0.1)
+            if rng.random() < 0.5:
+                # The victim complains and a moderator takes much of the attack down in a day or two:
+                # honest staff removals of 1-star reviews, on a seller who bought nothing.
+                cleanup_day = int(day) + length + int(rng.integers(3, 21))
+                shown = cols["removed_by"][-1] == NOT_REMOVED
+                pick = np.flatnonzero(shown & (rng.random(who.size) < rng.uniform(0.4, 0.9)))
+                employee = int(rng.choice(moderators))
+                when = work_ms_many(rng, tl, staff, np.full(pick.size, employee),
+                                    cleanup_day + rng.integers(0, 2, pick.size))
+                ok = when <= tl.end_ms
+                pick, when = pick[ok], when[ok]
+                cols["removed_ms"][-1][pick] = when
+                cols["removed_by"][-1][pick] = BY_STAFF
+                cols["remover"][-1][pick] = employee
+                cols["logged"][-1][pick] = rng.random(pick.size) < 0.7
         praising = puppets[rng.random(puppets.size) < ring.praise_p]
         if praising.size == 0:  # the point of the ring: someone always praises the buyer
             praising = puppets[:1]
@@ -388,10 +423,9 @@ def _injected(rng, tl: Timeline, products: Products, plan: Plan, pop: _Populatio
                 rng.random(praising.size) < 0.25, 0.1)
 
     out = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in cols.items()}
-    k = out["product"].size
     out["rating"] = out["rating"].astype(np.int8)
     out["verified"] = out["verified"].astype(bool)
     out["removed_by"] = out["removed_by"].astype(np.int8)
-    out["remover"] = np.full(k, -1, dtype=np.int32)
-    out["logged"] = np.zeros(k, dtype=bool)
+    out["remover"] = out["remover"].astype(np.int32)
+    out["logged"] = out["logged"].astype(bool)
     return out, next_id
