@@ -376,7 +376,8 @@ def _most_changed(con, seller, onset, column, *, direction):
         SELECT product_id, coalesce(avg({column}) FILTER (WHERE date BETWEEN ? - 14 AND ? - 1), 0) AS before,
                avg({column}) FILTER (WHERE date BETWEEN ? AND ? + 13) AS after
         FROM product_daily JOIN products USING (product_id) WHERE seller_id = ?
-        GROUP BY 1 HAVING before > 0 OR after > 0 ORDER BY {direction} * (after - before) / (before + 1) DESC LIMIT 1""",
+        GROUP BY 1 HAVING before > 0 OR after > 0
+        ORDER BY {direction} * (after - before) / (before + 1) DESC LIMIT 1""",
                  [onset] * 4 + [seller])[0]
 
 
@@ -456,8 +457,8 @@ def test_spam_cleanup_removes_reviews_of_all_ratings_at_once(market):
     _, con = market
     for seller, onset in _labelled(con, "benign_spam_cleanup"):
         removed_high, removed_low, shown_high, shown_low = _rows(con, """
-            SELECT count(*) FILTER (WHERE removed_at::DATE = ? AND removed_by IN ('automated', 'staff') AND rating >= 4),
-                   count(*) FILTER (WHERE removed_at::DATE = ? AND removed_by IN ('automated', 'staff') AND rating <= 3),
+            SELECT count(*) FILTER (WHERE removed_at::DATE = ? AND removed_by <> 'customer' AND rating >= 4),
+                   count(*) FILTER (WHERE removed_at::DATE = ? AND removed_by <> 'customer' AND rating <= 3),
                    count(*) FILTER (WHERE rating >= 4), count(*) FILTER (WHERE rating <= 3)
             FROM reviews JOIN products USING (product_id)
             WHERE seller_id = ? AND created_at::DATE < ? AND (removed_at IS NULL OR removed_at::DATE >= ?)""",
@@ -492,7 +493,7 @@ def test_ordinary_launches_are_priced_just_under_the_category_leader(market):
     _, con = market
     for seller, onset in _labelled(con, "benign_launch"):
         under_leader = _rows(con, """
-            WITH launch AS (SELECT p.product_id, p.category FROM products p WHERE p.seller_id = ? AND p.launched_on = ?),
+            WITH launch AS (SELECT product_id, category FROM products WHERE seller_id = ? AND launched_on = ?),
             leader AS (SELECT p.category, arg_max(d.product_id, d.units) AS product_id
                        FROM (SELECT product_id, sum(units_sold) AS units FROM product_daily
                              WHERE date BETWEEN ? - 7 AND ? - 1 GROUP BY 1) d

@@ -93,8 +93,8 @@ def simulate_access(rng: np.random.Generator, tl: Timeline, sellers: Sellers, pr
         m_count = np.bincount(pairs[:, 0], minlength=staff.n)
         who = emp[managers]
         has = m_count[who] > 0
-        cat = np.where(has, pairs[np.minimum(m_start[who] + (rng.random(who.size) * np.maximum(m_count[who], 1)).astype(np.int64),
-                                             len(pairs) - 1), 1], 0)
+        pick = m_start[who] + (rng.random(who.size) * np.maximum(m_count[who], 1)).astype(np.int64)
+        cat = np.where(has, pairs[np.minimum(pick, len(pairs) - 1), 1], 0)
         by_cat = np.lexsort((np.arange(products.n), products.category))
         c_start = np.searchsorted(products.category[by_cat], np.arange(int(products.category.max()) + 2))
         for c in np.unique(cat):
@@ -106,8 +106,8 @@ def simulate_access(rng: np.random.Generator, tl: Timeline, sellers: Sellers, pr
             product[rows] = members[np.minimum(np.searchsorted(cum, rng.random(rows.size)), members.size - 1)]
         seller[managers] = products.seller[product[managers]]
     # Most views of sales, listings and reviews name one of the seller's products.
-    name_product = (product < 0) & np.isin(action, [_CODE["view_sales"], _CODE["view_listing"], _CODE["view_reviews"]]) \
-        & (rng.random(emp.size) < 0.6)
+    about_listings = np.isin(action, [_CODE["view_sales"], _CODE["view_listing"], _CODE["view_reviews"]])
+    name_product = (product < 0) & about_listings & (rng.random(emp.size) < 0.6)
     rows = np.flatnonzero(name_product)
     product[rows] = by_seller[p_start[seller[rows]] + (rng.random(rows.size) * p_count[seller[rows]]).astype(np.int64)]
     parts.append((emp, ts, action, seller, product))

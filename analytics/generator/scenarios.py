@@ -259,7 +259,8 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
         first_act = onset
         ring = Sabotage(int(s), int(main[s]), targets.astype(np.int64), attack.astype(np.int64),
                         per_target=int(5 + round(25 * strength)), puppets=int(4 + round(8 * strength)),
-                        reuse_from=int(rng.integers(0, len(plan.sabotage))) if plan.sabotage and rng.random() < 0.3 else -1,
+                        reuse_from=(int(rng.integers(0, len(plan.sabotage)))
+                                    if plan.sabotage and rng.random() < 0.3 else -1),
                         praise_p=0.75)
         plan.sabotage.append(ring)
         for t, day in zip(targets, attack):
@@ -396,7 +397,9 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
         for k in range(2):
             count = int(np.clip(round(6 + (0.4 + 1.6 * strength) * r30 + 12 * strength), 8, 150))
             length = int(rng.integers(3, 15))
-            plan.bursts.append(Burst(int(s), p, day, length, count if k == 0 else max(5, int(count * rng.uniform(0.5, 1))),
+            if k:  # a smaller top-up later
+                count = max(5, int(count * rng.uniform(0.5, 1)))
+            plan.bursts.append(Burst(int(s), p, day, length, count,
                                      harvested_share=0.55 + 0.4 * strength,
                                      verified_p=rng.uniform(0.1, 0.4), filtered_p=rng.uniform(0.05, 0.2),
                                      aftermath_one_star=0.04 + 0.08 * strength))
