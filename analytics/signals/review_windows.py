@@ -203,10 +203,9 @@ def _new_reviewers(facts: ReviewFacts, reviewer_key: np.ndarray) -> NewReviewers
     pair_starts = np.flatnonzero(pair_change)
     reviewer_starts = np.flatnonzero(reviewer_change)
     reviews_per_reviewer = np.diff(np.append(reviewer_starts, len(unit))).astype(np.int32)
-    del reviewer_change, pair_change
-
     # per pair: its reviewer (0-based, in order), unit and first time (rows are in time order)
-    pair_reviewer = (np.searchsorted(reviewer_starts, pair_starts, side="right") - 1).astype(np.int32)
+    pair_reviewer = (np.cumsum(reviewer_change, dtype=np.int32) - 1)[pair_starts]
+    del reviewer_change, pair_change
     pair_unit = unit[pair_starts]
     pair_minute = minute[pair_starts]
 
