@@ -45,7 +45,6 @@ FDR = 0.05
 WEIGHT = 1.0
 
 
-
 def find(ctx: ScoringContext) -> SignalResult:
     facts = review_facts(ctx)
     nr = facts.new_reviewers
@@ -71,8 +70,7 @@ def find(ctx: ScoringContext) -> SignalResult:
         own = rows_of[int(s)]
         day = facts.day(nr.minute[own])
         came = own[harvested[own] & (day >= first) & (day < last)]
-        came_days = facts.day(nr.minute[came])
-        start, end = int(came_days.min()), int(came_days.max())
+        start = int(facts.day(nr.minute[came]).min())
         before_weeks = slice(0, int(found.scan.windows.start[k]))
         seen_before = found.weekly_reviewers[s, before_weeks].sum()
         before = found.weekly_chosen[s, before_weeks].sum() / seen_before if seen_before else np.nan
@@ -90,11 +88,11 @@ def find(ctx: ScoringContext) -> SignalResult:
             "after": float(x / n),
             "effect": float(np.log((x + 0.5) / (e + 0.5))),
             "p_value": float(p_seller[s]),
-            "measure": ("share of new reviewers who had reviewed a rival's product first and " + kind.replace(" it", "")),
+            "measure": "share of new reviewers who had reviewed a rival's product first and " + kind.replace(" it", ""),
             "product_id": None,
             "related_seller_id": None,
-            "detail": (f"{x:.0f} of its {n:.0f} new reviewers between {facts.date(start)} and {facts.date(end)} "
-                       f"had reviewed rivals' products in {category} first and {kind} "
+            "detail": (f"{x:.0f} of its {n:.0f} new reviewers between {facts.date(first)} and "
+                       f"{facts.date(last - 1)} had reviewed rivals' products in {category} first and {kind} "
                        f"({100 * x / n:.0f}%{unverified_words}), against {before_words}"
                        f"{100 * e / n:.0f}% expected from its category in those weeks"),
         })

@@ -76,7 +76,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     facts = review_facts(ctx)
     nr = facts.new_reviewers
     thin = thin_praise(nr)
-    found, = share_scan(facts, thin)
+    [found] = share_scan(facts, thin)
     n_tests = int((found.total_reviewers > 0).sum())
     candidates = np.flatnonzero(found.scan.p_value <= REPORT_P)
     if len(candidates) == 0:
@@ -117,8 +117,8 @@ def find(ctx: ScoringContext) -> SignalResult:
             "detail": (f"{daily[start:start + span].sum():.0f} reviews between {facts.date(start)} and "
                        f"{facts.date(start + span - 1)} ({step.after:.1f} a day against {step.before:.1f} "
                        f"before); "
-                       f"{x:.0f} of its {n:.0f} new reviewers gave 4-5 stars from accounts that were "
-                       f"unverified, new or review only this seller ({100 * x / n:.0f}%, against "
-                       f"{100 * e / n:.0f}% expected from its category in those weeks)"),
+                       f"{x:.0f} of its {n:.0f} new reviewers gave 4-5 stars with two of: no verified "
+                       f"purchase, a first review ever, reviewing only this seller ({100 * x / n:.0f}%, "
+                       f"against {100 * e / n:.0f}% expected from its category in those weeks)"),
         })
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)

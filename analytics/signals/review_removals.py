@@ -58,7 +58,7 @@ PRIOR_REMOVALS = 2.0  # a week's category rate is shrunk towards its usual rate 
 MIN_REMOVALS = 3  # fewer staff removals of 1-2 star reviews than this in a window is never evidence
 OUTLIER_P = 1e-3  # sellers this extreme in a first pass are left out of others' baselines in the second
 MIN_REST_REMOVALS = 20  # staff removals a category needs to be its own baseline for selectivity
-ITS_DAYS = 56  # days either side of the first removal for the before/after comparison
+ITS_DAYS = 28  # days either side of the first removal for the interrupted time series
 
 
 def _at_risk(facts: ReviewFacts, chosen: np.ndarray) -> np.ndarray:
@@ -222,9 +222,11 @@ def _visible_rating(facts: ReviewFacts, rows: np.ndarray) -> np.ndarray:
 
 
 def _step(series: np.ndarray, day: int):
+    """Interrupted time series around ``day``: a step net of a straight-line trend (the visible average
+    drifts as reviews accumulate), over ITS_DAYS either side."""
     lo, hi = max(0, day - ITS_DAYS), min(len(series), day + ITS_DAYS)
     try:
-        return step_test(series[lo:hi], day - lo)
+        return step_test(series[lo:hi], day - lo, exog=np.arange(hi - lo, dtype=float))
     except (NotEnoughPoints, ValueError):
         return None
 
@@ -253,15 +255,18 @@ def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, w, k: int, p_val
     start, end = int(batch_days.min()), int(batch_days.max())
     age = float(np.median(facts.removed[batch] - facts.created[batch]))
 
-    rating_step = _step(_visible_rating(facts, own), start)
-    before = rating_step.before if rating_step else np.nan
-    after = rating_step.after if rating_step else np.nan
+    # Before: the visible average the day before the first removal; after: that plus the step the
+    # removals made, net of the trend.
+    rating = _visible_rating(facts, own)
+    rating_step = _step(rating, start) if start >= 1 and np.isfinite(rating[start - 1]) else None
+    before = float(rating[start - 1]) if rating_step else np.nan
+    after = before + rating_step.step if rating_step else np.nan
 
     rank_words = ""
     rank = _rank_share(ctx, facts.sellers[s])
     if rank is not None and start < len(rank):
         rank_step = _step(rank, start)
-        if rank_step is not None:
+        if rank_step is not None and np.isfinite(rank_step.step):
             rank_words = (f", sales rank top {100 * np.exp(rank_step.before):.0f}% -> "
                           f"top {100 * np.exp(rank_step.after):.0f}% of its category")
 
