@@ -118,12 +118,23 @@ def find(ctx: ScoringContext) -> SignalResult:
     _, usual = _weekly_rates(facts, counts.neg_removed, counts.neg_at_risk, ~extreme[facts.unit_seller])
     exposure = facts.by_seller(counts.neg_at_risk.sum(axis=1, keepdims=True) * usual[:, None])[:, 0]
     usual_rate = exposure / np.maximum(weekly["shown"].sum(axis=1), 1e-12)
+    usual_age = _usual_age(facts, ~extreme[facts.unit_seller])
     reviews = facts.reviews_of(reported)
     best = found.at_best
     rows = [_evidence(ctx, facts, s, reviews[int(s)], found.windows, int(found.window[s]), found.p_value[s],
-                      best["removed"][s], best["expected"][s], best["removed_positive"][s], usual_rate[s])
+                      best["removed"][s], best["expected"][s], best["removed_positive"][s], usual_rate[s],
+                      usual_age)
             for s in reported]
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
+
+
+def _usual_age(facts: ReviewFacts, counted: np.ndarray) -> pd.Series:
+    """Per category: the median minutes from posting to a staff removal of a verified 1-2 star review
+    (over the counted units), for the analyst's comparison."""
+    removed = (facts.rating <= 2) & facts.verified & (facts.remover == BY_STAFF) & counted[facts.unit]
+    removed &= facts.removed_week <= facts.n_weeks
+    ages = pd.Series(facts.removed[removed] - facts.created[removed])
+    return ages.groupby(facts.unit_category[facts.unit[removed]]).median()
 
 
 @dataclass
@@ -243,7 +254,7 @@ def _rank_share(ctx: ScoringContext, seller_id: str) -> np.ndarray | None:
 
 
 def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, w, k: int, p_value: float, observed: float,
-              expected: float, removed_positive: float, usual_rate: float) -> dict:
+              expected: float, removed_positive: float, usual_rate: float, usual_age: pd.Series) -> dict:
     """The evidence row of seller ``s``; ``own`` = the indices of its reviews in ``facts``."""
     first_day, last_day = window_dates(facts, w, k)
     removed_day = facts.day(facts.removed[own])
@@ -254,6 +265,10 @@ def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, w, k: int, p_val
     batch_days = facts.day(facts.removed[batch])
     start, end = int(batch_days.min()), int(batch_days.max())
     age = float(np.median(facts.removed[batch] - facts.created[batch]))
+    category = int(pd.Series(facts.unit_category[facts.unit[batch]]).mode().iloc[0])
+    age_words = f"a median of {_age_words(age)} after posting"
+    if category in usual_age.index:
+        age_words += f", where its category's staff take {_age_words(float(usual_age[category]))}"
 
     # Before: the visible average the day before the first removal; after: that plus the step the
     # removals made, net of the trend.
@@ -287,8 +302,8 @@ def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, w, k: int, p_val
         "measure": "visible average rating (stars), before and after the removals",
         "product_id": None,
         "related_seller_id": None,
-        "detail": (f"{observed:.0f} of its verified 1-2 star reviews removed by staff {when} (a median of "
-                   f"{_age_words(age)} after posting), {kept}; staff in its category remove "
+        "detail": (f"{observed:.0f} of its verified 1-2 star reviews removed by staff {when} ({age_words}), "
+                   f"{kept}; staff in its category remove "
                    f"{100 * min(usual_rate * weeks, 1):.1f}% of them in a typical {7 * weeks} days"
                    f"{others_words}{rating_words}{rank_words}"),
     }
