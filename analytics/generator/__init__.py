@@ -86,9 +86,10 @@ def generate(out_dir: Path | str, *, sellers: int = 1500, days: int = 365, seed:
     try:
         # The big tables are written as soon as nothing later needs them, to bound memory.
         sales = simulate_sales(rng_for, tl, cats, seller_table, products, plan, staff, events.blocked)
+        export.product_daily(sales)
+        sales.drop_prices_and_ranks()  # reviews need only who sold how many units when
         reviews = simulate_reviews(rng_for, tl, cats, products, sales, plan, staff, sellers)
         weekly_top, lookups = sales.weekly_top, plan.traces + sales.traces
-        export.product_daily(sales)
         del sales
         activity = reviews.activity(products, sellers)
         export.reviews(reviews)

@@ -31,6 +31,10 @@ class Sales:
     weekly_top: dict[int, np.ndarray] = field(default_factory=dict)  # category -> (weeks, TOP) products, -1 pad
     traces: list[tuple] = field(default_factory=list)
 
+    def drop_prices_and_ranks(self) -> None:
+        """Free the columns only the export needs, once it is written."""
+        self.rank = self.price = self.ad_spend = None
+
 
 def _windows(n: int, days: int, rows: np.ndarray, start: np.ndarray, end: np.ndarray, value: np.ndarray) -> np.ndarray:
     """(n, days) sum of ``value`` over each row's [start, end) windows."""

@@ -72,15 +72,29 @@ class ExportWriter:
         self.con.close()
 
     def parquet(self, name: str, table: pa.Table, *, encode: tuple[str, ...] = ()) -> None:
-        """Dictionary encoding only for the few low-cardinality columns named, and statistics only
-        for non-text columns: both cost more than the rest of the write on millions of unique ids."""
+        self.parquet_chunks(name, [table], encode=encode)
+
+    def parquet_chunks(self, name: str, chunks, *, encode: tuple[str, ...] = ()) -> None:
+        """One Parquet file from tables built a chunk at a time (bounded memory).
+
+        Dictionary encoding only for the few low-cardinality columns named, and statistics only for
+        non-text columns: both cost more than the rest of the write on millions of unique ids."""
         path = self.dir / f"{name}.parquet"
-        stats = [f.name for f in table.schema
-                 if not pa.types.is_string(f.type) and not pa.types.is_dictionary(f.type)]
-        table = table.cast(pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type)
-                                      and f.name not in encode else f for f in table.schema]))
-        pq.write_table(table, path, compression="zstd", row_group_size=1_000_000,
-                       use_dictionary=list(encode), write_statistics=stats)
+        writer = None
+        try:
+            for table in chunks:
+                schema = pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type)
+                                    and f.name not in encode else f for f in table.schema])
+                table = table.cast(schema)
+                if writer is None:
+                    stats = [f.name for f in schema
+                             if not pa.types.is_string(f.type) and not pa.types.is_dictionary(f.type)]
+                    writer = pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=list(encode),
+                                              write_statistics=stats)
+                writer.write_table(table, row_group_size=1_000_000)
+        finally:
+            if writer is not None:
+                writer.close()
         self.files[name] = path
 
     def csv(self, name: str, table: pa.Table, select: str, *, gzip: bool = False) -> None:
@@ -160,19 +174,23 @@ class MarketExport:
         self.out.csv("products", table, "*")
         self.rows["products"] = table.num_rows
 
-    def product_daily(self, sales) -> None:
-        rank = sales.rank
-        table = pa.table({
-            "product_id": dictionary(sales.product, self.product_ids),
-            "date": dates(self.start, sales.day),
-            "sales_rank": pa.array(rank, mask=rank == 0, type=pa.int32()),
-            # Stored in single precision while simulating; written as the cents they are.
-            "price": pa.array(np.round(sales.price.astype(np.float64), 2)),
-            "units_sold": pa.array(sales.units, type=pa.int32()),
-            "ad_spend": pa.array(np.round(sales.ad_spend.astype(np.float64), 2), mask=np.isnan(sales.ad_spend)),
-        })
-        self.out.parquet("product_daily", table, encode=("product_id",))
-        self.rows["product_daily"] = table.num_rows
+    def product_daily(self, sales, *, chunk: int = 4_000_000) -> None:
+        def tables():
+            for lo in range(0, max(sales.product.size, 1), chunk):
+                part = slice(lo, lo + chunk)
+                rank, ads = sales.rank[part], sales.ad_spend[part]
+                yield pa.table({
+                    "product_id": dictionary(sales.product[part], self.product_ids),
+                    "date": dates(self.start, sales.day[part]),
+                    "sales_rank": pa.array(rank, mask=rank == 0, type=pa.int32()),
+                    # Single precision while simulating; written as the cents they are.
+                    "price": pa.array(np.round(sales.price[part].astype(np.float64), 2)),
+                    "units_sold": pa.array(sales.units[part], type=pa.int32()),
+                    "ad_spend": pa.array(np.round(ads.astype(np.float64), 2), mask=np.isnan(ads)),
+                })
+
+        self.out.parquet_chunks("product_daily", tables(), encode=("product_id",))
+        self.rows["product_daily"] = int(sales.product.size)
 
     def reviews(self, reviews) -> None:
         from analytics.generator.ids import base36_ids
