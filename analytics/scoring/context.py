@@ -37,6 +37,14 @@ class ScoringContext:
     first_day: dt.date
     settings: dict = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds, for the benchmark
+    _shared: dict = field(default_factory=dict, repr=False)
+
+    def shared(self, key: str, build):
+        """What several signals need, built once per run (timed as ``key``) and then reused."""
+        if key not in self._shared:
+            with self.timed(key):
+                self._shared[key] = build()
+        return self._shared[key]
 
     @contextlib.contextmanager
     def timed(self, stage: str):

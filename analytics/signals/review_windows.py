@@ -260,12 +260,7 @@ def load_review_facts(con, as_of: dt.date, first_day: dt.date) -> ReviewFacts:
 
 def review_facts(ctx) -> ReviewFacts:
     """The run's review facts, loaded once and shared by the review signals."""
-    cached = ctx.__dict__.get("_review_facts")
-    if cached is None:
-        with ctx.timed("review facts"):
-            cached = load_review_facts(ctx.con, ctx.as_of, ctx.first_day)
-        ctx.__dict__["_review_facts"] = cached
-    return cached
+    return ctx.shared("review facts", lambda: load_review_facts(ctx.con, ctx.as_of, ctx.first_day))
 
 
 # --- windows ---------------------------------------------------------------------------------------
