@@ -178,19 +178,23 @@ def rank_trend_figure(trends: pd.DataFrame, names: dict[str, str], highlighted: 
                       events: pd.DataFrame, signal_colors: dict[str, str]) -> go.Figure:
     """Weekly relative standing (up = better) of a category's flagged sellers and the rivals who lost
     around their change points; change points as vertical lines in the finding's signal colour."""
-    fig = go.Figure()
     palette = ["#e6550d", "#3182bd", "#31a354", "#756bb1", "#d6616b", "#8c6d31"]  # readable on light and dark
+    traces = []
     for i, (seller, own) in enumerate(trends.groupby("seller_id", sort=False)):
         strong = seller in highlighted
-        fig.add_trace(go.Scatter(
-            x=pd.to_datetime(own["week"]), y=own["standing"], mode="lines+markers" if strong else "lines",
+        traces.append(go.Scatter(
+            x=pd.to_datetime(own["week"]).to_numpy(), y=own["standing"].to_numpy(),
+            mode="lines+markers" if strong else "lines",
             name=f"{names.get(seller, seller)} ({seller})" + (" - flagged" if strong else ""),
             line={"width": 3.5 if strong else 1.8, "color": palette[i % len(palette)] if strong else None,
                   "dash": None if strong else "dot"}))
-    for event in events.itertuples():
-        color = signal_colors.get(event.signals[0], NEUTRAL) if len(event.signals) else NEUTRAL
-        fig.add_vline(x=pd.Timestamp(event.changepoint_date).timestamp() * 1000,
-                      line={"color": color, "width": 2, "dash": "dash"})
+    shapes = [{"type": "line", "xref": "x", "yref": "y domain", "x0": event.changepoint_date,
+               "x1": event.changepoint_date, "y0": 0, "y1": 1,
+               "line": {"color": signal_colors.get(event.signals[0], NEUTRAL) if len(event.signals) else NEUTRAL,
+                        "width": 2, "dash": "dash"}}
+              for event in events.itertuples()]
+    fig = go.Figure(data=traces)
+    fig.update_layout(shapes=shapes)
     fig.update_yaxes(title_text="standing in category: -ln(rank / ranked products), up = better")
     fig.update_xaxes(type="date")
     return _base_layout(fig, height=520)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pandas as pd
 import pytest
 
-from analytics import competitors, seller_view, signals
+from analytics import competitors, seller_view, signals, store
 from dashboard import charts
 from tests import dashboard_market as market
 from tests.builders import build_db
@@ -21,7 +20,9 @@ BUYER, VICTIM = market.BUYER, market.VICTIM
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    connection = duckdb.connect(str(market.shared(tmp_path_factory)), read_only=True)
+    # The dashboard's own configuration: DuckDB refuses a second connection to a file with another one,
+    # and the pages' tests (same process) keep theirs open.
+    connection = store.connect_read_only(market.shared(tmp_path_factory))
     yield connection
     connection.close()
 
@@ -136,7 +137,7 @@ def test_no_access_log_is_told_apart_from_no_access(tmp_path):
     db = build_db(tmp_path / "bare.duckdb", sellers=pd.DataFrame({
         "seller_id": ["A"], "seller_name": ["a"], "country": ["US"], "registered_on": [dt.date(2025, 1, 1)],
         "primary_category": ["x"]}))
-    with duckdb.connect(str(db), read_only=True) as bare:
+    with store.connect_read_only(db) as bare:
         assert not seller_view.access_log_loaded(bare)
         assert seller_view.overview(bare, "A", None).verdict is None
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import numpy as np
 import pytest
 
-from analytics import watchlist
+from analytics import store, watchlist
 from analytics.watchlist import Filters
 from tests import dashboard_market as market
 
@@ -18,7 +17,9 @@ LAST = market.LAST_DAY
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    connection = duckdb.connect(str(market.shared(tmp_path_factory)), read_only=True)
+    # The dashboard's own configuration: DuckDB refuses a second connection to a file with another one,
+    # and the pages' tests (same process) keep theirs open.
+    connection = store.connect_read_only(market.shared(tmp_path_factory))
     yield connection
     connection.close()
 

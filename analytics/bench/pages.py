@@ -121,7 +121,9 @@ def _functions(con) -> list[tuple[str, float]]:
     timed("watchlist.filter_options", lambda: watchlist.filter_options(con, as_of))
     timed("watchlist.page (50 rows, no trend)", lambda: watchlist.page(con, as_of, with_trend=False))
     page = watchlist.page(con, as_of, with_trend=False)
-    timed("watchlist.rank_trends (50 sellers)", lambda: watchlist.rank_trends(con, list(page.rows["seller_id"]), as_of))
+    sizes = timed("seller_view.category_sizes (once per run)", lambda: seller_view.category_sizes(con, as_of))
+    timed("watchlist.rank_trends (50 sellers)",
+          lambda: watchlist.rank_trends(con, list(page.rows["seller_id"]), as_of, sizes))
     overview = timed("seller_view.overview", lambda: seller_view.overview(con, top, as_of))
     product = overview.products["product_id"].iloc[0] if not overview.products.empty else None
     timed("seller_view.chart (incl. detect)", lambda: seller_view.chart(con, top, as_of, product, overview.evidence))
@@ -129,7 +131,7 @@ def _functions(con) -> list[tuple[str, float]]:
     timed("seller_view.rivals_affected", lambda: seller_view.rivals_affected(con, top, as_of, dates))
     timed("seller_view.shared_reviewers", lambda: seller_view.shared_reviewers(con, top, as_of))
     timed("seller_view.staff_access", lambda: seller_view.staff_access(con, top, as_of))
-    timed("competitors.category_view", lambda: competitors.category_view(con, category, as_of))
+    timed("competitors.category_view", lambda: competitors.category_view(con, category, as_of, sizes=sizes))
     return timings
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import competitors, watchlist
@@ -33,6 +34,26 @@ def _view(version: str, category: str, as_of: dt.date) -> competitors.CategoryVi
         return competitors.category_view(con, category, as_of, sizes=sizes)
 
 
+# Figures are resources, not data: a pickled figure is re-validated by plotly when read back.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _figures(version: str, category: str, as_of: dt.date) -> dict[str, go.Figure]:
+    view = _view(version, category, as_of)
+    names = dict(zip(view.shifts["seller_id"], view.shifts["seller_name"]))
+    names.update(dict(zip(view.events["seller_id"], view.events["seller_name"])))
+    flagged = list(dict.fromkeys(view.events["seller_id"]))
+    figures = {}
+    if not view.events.empty:
+        figures["trend"] = charts.rank_trend_figure(view.trends, names, flagged, view.events,
+                                                    widgets.signal_colors())
+    summary = competitors.summary(view.shifts)
+    if not summary.empty:
+        figures["shifts"] = charts.shifts_figure(summary)
+    if not view.targeting.empty:
+        figures["targeting"] = charts.targeting_graph(view.targeting, widgets.signal_colors(),
+                                                      widgets.signal_titles())
+    return figures
+
+
 version = state.db_version()
 runs = _runs(version)
 st.title("Competitors")
@@ -56,6 +77,7 @@ chosen = categories.set_index("category").loc[category]
 st.caption(f"{category}: {chosen['sellers_flagged']:,} flagged of {chosen['sellers']:,} sellers listing in it.")
 
 view = _view(version, category, as_of)
+figures = _figures(version, category, as_of)
 
 
 def _gains_and_losses() -> None:
@@ -65,8 +87,6 @@ def _gains_and_losses() -> None:
                 "flagged sellers).")
         return
 
-    names = dict(zip(view.shifts["seller_id"], view.shifts["seller_name"]))
-    names.update(dict(zip(view.events["seller_id"], view.events["seller_name"])))
     flagged = list(dict.fromkeys(view.events["seller_id"]))
     st.caption(f"Run of **{as_of}** \u00b7 {len(flagged)} flagged seller{'s' if len(flagged) != 1 else ''} with "
                f"{len(view.events)} change point{'s' if len(view.events) != 1 else ''} in {category} "
@@ -86,18 +106,16 @@ def _gains_and_losses() -> None:
                          color=list(widgets.signal_colors().values()))})
 
     st.subheader("Rank over time")
-    st.plotly_chart(charts.rank_trend_figure(view.trends, names, flagged, view.events, widgets.signal_colors()),
-                    config={"displaylogo": False})
+    st.plotly_chart(figures["trend"], config={"displaylogo": False})
     st.caption("Solid lines: the flagged sellers; dotted: rivals that lost ground around their change points "
                "(dashed verticals, in the finding's signal colour). Each line is the seller's best product in "
                "this category.")
 
     st.subheader("Who gained and who lost")
-    summary = competitors.summary(view.shifts)
-    if summary.empty:
+    if "shifts" not in figures:
         st.caption("No rival was ranked in both windows around these change points.")
     else:
-        st.plotly_chart(charts.shifts_figure(summary), config={"displaylogo": False})
+        st.plotly_chart(figures["shifts"], config={"displaylogo": False})
     with st.expander("Each change point's biggest gainers and losers"):
         shifts = view.shifts.assign(link=[widgets.seller_url(s, as_of) for s in view.shifts["seller_id"]])
         st.dataframe(shifts[["event_seller_id", "event_date", "link", "direction", "rank_factor"]], hide_index=True,
@@ -118,8 +136,7 @@ if view.targeting.empty:
 else:
     st.caption("Left: sellers whose findings name a rival; right: the rivals. Thick arrows: significant "
                "findings; colours: the signal.")
-    st.plotly_chart(charts.targeting_graph(view.targeting, widgets.signal_colors(), widgets.signal_titles()),
-                    config={"displaylogo": False})
+    st.plotly_chart(figures["targeting"], config={"displaylogo": False})
     st.dataframe(view.targeting, hide_index=True, column_config={
         "q_value": st.column_config.NumberColumn("q", format="%.2g"),
         "first_date": st.column_config.DateColumn("First change point")})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import seller_view, watchlist
@@ -30,17 +31,18 @@ def _overview(version: str, seller_id: str, as_of: dt.date | None) -> seller_vie
         return seller_view.overview(con, seller_id, as_of)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+# A resource, not data: st.cache_data would pickle the figure, and plotly re-validates a figure read
+# back from a dict (over a second for this one); the cached figure is only ever read.
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _chart(version: str, seller_id: str, as_of: dt.date, product_id: str | None,
-           evidence: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
-    """The figure (as plotly's JSON dict: building it costs a few tenths of a second, reading it back
-    next to nothing) and the change points it draws."""
+           evidence: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame]:
+    """The figure and the change points it draws."""
     start = widgets.first_day(version)
     with db.cursor() as con:
         chart = seller_view.chart(con, seller_id, as_of, product_id, evidence, start=start)
     figure = charts.seller_figure(chart.daily, chart.changepoints, chart.segments, chart.evidence_marks,
                                   product_label=product_id)
-    return figure.to_plotly_json(), chart.changepoints
+    return figure, chart.changepoints
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
