@@ -79,10 +79,11 @@ class ScoringContext:
         cols = np.asarray(cells["day_idx"], dtype=np.int64)
 
         def scatter(column: str) -> np.ndarray:
-            matrix = np.full(shape, np.nan, dtype=np.float64)
+            # float32: four products x days matrices at 100,000 sellers are the run's largest objects.
+            matrix = np.full(shape, np.nan, dtype=np.float32)
             values = cells[column]
-            values = np.ma.filled(values.astype(np.float64), np.nan) if np.ma.isMaskedArray(values) \
-                else np.asarray(values, dtype=np.float64)
+            values = np.ma.filled(values.astype(np.float32), np.nan) if np.ma.isMaskedArray(values) \
+                else np.asarray(values, dtype=np.float32)
             matrix[rows, cols] = values
             return matrix
 

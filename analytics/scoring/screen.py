@@ -115,22 +115,22 @@ def screen_level_shifts(
     keeping the larger p-value, so one wild day cannot make a shift;
     rows with fewer than ``min_before + min_after`` observed days are not judged.
     """
-    first = _screen(values, direction=direction, min_before=min_before, min_after=min_after,
-                    winsorise=winsorise, calibrate=calibrate)
+    first = _screen_in_blocks(values, direction=direction, min_before=min_before, min_after=min_after,
+                              winsorise=winsorise, calibrate=calibrate)
     again = np.flatnonzero(first.p_value < despike_below)
     if despike_below <= 0 or again.size == 0:
         return first
     despiked = despike_rows(np.asarray(values, dtype=float)[again])
     options = dict(direction=direction, min_before=min_before, min_after=min_after, winsorise=False,
                    calibrate=calibrate)
-    second = _screen(despiked, **options)
+    second = _screen_in_blocks(despiked, **options)
     # Leave out the single day after the split that helps the shift most: a shift that rests on one
     # day is not a shift.
     after = np.arange(despiked.shape[1])[None, :] >= np.maximum(second.split, 0)[:, None]
     helpfulness = np.where(after & ~np.isnan(despiked), direction * np.nan_to_num(despiked), -np.inf)
     without_best_day = despiked.copy()
     without_best_day[np.arange(len(again)), np.argmax(helpfulness, axis=1)] = np.nan
-    third = _screen(without_best_day, **options)
+    third = _screen_in_blocks(without_best_day, **options)
     second = ScreenResult(**{**second.__dict__, "p_value": np.maximum(second.p_value, third.p_value)})
     merged = {}
     for name in ScreenResult.__dataclass_fields__:
@@ -138,6 +138,19 @@ def screen_level_shifts(
         column[again] = getattr(second, name)
         merged[name] = column
     return ScreenResult(**merged)
+
+
+BLOCK_ROWS = 8192  # the scan keeps about a dozen rows x days work arrays: bound them, not the input
+
+
+def _screen_in_blocks(values, **options) -> ScreenResult:
+    values = np.asarray(values)
+    if len(values) <= BLOCK_ROWS:
+        return _screen(values, **options)
+    parts = [_screen(values[start:start + BLOCK_ROWS], **options)
+             for start in range(0, len(values), BLOCK_ROWS)]
+    return ScreenResult(**{name: np.concatenate([getattr(part, name) for part in parts])
+                           for name in ScreenResult.__dataclass_fields__})
 
 
 def _screen(values, *, direction, min_before, min_after, winsorise, calibrate) -> ScreenResult:
