@@ -167,3 +167,13 @@ def test_without_a_database_the_page_says_how_to_make_one():
     at = page()
     assert not at.exception
     assert "python -m analytics demo" in at.warning[0].value
+
+
+def test_every_query_run_is_in_the_audit_log(marketplace):
+    from analytics import audit
+
+    at = run_sql(page(), "select count(*) as sellers from sellers")
+    assert not at.exception
+    logged = audit.events(action=audit.RUN_QUERY)
+    assert logged["detail"].tolist() == ["select count(*) as sellers from sellers"]
+    assert logged["target"].tolist() == ["1 rows"]

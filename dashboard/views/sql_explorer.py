@@ -11,9 +11,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from analytics import audit
 from analytics import sql as engine
 from analytics.sql import downloads, errors, examples, saved_queries, schema_browser, settings
-from dashboard import state
+from dashboard import auth_gate, state
 
 EDITOR = "sql_editor"        # the editor's text (session state key of the text area)
 RESULT = "sql_result"        # the last QueryResult, or the QueryRejected it raised
@@ -25,6 +26,8 @@ TIME_LIMIT_S = settings.SQL_TIME_LIMIT_S.default
 STARTER = "show tables"
 
 db = state.require_database()
+signed_in = auth_gate.current_user()
+actor = signed_in.username if signed_in else "anonymous"  # the audit log names whoever ran it
 st.session_state.setdefault(EDITOR, STARTER)
 st.session_state.setdefault(HISTORY, [])
 
@@ -44,6 +47,7 @@ def _run(sql: str) -> None:
     except engine.QueryRejected as exc:
         outcome, status, rows, seconds = exc, exc.kind, None, None
     st.session_state[RESULT] = outcome
+    audit.ran_query(actor, sql, rows=rows)
     history = st.session_state[HISTORY]
     history.insert(0, {"ran_at": datetime.now().strftime("%H:%M:%S"), "sql": sql, "status": status,
                        "rows": rows, "seconds": seconds})
@@ -129,10 +133,11 @@ def _show_result(result: engine.QueryResult) -> None:
     st.dataframe(frame, hide_index=True)
     buttons = st.container(horizontal=True)
     buttons.download_button("CSV", data=lambda: downloads.to_csv(frame), file_name="query.csv",
-                            mime="text/csv", icon=":material/download:", on_click="ignore")
+                            mime="text/csv", icon=":material/download:", on_click=audit.exported,
+                            args=(actor, "query.csv", result.sql))
     buttons.download_button("Parquet", data=lambda: downloads.to_parquet(frame), file_name="query.parquet",
                             mime="application/vnd.apache.parquet", icon=":material/download:",
-                            on_click="ignore")
+                            on_click=audit.exported, args=(actor, "query.parquet", result.sql))
 
 
 outcome = st.session_state.get(RESULT)
