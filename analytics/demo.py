@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sys
 import time
 from pathlib import Path
 
 from analytics import store
+
+WEEKLY_RUNS_BEFORE = (2, 1)  # weeks before the last day that the demo also scores
 
 
 def build_demo(*, db: Path | str | None = None, sellers: int = 1500, seed: int = 7, days: int = 365,
@@ -40,6 +43,11 @@ def build_demo(*, db: Path | str | None = None, sellers: int = 1500, seed: int =
             leftover.unlink(missing_ok=True)
         try:
             ingest(export_dir, db=staging)
+            # The two previous weekly runs too, so "newly flagged" and the week pages mean something.
+            with store.connect_read_only(staging) as con:
+                last_day = con.execute('select max("date") from product_daily').fetchone()[0]
+            for weeks_back in WEEKLY_RUNS_BEFORE:
+                score(db=staging, as_of=last_day - dt.timedelta(days=7 * weeks_back))
             score(db=staging)
             staging.replace(db_path)
         finally:
