@@ -154,7 +154,10 @@ def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.
 
     fig.add_traces(traces, rows=rows, cols=[1] * len(traces), secondary_ys=secondary_ys)
     if has_product:
-        fig.update_yaxes(type="log", autorange="reversed", title_text="rank", row=row_of["rank"], col=1)
+        # Ticks at 1-2-5 steps: plotly's default log ticks label 20 as "2", unreadable from the back row.
+        ticks = [m * 10 ** e for e in range(8) for m in (1, 2, 5)]
+        fig.update_yaxes(type="log", autorange="reversed", title_text="rank", row=row_of["rank"], col=1,
+                         tickmode="array", tickvals=ticks, ticktext=[f"{t:,}" for t in ticks])
         fig.update_yaxes(title_text="price", row=row_of["price"], col=1, secondary_y=False)
         fig.update_yaxes(title_text="ad spend", row=row_of["price"], col=1, secondary_y=True, showgrid=False,
                          rangemode="tozero")

@@ -132,6 +132,9 @@ def test_watchlist_to_seller_chart_and_back(server, browser):
     chart.locator("svg text", has_text="finding:").first.wait_for(timeout=TIMEOUT_MS)
     assert chart.locator(".scatterlayer .trace .point").count() > 0  # the change-point diamonds
     assert page.get_by_role("heading", name="Evidence").is_visible()
+    # The README shows the chart: bring it to the top of the main area (which scrolls on its own).
+    page.get_by_role("heading", name="What moved, and when").evaluate("element => element.scrollIntoView()")
+    page.wait_for_timeout(300)
     page.screenshot(path=str(SCREENSHOTS / "seller.png"))
 
     page.get_by_text("Back to the watchlist").click()
