@@ -228,7 +228,8 @@ def test_honest_suspension_defect_burst_and_natural_overlap_flag_no_one_else(sab
 def test_sabotage_as_of_before_the_attack_sees_nothing(tmp_path):
     db = sabotage_market(tmp_path / "m.duckdb")
     scoring.score(db=db, as_of=dt.date(2026, 3, 15))  # day 73: the attack starts on day 80
-    assert evidence_of(db, "sabotage", "K06").empty
+    assert not evidence_of(db, "sabotage", "K06")["significant"].any()
+    assert not scores(db).loc["K06", "flagged"]
     early = read(db, "select changepoint_date from evidence where changepoint_date is not null")
     assert (pd.to_datetime(early["changepoint_date"]) <= pd.Timestamp("2026-03-15")).all()
 

@@ -1,8 +1,7 @@
 -- One row per product and week (week = days since $first_day // 7) with at least $min_one_star 1-star
 -- reviews written that week, up to the end of $as_of, with what the product's other weeks make usual:
 -- its 1-star and other reviews in every other week it was listed, and how many such weeks there were.
--- Removed reviews count (a burst that moderation later cleaned up still hit the listing). Only the
--- products with such a week are read in full.
+-- Removed reviews count (a burst that moderation later cleaned up still hit the listing).
 with written as (
     select
         product_id,
@@ -28,27 +27,21 @@ one_star_weeks as (
     having count(*) >= $min_one_star
 ),
 
-candidate_reviews as (
-    select w.*
-    from written as w
-    where w.product_id in (select product_id from one_star_weeks)
-),
-
 totals as (
     select
         product_id,
         count(*) filter (where rating = 1) as one_star_total,
         count(*) filter (where rating > 1) as other_total
-    from candidate_reviews
+    from written
     group by product_id
 ),
 
 other_that_week as (
-    select c.product_id, c.week, count(*) as other_reviews
-    from candidate_reviews as c
-    join one_star_weeks as o using (product_id, week)
-    where c.rating > 1
-    group by c.product_id, c.week
+    select w.product_id, w.week, count(*) as other_reviews
+    from written as w
+    semi join one_star_weeks as o using (product_id, week)
+    where w.rating > 1
+    group by w.product_id, w.week
 ),
 
 weeks_listed as (

@@ -6,15 +6,14 @@ defective batch, an honest suspension), so one coincidence proves nothing. Three
 are tested, each against the seller's own category, and combined (Cauchy combination test: valid
 whatever their dependence, and as strong as the strongest) into one p-value per seller:
 
-A. Reused attack accounts (the strongest trace). This seller's 5-star reviewers ("fans") who also
-   rated rivals in the same category, three ways: how many of their 1- and 5-star reviews of rivals
-   were 1-star; how many fans gave rivals two or more 1-stars and never a 5; how many gave a rival a
-   1-star within ``PRAISE_DAYS`` of praising this seller and never a rival a 5. Each is tested against
-   the category's rate for everyone else's fans (leave-this-seller-out), one-sided beta-binomial with
-   the between-seller overdispersion estimated from the marketplace (ordinary customers do rate
-   several products of a category and sometimes prefer one, and a seller whose fans happen to be
-   comparison shoppers is not news); the smallest p-value counts, Bonferroni for three. At least
-   ``MIN_ATTACK_ACCOUNTS`` accounts are needed.
+A. Reused attack accounts (the strongest trace). Among this seller's fans (its 5-star reviewers in a
+   category), those who never gave a rival 5 stars and either gave rivals two or more 1-star reviews
+   or gave a rival a 1-star within ``PRAISE_DAYS`` of praising this seller. Each count is tested
+   against the category's rate per fan for everyone else's fans (leave-this-seller-out), one-sided
+   beta-binomial with the between-seller overdispersion estimated from the marketplace (ordinary
+   customers do rate several products of a category and sometimes prefer one, and a seller whose
+   fans happen to be comparison shoppers is not news); the smaller p-value counts, Bonferroni for
+   two. At least ``MIN_ATTACK_ACCOUNTS`` accounts are needed.
 B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above what that product
    usually gets, or a suspension) after which the rival's rank really fell is an event; every other
    seller in the category is compared on how much its rank improved over the four weeks after against
@@ -82,7 +81,7 @@ def _overdispersion(y: np.ndarray, n: np.ndarray, q: np.ndarray) -> float:
     r2 = (y - n * q) ** 2 / (n * q * (1 - q))
     keep = r2 <= np.quantile(r2, 0.99)
     rho = np.sum((r2[keep] - 1) * (n[keep] - 1)) / np.sum((n[keep] - 1) ** 2)
-    return float(np.clip(rho, 0.005, 0.5))
+    return float(np.clip(rho, 1e-4, 0.5))
 
 
 def _excess_p(observed: np.ndarray, trials: np.ndarray, expected: np.ndarray, floor: np.ndarray) -> np.ndarray:
@@ -112,47 +111,38 @@ def _leave_one_out_rate(per_cat: pd.DataFrame, hits: str, trials: str, prior: fl
 
 
 def reused_accounts(overlap: pd.DataFrame) -> pd.DataFrame:
-    """Per seller, three views of reused attack accounts, each against its categories' rate for
-    everyone else's fans: the 1-star reviews among its fans' 1- and 5-star reviews of rivals (y of n),
-    the fans who gave rivals two or more 1-star reviews and never 5 stars (of the fans who rated rivals
-    twice), and the fans who gave a rival a 1-star within PRAISE_DAYS of praising
-    this seller and never a rival a 5 (of all its fans who rated rivals). p_accounts is the smallest
-    p-value, Bonferroni for the views that could be tested (NaN if none: too few accounts to say
-    anything). attack_accounts (and its expectation) is the larger
-    of the two account counts, for the evidence sentence."""
-    columns = ["seller_id", "n", "y", "expected", "attack_accounts", "expected_attack_accounts", "p_accounts",
+    """Per seller, two counts of reused-looking attack accounts among its fans (5-star reviewers), each
+    against its categories' rate per fan for everyone else: fans who gave rivals two or more 1-star
+    reviews and never 5 stars, and fans who gave a rival a 1-star within PRAISE_DAYS of praising this
+    seller and never a rival 5 stars. p_accounts is the smaller p-value, Bonferroni for the counts that
+    could be tested (NaN if neither: too few accounts to say anything). attack_accounts (and its
+    expectation) is the larger count, for the evidence sentence."""
+    columns = ["seller_id", "fans", "attack_accounts", "expected_attack_accounts", "p_accounts",
                "category", "rival_seller_id", "rival_accounts", "rivals_hit", "first_attack_at"]
     if overlap.empty:
         return pd.DataFrame(columns=columns)
     per_cat = overlap.drop_duplicates(["seller_id", "category"]).copy()
-    per_cat["expected"] = per_cat["rival_reviews"] * _leave_one_out_rate(per_cat, "rival_one_star_reviews",
-                                                                         "rival_reviews")
-    per_cat["expected_attack_accounts"] = per_cat["fans_rating_rivals_twice"] * _leave_one_out_rate(
-        per_cat, "attack_accounts", "fans_rating_rivals_twice")
-    per_cat["expected_praise_and_attack"] = per_cat["fans_reviewing_rivals"] * _leave_one_out_rate(
-        per_cat, "praise_and_attack_accounts", "fans_reviewing_rivals")
-    per_seller = per_cat.groupby("seller_id").agg(
-        n=("rival_reviews", "sum"), y=("rival_one_star_reviews", "sum"), expected=("expected", "sum"),
-        accounts_one_star=("fans_giving_rivals_one_star", "sum"), eligible=("fans_rating_rivals_twice", "sum"),
-        attack_accounts=("attack_accounts", "sum"), expected_attack_accounts=("expected_attack_accounts", "sum"),
-        fans=("fans_reviewing_rivals", "sum"), praise_and_attack=("praise_and_attack_accounts", "sum"),
-        expected_praise_and_attack=("expected_praise_and_attack", "sum"))
+    for count in ("attack_accounts", "praise_and_attack_accounts"):
+        per_cat[f"expected_{count}"] = per_cat["five_star_reviews"] * _leave_one_out_rate(
+            per_cat, count, "five_star_reviews")
+    per_seller = per_cat.groupby("seller_id")[
+        ["five_star_reviews", "attack_accounts", "expected_attack_accounts", "praise_and_attack_accounts",
+         "expected_praise_and_attack_accounts"]].sum().rename(columns={"five_star_reviews": "fans"})
     tests = []
-    for hits, trials, expected, floor in (("y", "n", "expected", "accounts_one_star"),
-                                          ("attack_accounts", "eligible", "expected_attack_accounts", None),
-                                          ("praise_and_attack", "fans", "expected_praise_and_attack", None)):
-        enough = per_seller[floor or hits].to_numpy() >= MIN_ATTACK_ACCOUNTS  # never from one or two accounts
-        tests.append(_excess_p(per_seller[hits].to_numpy(float), per_seller[trials].to_numpy(float),
-                               per_seller[expected].to_numpy(float), enough))
+    for count in ("attack_accounts", "praise_and_attack_accounts"):
+        observed = per_seller[count].to_numpy(float)
+        tests.append(_excess_p(observed, per_seller["fans"].to_numpy(float),
+                               per_seller[f"expected_{count}"].to_numpy(float),
+                               observed >= MIN_ATTACK_ACCOUNTS))  # never from one or two accounts
     tests = np.column_stack(tests)
     testable = (~np.isnan(tests)).sum(axis=1)
-    with np.errstate(invalid="ignore"):
-        per_seller["p_accounts"] = np.where(testable > 0, np.minimum(1.0, testable * np.nanmin(
-            np.where(np.isnan(tests), np.inf, tests), axis=1)), np.nan)
-    per_seller["attack_accounts"] = per_seller[["attack_accounts", "praise_and_attack"]].max(axis=1)
+    smallest = np.min(np.where(np.isnan(tests), 1.0, tests), axis=1)
+    per_seller["p_accounts"] = np.where(testable > 0, np.minimum(1.0, testable * smallest), np.nan)
+    praise_larger = per_seller["praise_and_attack_accounts"] > per_seller["attack_accounts"]
     per_seller["expected_attack_accounts"] = np.where(
-        per_seller["praise_and_attack"] >= per_seller["attack_accounts"], per_seller["expected_praise_and_attack"],
-        per_seller["expected_attack_accounts"])
+        praise_larger, per_seller["expected_praise_and_attack_accounts"], per_seller["expected_attack_accounts"])
+    per_seller["attack_accounts"] = np.where(
+        praise_larger, per_seller["praise_and_attack_accounts"], per_seller["attack_accounts"])
 
     hits = overlap.dropna(subset=["rival_seller_id"])
     if hits.empty:
@@ -443,14 +433,10 @@ def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame, rows_of: dic
     where = f"in {category}" if category else "in its category"
     parts = []
     if not np.isnan(c.p_accounts) and c.p_accounts <= 0.05:
-        if c.attack_accounts > 0 and isinstance(c.rival_seller_id, str):
-            parts.append(f"{_plural(int(c.attack_accounts), 'account')} that gave this seller 5 stars gave "
-                         f"{_plural(int(c.rivals_hit), 'rival')} {where} nothing but 1-star reviews "
-                         f"({c.expected_attack_accounts:.1f} such accounts expected from the category; its "
-                         f"5-star reviewers wrote {int(c.y)} 1-star reviews of rivals, {c.expected:.0f} expected)")
-        else:
-            parts.append(f"its 5-star reviewers wrote {int(c.y)} 1-star reviews of rivals {where} where "
-                         f"{c.expected:.0f} were expected")
+        rivals = _plural(int(c.rivals_hit), "rival") if isinstance(c.rival_seller_id, str) else "rivals"
+        parts.append(f"{_plural(int(c.attack_accounts), 'account')} that gave this seller 5 stars gave "
+                     f"{rivals} {where} nothing but 1-star reviews ({c.expected_attack_accounts:.1f} such "
+                     f"accounts expected from the category for its {int(c.fans):,} 5-star reviews)")
     if not np.isnan(c.p_gain) and c.p_gain <= 0.05 and c.top_places > 0:
         parts.append(f"it was among the biggest gainers {_plural(int(c.top_places), 'time')} when a rival "
                      f"{where} fell after a 1-star burst or suspension")
@@ -463,7 +449,7 @@ def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame, rows_of: dic
     if np.isfinite(before) and np.isfinite(after) and after < before:
         sentence += f", while its rank improved {before / after:.1f}x"
     if has_accounts:
-        effect = float(np.log((c.y + 0.5) / (c.expected + 0.5)))
+        effect = float(np.log((c.attack_accounts + 0.5) / (c.expected_attack_accounts + 0.5)))
     else:
         effect = float(c.z_gain) if not np.isnan(c.z_gain) else np.nan
     return {
