@@ -31,6 +31,8 @@ class Evaluation:
     unlabelled_flagged_share: float
     per_scenario: pd.DataFrame  # scenario, sellers, flagged, share_flagged, median_delay_days, delayed_n
     weekly_runs: list[dt.date]
+    median_delay_days: float = float("nan")  # insiders whose onset falls in the weekly window
+    delayed_n: int = 0
 
 
 def read_labels(path: Path | str) -> pd.DataFrame:
@@ -126,6 +128,8 @@ def evaluate(*, db: Path | str | None = None, labels: Path | str, weeks: int = 0
         unlabelled_flagged_share=float(table.loc[unlabelled, "flagged"].mean()) if unlabelled.any() else float("nan"),
         per_scenario=per_scenario,
         weekly_runs=weekly,
+        median_delay_days=float(table.loc[table["insider"], "delay_days"].median()),
+        delayed_n=int(table.loc[table["insider"], "delay_days"].count()),
     )
 
 
@@ -145,6 +149,8 @@ def format_evaluation(result: Evaluation) -> str:
         lines.append(f"{row.scenario:<28}{row.sellers:>8}{row.flagged:>9}{row.share_flagged:>8.2f}{delay:>18}")
     if result.weekly_runs:
         lines.append(f"weekly runs: {result.weekly_runs[0]} .. {result.weekly_runs[-1]} ({len(result.weekly_runs)})")
+        lines.append(f"median detection delay (insiders with onset in the window, flagged in a weekly run): "
+                     f"{result.median_delay_days:.0f} days (n={result.delayed_n})")
     return "\n".join(lines)
 
 
