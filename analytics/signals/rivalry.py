@@ -191,6 +191,24 @@ def block_change_sd(values: np.ndarray, *, block: int = 28, floor: float = 0.05)
     return np.where(n >= 2, np.maximum(typical, floor), np.nan)
 
 
+def block_trend(values: np.ndarray, *, block: int = 28) -> np.ndarray:
+    """Per row, the typical change from one ``block``-day mean to the next over the whole history (its
+    trend per block; 0 where it cannot be told): a product climbing all year improves after any date,
+    and that is not a gain from anything that happened then. The median, so that a few steps (the
+    changes under test) do not pass for a trend."""
+    values = np.atleast_2d(np.asarray(values, dtype=float))
+    n_blocks = values.shape[1] // block
+    if n_blocks < 2:
+        return np.zeros(values.shape[0])
+    trimmed = values[:, values.shape[1] - n_blocks * block:].reshape(values.shape[0], n_blocks, block)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        observed = (~np.isnan(trimmed)).sum(axis=2)
+        means = np.where(observed >= block // 4, np.nansum(trimmed, axis=2) / np.maximum(observed, 1), np.nan)
+        trend = np.nanmedian(np.diff(means, axis=1), axis=1)
+    return np.nan_to_num(trend, nan=0.0)
+
+
 def swing_by_level(values: np.ndarray, *, neighbours: int = 7, block: int = 28) -> np.ndarray:
     """Per row, the typical ``block``-day change of rows at a similar level: the median of
     ``block_change_sd`` over the ``neighbours`` rows nearest in mean level (the row included).

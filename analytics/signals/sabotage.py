@@ -17,7 +17,8 @@ A. Reused attack accounts (the strongest trace). Among this seller's fans (its 5
 B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above what that product
    usually gets, or a suspension) after which the rival's rank really fell is an event; every other
    seller in the category is compared on how much its rank improved over the four weeks after against
-   the four before (standardised by the usual four-week swings of products at its level of rank).
+   the four before, beyond its own trend over the period (standardised by the usual four-week swings
+   of products at its level of rank).
    Under no sabotage the seller's place among the category's sellers is uniform; the places are
    weighted by how much the seller stood to gain (its closeness in rank to the rival before the hit,
    times the size of the rival's fall) and combined over the seller's events (weighted Stouffer;
@@ -42,8 +43,8 @@ from scipy import stats
 
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import (DayCounter, WindowMeans, cauchy_combination, staff_touches, successes_tail,
-                                       swing_by_level)
+from analytics.signals.rivalry import (DayCounter, WindowMeans, block_trend, cauchy_combination, staff_touches,
+                                       successes_tail, swing_by_level)
 
 NAME = "sabotage"
 TITLE = "Rivals attacked while this seller gained"
@@ -222,15 +223,24 @@ def event_study(ctx: ScoringContext, hits: pd.DataFrame) -> pd.DataFrame:
         rows = rows_of.get(category)
         if rows is None or rows.size < MIN_PEERS + 1:
             continue
-        values = m.rel_rank[products["product_idx"].to_numpy()[rows]]
+        matrix_rows = products["product_idx"].to_numpy()[rows]
+        # Where the rival stood and how far it fell: its share of the category (a delisted rival is
+        # at the bottom). What peers gained: their log rank without a new listing's first weeks (a
+        # launch climbing the ranks gains from nothing), beyond their own trend, in their usual swings.
+        values = m.rel_rank[matrix_rows]
         windows = WindowMeans(values)
         swing = swing_by_level(values)
         local = np.arange(rows.size)[:, None]
         day = events["day_idx"].to_numpy()[None, :]
         pre, n_pre = windows(local, day - WINDOW, day)
         post, n_post = windows(local, day, day + WINDOW)
+        log_rank = m.log_rank[matrix_rows]
+        log_windows = WindowMeans(log_rank)
+        log_pre, n_log_pre = log_windows(local, day - WINDOW, day)
+        log_post, n_log_post = log_windows(local, day, day + WINDOW)
         with np.errstate(invalid="ignore", divide="ignore"):
-            gain = (pre - post) / swing[:, None]  # > 0: the product's rank improved
+            gain = (log_pre - log_post + block_trend(log_rank)[:, None]) / swing_by_level(log_rank)[:, None]
+        gain = np.where((n_log_pre >= MIN_DAYS) & (n_log_post >= MIN_DAYS), gain, np.nan)
         rival_codes = events["rival_seller_id"].map(code_of).fillna(-1).to_numpy(np.int64)
         is_rival = seller_codes[rows][:, None] == rival_codes[None, :]
         named = events["product_id"].map(product_of).fillna(-1).to_numpy(np.int64)
@@ -435,7 +445,7 @@ def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame, rows_of: dic
     if not np.isnan(c.p_accounts) and c.p_accounts <= 0.05:
         rivals = _plural(int(c.rivals_hit), "rival") if isinstance(c.rival_seller_id, str) else "rivals"
         parts.append(f"{_plural(int(c.attack_accounts), 'account')} that gave this seller 5 stars gave "
-                     f"{rivals} {where} nothing but 1-star reviews ({c.expected_attack_accounts:.1f} such "
+                     f"{rivals} {where} nothing but 1-star reviews ({c.expected_attack_accounts:.2g} such "
                      f"accounts expected from the category for its {int(c.fans):,} 5-star reviews)")
     if not np.isnan(c.p_gain) and c.p_gain <= 0.05 and c.top_places > 0:
         parts.append(f"it was among the biggest gainers {_plural(int(c.top_places), 'time')} when a rival "

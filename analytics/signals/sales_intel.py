@@ -362,8 +362,8 @@ def _evidence_row(ctx: ScoringContext, c, own: pd.DataFrame, looks: pd.DataFrame
                      f"{ratio:.1f}x what its public rank implied")
     beyond = int((own["z"] >= 1).sum())
     if len(own) > 1 and beyond > 0:
-        sentence += (f"; {beyond} of its {len(own)} aimed launches and price cuts went at rivals selling "
-                     f"well beyond what their rank showed")
+        sentence += (f"; {beyond} of its {len(own)} aimed launches and price cuts went at rivals selling more "
+                     f"than their public rank showed")
     if c.lookups > 0 and looks is not None:
         looked = own[own["looked_up"] == 1]
         aimed_sellers = set(looked["aim_seller_id"])

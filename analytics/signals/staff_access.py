@@ -189,40 +189,43 @@ def _rival_lookups(lookups: pd.DataFrame, changes: pd.DataFrame, seller_categori
 
 
 def _evidence_row(ctx: ScoringContext, c, near: dict[str, dict], categories: list[str]) -> dict:
+    """Names only the kinds of session that crowded into the window (more than their usual rate there),
+    each with its usual count, and the employee behind most of them."""
     m = ctx.product_matrices
     day = m.days[int(c.day_idx)].date()
-    window = (max(int(c.day_idx) - WINDOW_BEFORE, 0), int(c.day_idx) + WINDOW_AFTER)
-    said, employees = [], []
-    for kind in ("remove", "reinstate", "lookup"):
-        k = int(getattr(c, f"k_{kind}"))
-        if k == 0:
-            continue
-        said.append(f"{KIND_WORDS[kind]} in {k} session{'s' if k != 1 else ''}")
+    window = (max(int(c.day_idx) - WINDOW_BEFORE, 0), min(int(c.day_idx) + WINDOW_AFTER, len(m.days)))
+    days = max(window[1] - window[0], 1)
+    counts = {kind: (int(getattr(c, f"k_{kind}")), int(getattr(c, f"n_{kind}"))) for kind in KIND_WORDS}
+    usual_of = {kind: (n - k) / max(len(m.days) - days, 1) * days for kind, (k, n) in counts.items()}
+    crowded = [kind for kind, (k, _) in counts.items() if k > 0 and k > usual_of[kind]]
+    # When nothing crowded in, what stood out was who: one employee behind the sessions there were.
+    shown = crowded or [kind for kind, (k, _) in counts.items() if k > 0 and kind != "lookup"]
+    said, employees, total_k, total_usual = [], [], 0, 0.0
+    for kind in shown:
+        k, usual = counts[kind][0], usual_of[kind]
+        total_k, total_usual = total_k + k, total_usual + usual
+        said.append(f"{KIND_WORDS[kind]} in {k} session{'s' if k != 1 else ''} (usually {usual:.1f})")
         keys = categories if kind == "lookup" else [c.seller_id]
         frames = [near[kind][key] for key in keys if key in near[kind]]
-        if not frames:
-            continue
-        frame = pd.concat(frames)
-        employees += frame[(frame["day_idx"] >= window[0]) & (frame["day_idx"] < window[1])]["employee_id"].tolist()
-    total = sum(int(getattr(c, f"n_{kind}")) for kind in ("remove", "reinstate", "lookup"))
-    in_window = sum(int(getattr(c, f"k_{kind}")) for kind in ("remove", "reinstate", "lookup"))
-    days = max(window[1] - window[0], 1)
-    usual = (total - in_window) / max(len(m.days) - days, 1) * days
+        if frames:
+            frame = pd.concat(frames)
+            inside = (frame["day_idx"] >= window[0]) & (frame["day_idx"] < window[1])
+            employees += frame.loc[inside, "employee_id"].astype(str).tolist()
     who = ""
     if employees:
         top = pd.Series(employees).value_counts()
-        who = f" (mostly employee {top.index[0]})" if top.iloc[0] > 1 or len(top) == 1 else ""
+        if top.iloc[0] > 1 or len(top) == 1:
+            who = f", mostly employee {top.index[0]}"
     return {
         "seller_id": c.seller_id,
         "signal": NAME,
         "changepoint_date": day,
-        "before": float(usual),
-        "after": float(in_window),
-        "effect": float(np.log((in_window + 0.5) / (usual + 0.5))),
+        "before": float(total_usual),
+        "after": float(total_k),
+        "effect": float(np.log((total_k + 0.5) / (total_usual + 0.5))),
         "p_value": float(c.p_value),
-        "measure": f"staff sessions touching this seller's side in {days} days: usual -> just before its change",
+        "measure": f"staff sessions on this seller's side in the {days} days around its change: usual -> seen",
         "product_id": c.product_id,
         "related_seller_id": None,
-        "detail": (f"in the 3 weeks before its sales rank improved on {day}, staff {' and '.join(said)}{who}, "
-                   f"where {usual:.1f} such sessions would be usual"),
+        "detail": f"in the 3 weeks before its sales rank improved on {day}, staff {' and '.join(said)}{who}",
     }
