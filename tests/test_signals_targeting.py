@@ -379,3 +379,22 @@ def test_staff_access_is_a_no_op_without_an_access_log(sabotaged):
         result = staff_access.find(ScoringContext(con=con, as_of=last, first_day=first))
     assert result.n_tests == 0 and result.evidence.empty
     assert read(sabotaged, "select count(*) as n from evidence where signal = 'staff_access'")["n"].iat[0] == 0
+
+
+def test_two_look_alike_accounts_are_never_evidence_however_rare():
+    from analytics.signals.sabotage import reused_accounts
+
+    # 40 sellers with 30 fans each and no attack-like account, and a small seller whose only 3 fans
+    # include 2 such accounts: a rate of 2/3 against 0, but two accounts are a coincidence.
+    rows = [{"seller_id": f"S{i:02d}", "category": "Kitchen", "five_star_reviews": 30, "attack_accounts": 0,
+             "praise_and_attack_accounts": 0, "rival_seller_id": None, "rival_accounts": 0,
+             "rival_account_one_stars": 0, "first_one_star_at": pd.NaT} for i in range(40)]
+    rows.append({**rows[0], "seller_id": "SMALL", "five_star_reviews": 3, "attack_accounts": 2,
+                 "praise_and_attack_accounts": 2, "rival_seller_id": "S01", "rival_accounts": 2,
+                 "rival_account_one_stars": 4, "first_one_star_at": pd.Timestamp("2026-03-01")})
+    accounts = reused_accounts(pd.DataFrame(rows)).set_index("seller_id")
+    assert np.isnan(accounts.loc["SMALL", "p_accounts"])  # not testable: no evidence either way
+    # Three such accounts are: the same small seller is then judged, and far from chance.
+    rows[-1] = {**rows[-1], "attack_accounts": 3, "praise_and_attack_accounts": 3}
+    accounts = reused_accounts(pd.DataFrame(rows)).set_index("seller_id")
+    assert accounts.loc["SMALL", "p_accounts"] < 1e-3
