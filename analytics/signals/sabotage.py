@@ -16,14 +16,14 @@ A. Reused attack accounts (the strongest trace). Among this seller's fans (its 5
    two. At least ``MIN_ATTACK_ACCOUNTS`` accounts are needed.
 B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above what that product
    usually gets, or a suspension) after which the rival's rank really fell is an event; every other
-   seller in the category is compared on how much its rank improved over the four weeks after against
-   the four before, beyond its own trend over the period (standardised by the usual four-week swings
-   of products at its level of rank).
-   Under no sabotage the seller's place among the category's sellers is uniform; the places are
-   weighted by how much the seller stood to gain (its closeness in rank to the rival before the hit,
-   times the size of the rival's fall) and combined over the seller's events (weighted Stouffer;
-   events within four weeks of each other form one episode whose places are averaged, so overlapping
-   windows are not counted twice).
+   product in the category is compared on how much its rank improved over the four weeks after
+   against the four before, beyond its own trend over the period (standardised by the usual four-week
+   swings of products at its level of rank). Under no sabotage a product's place among them is
+   uniform. Sellers standing within a factor of four of the rival are judged on it, their places
+   weighted by how much they stood to gain (closeness in rank to the rival before the hit, times the
+   size of the rival's fall) and combined over their events (weighted Stouffer; events within four
+   weeks of each other form one episode whose places are averaged, so overlapping windows are not
+   counted twice).
 C. The same staff member on both sides (only where access_log has rows). For each employee who acted
    on rivals (removals, suspensions, exports; not mere looks) just before at least two of their hits:
    how many times it also acted on this seller around the hit, each time's chance by routine being
@@ -61,6 +61,7 @@ WINDOW = 28  # days before / after a hit over which ranks are compared
 MIN_DAYS = 7  # observed days needed on each side of a hit
 MIN_PEERS = 5  # sellers in the category to compare with; fewer and an event says nothing
 MIN_FALL = 1.0  # the rival's rank must fall by at least one usual four-week swing
+MIN_PROXIMITY = 0.25  # sellers standing more than 4x away from the rival's share are not judged on its fall
 FALL_CAP = 3.0  # a delisted or suspended rival counts as this big a fall
 STAFF_BEFORE = 14  # days before a hit in which an employee touching the rival counts
 STAFF_AROUND = (14, 7)  # days before / after the hit in which the same employee touching the seller counts
@@ -203,10 +204,14 @@ def suspensions(ctx: ScoringContext) -> pd.DataFrame:
 # --- B. who gains from the fall ------------------------------------------------------------------------
 
 def event_study(ctx: ScoringContext, hits: pd.DataFrame) -> pd.DataFrame:
-    """One row per (hit, seller in the category other than the rival) for hits after which the rival
-    fell: the seller's standardised rank gain, its place among the category's sellers (p_place: 0.5/N
-    for the biggest gainer of N, uniform under no sabotage), its weight, and its representative product
-    (the one that stood closest to the rival before the hit, chosen before looking at gains)."""
+    """One row per (hit, seller that stood near the rival) for hits after which the rival fell: the
+    seller's standardised rank gain, its place among all the category's products (p_place: 0.5/N for
+    the biggest gainer of N, uniform under no sabotage), its weight, and its representative product
+    (the one that stood closest to the rival before the hit, chosen before looking at gains).
+
+    Places are ranked over every product of the category, in numpy; only products within a factor of
+    ``1 / MIN_PROXIMITY`` of the rival's standing come out (the others stood to gain little from its
+    fall, and a large category has thousands)."""
     m = ctx.product_matrices
     n_days = len(m.days)
     hits = hits[(hits["day_idx"] >= MIN_DAYS) & (hits["day_idx"] + MIN_DAYS <= n_days)]
@@ -218,7 +223,7 @@ def event_study(ctx: ScoringContext, hits: pd.DataFrame) -> pd.DataFrame:
     seller_codes, seller_names = pd.factorize(products["seller_id"])
     code_of = {seller: code for code, seller in enumerate(seller_names)}
     product_of = dict(zip(products["product_id"], np.arange(len(products))))
-    columns = {k: [] for k in ("event", "product", "proximity", "gain", "pre", "post", "fall")}
+    columns = {k: [] for k in ("event", "product", "proximity", "gain", "p_place", "peers", "fall")}
     for category, events in hits.groupby("category", sort=False):
         rows = rows_of.get(category)
         if rows is None or rows.size < MIN_PEERS + 1:
@@ -255,30 +260,37 @@ def event_study(ctx: ScoringContext, hits: pd.DataFrame) -> pd.DataFrame:
         worst = np.argmax(fall, axis=0)
         event_fall = fall[worst, np.arange(fall.shape[1])]
         rival_level = pre[worst, np.arange(fall.shape[1])]
-        peers = (~is_rival & (n_pre >= MIN_DAYS) & (n_post >= MIN_DAYS) & np.isfinite(gain)
-                 & (event_fall >= MIN_FALL)[None, :])
-        r, e = np.nonzero(peers)
+        peers = ~is_rival & np.isfinite(gain) & (event_fall >= MIN_FALL)[None, :]
+        # Every peer's place among the event's peers (1 = biggest gain), by sorting each column.
+        ranked = np.where(peers, gain, -np.inf)
+        order = np.argsort(-ranked, axis=0, kind="stable")
+        place = np.empty_like(order)
+        np.put_along_axis(place, order, np.arange(1, rows.size + 1)[:, None], axis=0)
+        n_peers = peers.sum(axis=0)
+        with np.errstate(invalid="ignore"):
+            proximity = np.exp(-np.abs(pre - rival_level[None, :]))
+        near = peers & (proximity >= MIN_PROXIMITY) & (n_peers >= MIN_PEERS)[None, :]
+        r, e = np.nonzero(near)
         columns["event"].append(events["event"].to_numpy()[e])
         columns["product"].append(rows[r])
-        columns["proximity"].append(np.exp(-np.abs(pre[r, e] - rival_level[e])))
+        columns["proximity"].append(proximity[r, e])
         columns["gain"].append(gain[r, e])
-        columns["pre"].append(pre[r, e])
-        columns["post"].append(post[r, e])
+        columns["p_place"].append((place[r, e] - 0.5) / n_peers[e])
+        columns["peers"].append(n_peers[e])
         columns["fall"].append(np.minimum(event_fall[e], FALL_CAP))
     if not columns["event"] or sum(len(a) for a in columns["event"]) == 0:
         return pd.DataFrame()
     study = pd.DataFrame({k: np.concatenate(v) for k, v in columns.items()})
-    study["seller_id"] = products["seller_id"].to_numpy()[study["product"]]
-    study["product_id"] = products["product_id"].to_numpy()[study["product"]]
-    study = study.sort_values(["event", "proximity"], ascending=[True, False]) \
-        .drop_duplicates(["event", "seller_id"])
-    study["peers"] = study.groupby("event")["seller_id"].transform("size")
-    study = study[study["peers"] >= MIN_PEERS]
-    place = study.groupby("event")["gain"].rank(ascending=False, method="average")
-    study["p_place"] = (place - 0.5) / study["peers"]
+    study["seller"] = seller_codes[study["product"].to_numpy()]
+    # A seller's product that stood closest to the rival speaks for it (chosen before looking at gains).
+    study = study.sort_values(["event", "proximity"], ascending=[True, False], kind="stable") \
+        .drop_duplicates(["event", "seller"])
     study["weight"] = study["proximity"] * study["fall"] / FALL_CAP
+    study["seller_id"] = pd.Categorical.from_codes(study["seller"].to_numpy(), categories=pd.Index(seller_names))
+    study["product_id"] = pd.Categorical.from_codes(study["product"].to_numpy(),
+                                                    categories=pd.Index(products["product_id"]))
     study = study.merge(hits[["event", "day_idx", "category", "rival_seller_id", "kind"]], on="event")
-    return study.drop(columns=["product"]).reset_index(drop=True)
+    return study.drop(columns=["product", "seller"]).reset_index(drop=True)
 
 
 def gains_from_falls(study: pd.DataFrame) -> pd.DataFrame:
