@@ -15,15 +15,15 @@ A. Reused attack accounts (the strongest trace). Among this seller's fans (its 5
    fans happen to be comparison shoppers is not news); the smaller p-value counts, Bonferroni for
    two. At least ``MIN_ATTACK_ACCOUNTS`` accounts are needed.
 B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above what that product
-   usually gets, or a suspension) after which the rival's rank really fell is an event; every other
-   product in the category is compared on how much its rank improved over the four weeks after
-   against the four before, beyond its own trend over the period (standardised by the usual four-week
-   swings of products at its level of rank). Under no sabotage a product's place among them is
-   uniform. Sellers standing within a factor of four of the rival are judged on it, their places
-   weighted by how much they stood to gain (closeness in rank to the rival before the hit, times the
-   size of the rival's fall) and combined over their events (weighted Stouffer; events within four
-   weeks of each other form one episode whose places are averaged, so overlapping windows are not
-   counted twice).
+   usually gets, or a suspension) after which the rival's rank really fell is an event. Its peers are
+   the products that stood near the rival (the ``PEERS`` nearest its usual standing, kept if within a
+   factor of four of where it stood just before); each is compared on how much its rank improved over
+   the four weeks after against the four before, beyond its own trend over the period (standardised by
+   the usual four-week swings of products at its level of rank). Under no sabotage a product's place
+   among the peers is uniform. A seller's places are weighted by how much it stood to gain (closeness
+   in rank to the rival, times the size of the rival's fall) and combined over its events (weighted
+   Stouffer; events within four weeks of each other form one episode whose places are averaged, so
+   overlapping windows are not counted twice).
 C. The same staff member on both sides (only where access_log has rows). For each employee who acted
    on rivals (removals, suspensions, exports; not mere looks) just before at least two of their hits:
    how many times it also acted on this seller around the hit, each time's chance by routine being
@@ -36,6 +36,8 @@ The seller is tested when any trace could be computed for it; ``n_tests`` counts
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -62,6 +64,7 @@ MIN_DAYS = 7  # observed days needed on each side of a hit
 MIN_PEERS = 5  # sellers in the category to compare with; fewer and an event says nothing
 MIN_FALL = 1.0  # the rival's rank must fall by at least one usual four-week swing
 MIN_PROXIMITY = 0.25  # sellers standing more than 4x away from the rival's share are not judged on its fall
+PEERS = 200  # products nearest the rival's usual standing that a hit's peers are drawn from
 FALL_CAP = 3.0  # a delisted or suspended rival counts as this big a fall
 STAFF_BEFORE = 14  # days before a hit in which an employee touching the rival counts
 STAFF_AROUND = (14, 7)  # days before / after the hit in which the same employee touching the seller counts
@@ -204,14 +207,14 @@ def suspensions(ctx: ScoringContext) -> pd.DataFrame:
 # --- B. who gains from the fall ------------------------------------------------------------------------
 
 def event_study(ctx: ScoringContext, hits: pd.DataFrame) -> pd.DataFrame:
-    """One row per (hit, seller that stood near the rival) for hits after which the rival fell: the
-    seller's standardised rank gain, its place among all the category's products (p_place: 0.5/N for
-    the biggest gainer of N, uniform under no sabotage), its weight, and its representative product
-    (the one that stood closest to the rival before the hit, chosen before looking at gains).
+    """One row per (hit, seller near the rival) for hits after which the rival fell: the seller's
+    standardised rank gain, its place among the hit's peers (p_place: 0.5/N for the biggest gainer of
+    N, uniform under no sabotage), its weight, and its representative product (the one that stood
+    closest to the rival before the hit, chosen before looking at gains).
 
-    Places are ranked over every product of the category, in numpy; only products within a factor of
-    ``1 / MIN_PROXIMITY`` of the rival's standing come out (the others stood to gain little from its
-    fall, and a large category has thousands)."""
+    A hit's peers are the ``PEERS`` other products of the category nearest the rival's usual standing
+    (then kept if within a factor of ``1 / MIN_PROXIMITY`` of where the rival stood just before): a
+    category can hold ten thousand products, and the far ones stood to gain little from its fall."""
     m = ctx.product_matrices
     n_days = len(m.days)
     hits = hits[(hits["day_idx"] >= MIN_DAYS) & (hits["day_idx"] + MIN_DAYS <= n_days)]
@@ -223,64 +226,17 @@ def event_study(ctx: ScoringContext, hits: pd.DataFrame) -> pd.DataFrame:
     seller_codes, seller_names = pd.factorize(products["seller_id"])
     code_of = {seller: code for code, seller in enumerate(seller_names)}
     product_of = dict(zip(products["product_id"], np.arange(len(products))))
-    columns = {k: [] for k in ("event", "product", "proximity", "gain", "p_place", "peers", "fall")}
+    parts = []
     for category, events in hits.groupby("category", sort=False):
         rows = rows_of.get(category)
         if rows is None or rows.size < MIN_PEERS + 1:
             continue
-        matrix_rows = products["product_idx"].to_numpy()[rows]
-        # Where the rival stood and how far it fell: its share of the category (a delisted rival is
-        # at the bottom). What peers gained: their log rank without a new listing's first weeks (a
-        # launch climbing the ranks gains from nothing), beyond their own trend, in their usual swings.
-        values = m.rel_rank[matrix_rows]
-        windows = WindowMeans(values)
-        swing = swing_by_level(values)
-        local = np.arange(rows.size)[:, None]
-        day = events["day_idx"].to_numpy()[None, :]
-        pre, n_pre = windows(local, day - WINDOW, day)
-        post, n_post = windows(local, day, day + WINDOW)
-        log_rank = m.log_rank[matrix_rows]
-        log_windows = WindowMeans(log_rank)
-        log_pre, n_log_pre = log_windows(local, day - WINDOW, day)
-        log_post, n_log_post = log_windows(local, day, day + WINDOW)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            gain = (log_pre - log_post + block_trend(log_rank)[:, None]) / swing_by_level(log_rank)[:, None]
-        gain = np.where((n_log_pre >= MIN_DAYS) & (n_log_post >= MIN_DAYS), gain, np.nan)
-        rival_codes = events["rival_seller_id"].map(code_of).fillna(-1).to_numpy(np.int64)
-        is_rival = seller_codes[rows][:, None] == rival_codes[None, :]
-        named = events["product_id"].map(product_of).fillna(-1).to_numpy(np.int64)
-        hit = is_rival & ((named[None, :] < 0) | (rows[:, None] == named[None, :])) & (n_pre >= MIN_DAYS)
-        # How far the rival fell; days it was not listed after the hit (suspended, delisted) count
-        # as the bottom of the category (relative rank 0).
-        post_days = np.minimum(day + WINDOW, n_days) - day
-        post_unlisted_as_bottom = np.nan_to_num(post) * n_post / post_days
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fall = np.nan_to_num((post_unlisted_as_bottom - pre) / swing[:, None], nan=0.0)
-        fall = np.where(hit, fall, -np.inf)
-        worst = np.argmax(fall, axis=0)
-        event_fall = fall[worst, np.arange(fall.shape[1])]
-        rival_level = pre[worst, np.arange(fall.shape[1])]
-        peers = ~is_rival & np.isfinite(gain) & (event_fall >= MIN_FALL)[None, :]
-        # Every peer's place among the event's peers (1 = biggest gain), by sorting each column.
-        ranked = np.where(peers, gain, -np.inf)
-        order = np.argsort(-ranked, axis=0, kind="stable")
-        place = np.empty_like(order)
-        np.put_along_axis(place, order, np.arange(1, rows.size + 1)[:, None], axis=0)
-        n_peers = peers.sum(axis=0)
-        with np.errstate(invalid="ignore"):
-            proximity = np.exp(-np.abs(pre - rival_level[None, :]))
-        near = peers & (proximity >= MIN_PROXIMITY) & (n_peers >= MIN_PEERS)[None, :]
-        r, e = np.nonzero(near)
-        columns["event"].append(events["event"].to_numpy()[e])
-        columns["product"].append(rows[r])
-        columns["proximity"].append(proximity[r, e])
-        columns["gain"].append(gain[r, e])
-        columns["p_place"].append((place[r, e] - 0.5) / n_peers[e])
-        columns["peers"].append(n_peers[e])
-        columns["fall"].append(np.minimum(event_fall[e], FALL_CAP))
-    if not columns["event"] or sum(len(a) for a in columns["event"]) == 0:
+        part = _category_event_study(m, rows, events, seller_codes, code_of, product_of)
+        if part is not None:
+            parts.append(part)
+    if not parts:
         return pd.DataFrame()
-    study = pd.DataFrame({k: np.concatenate(v) for k, v in columns.items()})
+    study = pd.concat(parts, ignore_index=True)
     study["seller"] = seller_codes[study["product"].to_numpy()]
     # A seller's product that stood closest to the rival speaks for it (chosen before looking at gains).
     study = study.sort_values(["event", "proximity"], ascending=[True, False], kind="stable") \
@@ -291,6 +247,84 @@ def event_study(ctx: ScoringContext, hits: pd.DataFrame) -> pd.DataFrame:
                                                     categories=pd.Index(products["product_id"]))
     study = study.merge(hits[["event", "day_idx", "category", "rival_seller_id", "kind"]], on="event")
     return study.drop(columns=["product", "seller"]).reset_index(drop=True)
+
+
+def _category_event_study(m, rows: np.ndarray, events: pd.DataFrame, seller_codes: np.ndarray, code_of: dict,
+                          product_of: dict) -> pd.DataFrame | None:
+    n_days = len(m.days)
+    matrix_rows = m.products["product_idx"].to_numpy()[rows]
+    # Where the rival stood and how far it fell: its share of the category (a delisted rival is at
+    # the bottom). What peers gained: their log rank without a new listing's first weeks (a launch
+    # climbing the ranks gains from nothing), beyond their own trend, in their usual swings.
+    values = m.rel_rank[matrix_rows]
+    shares = WindowMeans(values)
+    swing = swing_by_level(values)
+    log_rank = m.log_rank[matrix_rows]
+    logs = WindowMeans(log_rank)
+    log_swing = swing_by_level(log_rank)
+    trend = block_trend(log_rank)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        usual = np.nanmean(values, axis=1)
+    event_ids = events["event"].to_numpy()
+    day = events["day_idx"].to_numpy()
+
+    # The rival's fall, over the rival's products in the category (few per hit).
+    rival = events["rival_seller_id"].map(code_of).fillna(-1).to_numpy(np.int64)
+    named = events["product_id"].map(product_of).fillna(-1).to_numpy(np.int64)
+    local_sellers = seller_codes[rows]
+    by_seller = pd.Series(np.arange(rows.size)).groupby(local_sellers).indices
+    pair_event, pair_row = [], []
+    for j in range(len(events)):
+        mine = by_seller.get(rival[j], np.array([], dtype=np.int64))
+        if named[j] >= 0:
+            mine = mine[rows[mine] == named[j]]
+        pair_event.append(np.full(mine.size, j))
+        pair_row.append(mine)
+    e, r = np.concatenate(pair_event).astype(np.int64), np.concatenate(pair_row).astype(np.int64)
+    if e.size == 0:
+        return None
+    pre, n_pre = shares(r, day[e] - WINDOW, day[e])
+    post, n_post = shares(r, day[e], day[e] + WINDOW)
+    post_days = np.minimum(day[e] + WINDOW, n_days) - day[e]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fall = np.nan_to_num((np.nan_to_num(post) * n_post / post_days - pre) / swing[r], nan=0.0)
+    fall = np.where(n_pre >= MIN_DAYS, fall, -np.inf)
+    falls = pd.DataFrame({"e": e, "fall": fall, "level": pre}).sort_values("fall", ascending=False) \
+        .drop_duplicates("e").set_index("e")
+    falls = falls[falls["fall"] >= MIN_FALL].sort_index()
+    if falls.empty:
+        return None
+    fallen = falls.index.to_numpy()
+
+    # Peers: the PEERS products nearest the rival's usual standing (sorted once), not the rival's own.
+    order = np.argsort(np.where(np.isnan(usual), np.inf, usual), kind="stable")
+    sorted_usual = usual[order]
+    centre = np.searchsorted(sorted_usual, falls["level"].to_numpy())
+    first = np.clip(centre - PEERS // 2, 0, max(rows.size - PEERS, 0))
+    width = min(PEERS, rows.size)
+    e = np.repeat(fallen, width)
+    r = order[(first[:, None] + np.arange(width)[None, :]).ravel()]
+    keep = local_sellers[r] != rival[e]
+    e, r = e[keep], r[keep]
+    pre, n_pre = shares(r, day[e] - WINDOW, day[e])
+    log_pre, n_log_pre = logs(r, day[e] - WINDOW, day[e])
+    log_post, n_log_post = logs(r, day[e], day[e] + WINDOW)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gain = (log_pre - log_post + trend[r]) / log_swing[r]
+        proximity = np.exp(-np.abs(pre - falls["level"].to_numpy()[np.searchsorted(fallen, e)]))
+    judged = (n_pre >= MIN_DAYS) & (n_log_pre >= MIN_DAYS) & (n_log_post >= MIN_DAYS) & np.isfinite(gain) \
+        & (proximity >= MIN_PROXIMITY)
+    study = pd.DataFrame({"event": event_ids[e[judged]], "product": rows[r[judged]], "proximity": proximity[judged],
+                          "gain": gain[judged], "fall": np.minimum(falls["fall"].to_numpy()[
+                              np.searchsorted(fallen, e[judged])], FALL_CAP)})
+    study["peers"] = study.groupby("event")["gain"].transform("size")
+    study = study[study["peers"] >= MIN_PEERS]
+    if study.empty:
+        return None
+    place = study.groupby("event")["gain"].rank(ascending=False, method="average")
+    study["p_place"] = (place - 0.5) / study["peers"]
+    return study
 
 
 def gains_from_falls(study: pd.DataFrame) -> pd.DataFrame:

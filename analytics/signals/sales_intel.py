@@ -133,58 +133,103 @@ def weekly_units(ctx: ScoringContext, rows: np.ndarray) -> tuple[np.ndarray, np.
     return rows, units
 
 
+def _segment_search(segment: np.ndarray, value: np.ndarray, seg_of_query: np.ndarray, query: np.ndarray
+                    ) -> np.ndarray:
+    """For arrays sorted by (segment, value): the position of the first entry of each query's segment
+    whose value is >= the query (may be the next segment's start: check the segment)."""
+    # Values are shifted into disjoint ranges per segment, so one sorted search serves all segments.
+    span = float(np.nanmax(np.abs(np.concatenate([value, query])))) * 2 + 1 if value.size else 1.0
+    return np.searchsorted(segment * span + value, seg_of_query * span + query, side="left")
+
+
 def aims(ctx: ScoringContext, actions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Each aimed action with the rival product its price undercuts most narrowly (aim_row) and the
-    undercut; and, aligned with the rows, the BAND rivals nearest the aim in public rank over the four
-    whole weeks before the action's week (matrix rows, the aim first, -1 padding) with that rank."""
+    undercut; and, aligned with the rows, the BAND rivals nearest the aim in public rank (matrix rows,
+    the aim first, -1 padding) with that rank. Rival prices are read over the two whole weeks before the
+    action's week, public ranks over the four: per category and week the listed rivals are sorted once
+    by price and once by rank, and every action of that week is a binary search (categories can hold
+    thousands of products and thousands of actions)."""
     m = ctx.product_matrices
     products = m.products
-    actions = actions.astype({"row": np.int64, "day_idx": np.int64, "log_price": float})
-    actions = actions.assign(category=products["category"].to_numpy()[actions["row"].to_numpy()],
-                             seller_id=products["seller_id"].to_numpy()[actions["row"].to_numpy()])
+    actions = actions.astype({"row": np.int64, "day_idx": np.int64, "log_price": float}).reset_index(drop=True)
+    sellers = pd.factorize(products["seller_id"])[0]
+    categories = products["category"].to_numpy()
+    actions = actions.assign(category=categories[actions["row"].to_numpy()],
+                             seller=sellers[actions["row"].to_numpy()], week=actions["day_idx"] // 7)
     rows_of = products.groupby("category").indices
-    sellers = products["seller_id"].to_numpy()
     found, bands, band_ranks = [], [], []
     for category, own in actions.groupby("category", sort=False):
         rows = rows_of[category]
-        prices = WindowMeans(m.log_price[rows])
-        ranks = WindowMeans(m.rel_rank[rows])
+        weeks = np.unique(own["week"].to_numpy())
+        start = 7 * weeks[None, :]
         local = np.arange(rows.size)[:, None]
-        day = own["day_idx"].to_numpy()[None, :]
-        rival_price, n_price = prices(local, day - RIVAL_PRICE_DAYS, day)
-        undercut = rival_price - own["log_price"].to_numpy()[None, :]
-        rival = sellers[rows][:, None] != own["seller_id"].to_numpy()[None, :]
-        week = day // 7
-        rank_before, n_rank = ranks(local, 7 * (week - SALES_WEEKS), 7 * week)
-        listed = rival & (n_price >= 5) & (n_rank >= MIN_RANKED_DAYS)
-        with np.errstate(invalid="ignore"):
-            eligible = listed & (undercut >= 0) & (undercut <= MAX_UNDERCUT)
-        candidates = np.where(eligible, undercut, np.inf)
-        aim = np.argmin(candidates, axis=0)
-        columns = np.flatnonzero(np.isfinite(candidates[aim, np.arange(aim.size)]))
-        if columns.size == 0:
+        price, n_price = WindowMeans(m.log_price[rows])(local, start - RIVAL_PRICE_DAYS, start)  # rows x weeks
+        rank, n_rank = WindowMeans(m.rel_rank[rows])(local, start - 7 * SALES_WEEKS, start)
+        listed = (n_price >= 5) & (n_rank >= MIN_RANKED_DAYS)
+        r, w = np.nonzero(listed)  # listed (row, week) cells
+        if r.size == 0:
             continue
-        aim = aim[columns]
-        distance = np.where(listed[:, columns], np.abs(rank_before[:, columns] - rank_before[aim, columns]), np.inf)
-        distance[aim, np.arange(columns.size)] = -1.0  # the aim itself first
-        width = min(BAND, rows.size)
-        nearest = np.argsort(distance, axis=0, kind="stable")[:width]  # width x aimed actions
-        valid = np.isfinite(np.take_along_axis(distance, nearest, axis=0))
-        pad = ((0, 0), (0, BAND - width))
-        bands.append(np.pad(np.where(valid, rows[nearest], -1).T, pad, constant_values=-1))
-        band_ranks.append(np.pad(np.where(valid, np.take_along_axis(rank_before[:, columns], nearest, axis=0),
-                                          np.nan).T, pad, constant_values=np.nan))
-        found.append(own.iloc[columns].assign(aim_row=rows[aim], undercut=undercut[aim, columns]))
+        # Sorted by (week, price) and by (week, rank).
+        by_price = np.lexsort((price[r, w], w))
+        by_rank = np.lexsort((rank[r, w], w))
+        rank_position = np.empty_like(by_rank)
+        rank_position[by_rank] = np.arange(by_rank.size)
+        week_start = np.searchsorted(w[by_rank], np.arange(weeks.size), side="left")
+        week_stop = np.searchsorted(w[by_rank], np.arange(weeks.size), side="right")
+        action_week = np.searchsorted(weeks, own["week"].to_numpy())
+        position = _segment_search(w[by_price], price[r, w][by_price], action_week, own["log_price"].to_numpy())
+        # The first rival at or above the new price that is not the seller's own product (a few steps).
+        aim_cell = np.full(len(own), -1)
+        pending = np.ones(len(own), dtype=bool)
+        for _ in range(6):
+            inside = pending & (position < by_price.size)
+            cell = by_price[np.minimum(position, by_price.size - 1)]
+            inside &= w[cell] == action_week
+            mine = inside & (sellers[rows[r[cell]]] == own["seller"].to_numpy())
+            found_now = inside & ~mine
+            aim_cell[found_now] = cell[found_now]
+            pending &= ~found_now & inside
+            position = position + 1
+        undercut = np.where(aim_cell >= 0, price[r[aim_cell], w[aim_cell]] - own["log_price"].to_numpy(), np.inf)
+        aimed = (aim_cell >= 0) & (undercut >= 0) & (undercut <= MAX_UNDERCUT)
+        if not aimed.any():
+            continue
+        cells = aim_cell[aimed]
+        # The band: the aim and the rivals next to it in rank that week.
+        centre = rank_position[cells]
+        lowest, highest = week_start[w[cells]], week_stop[w[cells]]
+        first = np.clip(centre - BAND // 2, lowest, np.maximum(highest - BAND, lowest))
+        offsets = first[:, None] + np.arange(BAND)[None, :]
+        valid = offsets < highest[:, None]
+        band_cells = by_rank[np.minimum(offsets, by_rank.size - 1)]
+        band_cells = np.where(valid & (band_cells != cells[:, None]), band_cells, -1)
+        band_cells = _aim_first(np.column_stack([cells, band_cells]))  # the aim, then its neighbours
+        cell = np.maximum(band_cells, 0)
+        band_rows = np.where(band_cells >= 0, rows[r[cell]], -1)
+        band_rank = np.where(band_cells >= 0, rank[r[cell], w[cell]], np.nan)
+        bands.append(band_rows)
+        band_ranks.append(band_rank)
+        found.append(own[aimed].assign(aim_row=rows[r[cells]], undercut=undercut[aimed]))
     if not found:
         return actions.iloc[0:0].assign(aim_row=[], undercut=[]), np.empty((0, BAND), int), np.empty((0, BAND))
     aimed = pd.concat(found, ignore_index=True)
     band, band_rank = np.concatenate(bands), np.concatenate(band_ranks)
+    aimed["seller_id"] = products["seller_id"].to_numpy()[aimed["row"].to_numpy()]
     aimed["aim_product_id"] = products["product_id"].to_numpy()[aimed["aim_row"].to_numpy()]
-    aimed["aim_seller_id"] = sellers[aimed["aim_row"].to_numpy()]
+    aimed["aim_seller_id"] = products["seller_id"].to_numpy()[aimed["aim_row"].to_numpy()]
+    aimed = aimed.drop(columns=["seller", "week"])
     # One judgement per (seller, rival): repeated cuts at the same rival are one aim, the first.
     keep = aimed.sort_values("day_idx", kind="stable").drop_duplicates(["seller_id", "aim_seller_id"]).index
     keep = np.sort(keep.to_numpy())
     return aimed.loc[keep].reset_index(drop=True), band[keep], band_rank[keep]
+
+
+def _aim_first(cells: np.ndarray) -> np.ndarray:
+    """Rows of (aim, neighbours with -1 gaps): the aim, then the neighbours in order, gaps at the end,
+    BAND wide."""
+    rest = cells[:, 1:]
+    order = np.argsort(rest < 0, axis=1, kind="stable")  # valid ones first, in their order
+    return np.column_stack([cells[:, 0], np.take_along_axis(rest, order, axis=1)])[:, :BAND]
 
 
 def units_beyond_rank(ctx: ScoringContext, aimed: pd.DataFrame, band: np.ndarray, band_rank: np.ndarray
