@@ -11,8 +11,9 @@ of counts) and one bare DuckDB query on the run's scores; and the budget of issu
 demo size and under 3 s at 100,000 sellers. Below the pages, the data functions the pages call are
 timed without Streamlit, cold, so a slow page can be traced to its query.
 
-The database is read only. Build a big one with
-``python -m analytics demo --sellers 100000 --db /tmp/big.duckdb --out /tmp/big``.
+The database is only read. A big one: ``python -m analytics demo --sellers 100000 --db /tmp/big.duckdb
+--out /tmp/big`` (or ingest ``bench_data/`` from ``python -m analytics.bench score`` and score it); the
+scoring run needs several GB of memory at that size.
 """
 
 from __future__ import annotations
