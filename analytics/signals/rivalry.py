@@ -83,6 +83,13 @@ def rank_screen(ctx: ScoringContext, rows=None) -> tuple[np.ndarray, np.ndarray]
     return cache["split"], cache["p_value"]
 
 
+def report_limit(n_tests: int, usual: float) -> float:
+    """The p-value under which a tested seller gets an evidence row: ``usual`` (rows that could never
+    survive false-discovery control over many sellers cost time and say nothing), but 0.05 in a small
+    marketplace, where false-discovery control over a few sellers can accept p-values near that."""
+    return usual if n_tests > 100 else max(usual, 0.05)
+
+
 def access_log_rows(ctx: ScoringContext) -> int:
     """Rows of access_log known on the as-of day (0 when the optional table is absent or empty)."""
     exists = ctx.con.execute(

@@ -45,8 +45,8 @@ from scipy import stats
 
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import (DayCounter, WindowMeans, block_trend, cauchy_combination, staff_touches,
-                                       successes_tail, swing_by_level)
+from analytics.signals.rivalry import (DayCounter, WindowMeans, block_trend, cauchy_combination, positions,
+                                       report_limit, staff_touches, successes_tail, swing_by_level)
 
 NAME = "sabotage"
 TITLE = "Rivals attacked while this seller gained"
@@ -70,7 +70,7 @@ STAFF_BEFORE = 14  # days before a hit in which an employee touching the rival c
 STAFF_AROUND = (14, 7)  # days before / after the hit in which the same employee touching the seller counts
 ACTS = ("remove", "reinstate", "suspend", "reviewers", "export")  # staff actions that can serve either side
 MIN_STAFF_TRIALS = 2  # hits an employee must have touched the rival before, for it to be judged
-REPORT_P = 0.05  # sellers with a combined p-value above this get no evidence row (they count as tested)
+REPORT_P = 0.01  # sellers with a combined p-value above this get no evidence row (they count as tested)
 
 
 # --- A. reused attack accounts ---------------------------------------------------------------------
@@ -224,14 +224,15 @@ def event_study(ctx: ScoringContext, hits: pd.DataFrame) -> pd.DataFrame:
     products = m.products
     rows_of = products.groupby("category").indices
     seller_codes, seller_names = pd.factorize(products["seller_id"])
-    code_of = {seller: code for code, seller in enumerate(seller_names)}
-    product_of = dict(zip(products["product_id"], np.arange(len(products))))
+    hits = hits.assign(rival=positions(seller_names, hits["rival_seller_id"]),
+                       named=np.where(hits["product_id"].isna(), -1,
+                                      positions(products["product_id"], hits["product_id"].fillna(""))))
     parts = []
     for category, events in hits.groupby("category", sort=False):
         rows = rows_of.get(category)
         if rows is None or rows.size < MIN_PEERS + 1:
             continue
-        part = _category_event_study(m, rows, events, seller_codes, code_of, product_of)
+        part = _category_event_study(m, rows, events, seller_codes)
         if part is not None:
             parts.append(part)
     if not parts:
@@ -249,8 +250,8 @@ def event_study(ctx: ScoringContext, hits: pd.DataFrame) -> pd.DataFrame:
     return study.drop(columns=["product", "seller"]).reset_index(drop=True)
 
 
-def _category_event_study(m, rows: np.ndarray, events: pd.DataFrame, seller_codes: np.ndarray, code_of: dict,
-                          product_of: dict) -> pd.DataFrame | None:
+def _category_event_study(m, rows: np.ndarray, events: pd.DataFrame, seller_codes: np.ndarray
+                          ) -> pd.DataFrame | None:
     n_days = len(m.days)
     matrix_rows = m.products["product_idx"].to_numpy()[rows]
     # Where the rival stood and how far it fell: its share of the category (a delisted rival is at
@@ -270,8 +271,8 @@ def _category_event_study(m, rows: np.ndarray, events: pd.DataFrame, seller_code
     day = events["day_idx"].to_numpy()
 
     # The rival's fall, over the rival's products in the category (few per hit).
-    rival = events["rival_seller_id"].map(code_of).fillna(-1).to_numpy(np.int64)
-    named = events["product_id"].map(product_of).fillna(-1).to_numpy(np.int64)
+    rival = events["rival"].to_numpy(np.int64)
+    named = events["named"].to_numpy(np.int64)
     local_sellers = seller_codes[rows]
     by_seller = pd.Series(np.arange(rows.size)).groupby(local_sellers).indices
     pair_event, pair_row = [], []
@@ -436,7 +437,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     registered = set(ctx.product_matrices.products["seller_id"])
     combined = combined[combined["seller_id"].isin(registered)]
     n_tests = len(combined)
-    candidates = combined[combined["p_value"] <= REPORT_P]
+    candidates = combined[combined["p_value"] <= report_limit(n_tests, REPORT_P)]
     if not study.empty:
         study = study[study["seller_id"].isin(candidates["seller_id"])]
     by_seller = dict(tuple(study.groupby("seller_id"))) if not study.empty else {}

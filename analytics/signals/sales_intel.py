@@ -34,8 +34,8 @@ from scipy import stats
 from analytics import queries
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import (DayCounter, WindowMeans, positions, staff_touches, successes_tail,
-                                       window_mean_at)
+from analytics.signals.rivalry import (DayCounter, WindowMeans, positions, report_limit, staff_touches,
+                                       successes_tail, window_mean_at)
 
 NAME = "sales_intel"
 TITLE = "Launches and price cuts aimed at rivals' hidden sales"
@@ -57,7 +57,7 @@ MIN_NULL_ACTIONS = 30  # other sellers' aims needed for an empirical null of sal
 LOOKUP_DAYS = 30  # a staff look-up of the aimed rival counts in the days before the action
 BAND = 10  # rivals nearest in rank whose look-ups make the baseline
 SELECTIVE_SELLERS = 3  # a sitting that looked up more sellers of a category than this is a review
-REPORT_P = 0.05
+REPORT_P = 0.01  # sellers with a p-value above this get no evidence row (they count as tested)
 ROW_CHUNK = 20_000  # rows of the price matrix handled at once (memory)
 
 
@@ -381,16 +381,18 @@ def find(ctx: ScoringContext) -> SignalResult:
     per_seller = per_seller[available > 0].reset_index()
     n_tests = len(per_seller)
 
-    candidates = per_seller[per_seller["p_value"] <= REPORT_P]
+    candidates = per_seller[per_seller["p_value"] <= report_limit(n_tests, REPORT_P)]
     by_seller = dict(tuple(aimed[aimed["seller_id"].isin(candidates["seller_id"])].groupby("seller_id")))
-    if looks is not None:  # only the look-ups an evidence sentence can name
+    looks_of = {}
+    if looks is not None:  # only the look-ups an evidence sentence can name, by seller looked up
         named = aimed[aimed["seller_id"].isin(candidates["seller_id"]) & (aimed["looked_up"] == 1)]
         looks = looks[looks["seller_id"].isin(named["aim_seller_id"])]
-    rows = [_evidence_row(ctx, c, by_seller[c.seller_id], looks) for c in candidates.itertuples()]
+        looks_of = {seller: frame for seller, frame in looks.groupby("seller_id", observed=True)}
+    rows = [_evidence_row(ctx, c, by_seller[c.seller_id], looks_of) for c in candidates.itertuples()]
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
 
 
-def _evidence_row(ctx: ScoringContext, c, own: pd.DataFrame, looks: pd.DataFrame | None) -> dict:
+def _evidence_row(ctx: ScoringContext, c, own: pd.DataFrame, looks_of: dict) -> dict:
     m = ctx.product_matrices
     # The most telling aim: smallest p for sales beyond rank, a look-up breaking ties.
     own = own.assign(order_p=own["p_units"].fillna(1.0) * np.where(own["looked_up"] == 1,
@@ -409,10 +411,10 @@ def _evidence_row(ctx: ScoringContext, c, own: pd.DataFrame, looks: pd.DataFrame
     if len(own) > 1 and beyond > 0:
         sentence += (f"; {beyond} of its {len(own)} aimed launches and price cuts went at rivals selling more "
                      f"than their public rank showed")
-    if c.lookups > 0 and looks is not None:
+    if c.lookups > 0 and looks_of:
         looked = own[own["looked_up"] == 1]
-        aimed_sellers = set(looked["aim_seller_id"])
-        seen = looks[looks["seller_id"].isin(aimed_sellers)]
+        seen = [looks_of[seller] for seller in set(looked["aim_seller_id"]) if seller in looks_of]
+        seen = pd.concat(seen) if seen else pd.DataFrame(columns=["product_idx", "day_idx", "employee_id"])
         seen = seen[(seen["product_idx"] < 0) | seen["product_idx"].isin(looked["aim_row"])]
         seen = seen[(seen["day_idx"] < looked["day_idx"].max()) &
                     (seen["day_idx"] >= looked["day_idx"].min() - LOOKUP_DAYS)]

@@ -32,7 +32,8 @@ from scipy import stats
 
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import DayCounter, cauchy_combination, positions, rank_screen, staff_touches
+from analytics.signals.rivalry import (DayCounter, cauchy_combination, positions, rank_screen, report_limit,
+                                       staff_touches)
 
 NAME = "staff_access"
 TITLE = "Staff touched this seller's side just before its change"
@@ -46,7 +47,7 @@ WINDOW_BEFORE = 21  # days before the change in which staff sessions count
 WINDOW_AFTER = 3  # and days after (a change point is only known to within a few days)
 SELECTIVE_SELLERS = 3
 SHRINK = 2.0  # sessions' worth of the category's employee mix added to a seller's own
-REPORT_P = 0.05
+REPORT_P = 0.01  # sellers with a p-value above this get no evidence row (they count as tested)
 LOOKUP_KINDS = ("sales", "reviewers", "export", "view")
 KIND_WORDS = {
     "remove": "removed its reviews",
@@ -121,7 +122,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     changes["p_value"] = cauchy_combination(np.column_stack(p_kinds))
     tested = changes[changes["p_value"].notna()]
     n_tests = len(tested)
-    candidates = tested[tested["p_value"] <= REPORT_P]
+    candidates = tested[tested["p_value"] <= report_limit(n_tests, REPORT_P)]
     # What the evidence names: only the candidates' own sessions and their categories' sittings.
     near = {kind: dict(tuple(frame[frame["seller_id"].isin(candidates["seller_id"])].groupby("seller_id")))
             for kind, frame in kinds.items() if kind != "lookup"}
