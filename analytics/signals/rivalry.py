@@ -83,11 +83,12 @@ def rank_screen(ctx: ScoringContext, rows=None) -> tuple[np.ndarray, np.ndarray]
     return cache["split"], cache["p_value"]
 
 
-def report_limit(n_tests: int, usual: float) -> float:
-    """The p-value under which a tested seller gets an evidence row: ``usual`` (rows that could never
-    survive false-discovery control over many sellers cost time and say nothing), but 0.05 in a small
-    marketplace, where false-discovery control over a few sellers can accept p-values near that."""
-    return usual if n_tests > 100 else max(usual, 0.05)
+def report_limit(n_tests: int, fdr: float = 0.05) -> float:
+    """The p-value under which a tested seller gets an evidence row. False-discovery control over
+    ``n_tests`` sellers can only accept p-values up to ``fdr x discoveries / n_tests``; rows above that
+    for any plausible number of discoveries (up to 2% of the sellers, or 10) could never be significant
+    and would only cost time (at 100,000 sellers, a thousand rows of chance)."""
+    return min(0.05, fdr * max(10.0, 0.02 * n_tests) / max(n_tests, 1))
 
 
 def access_log_rows(ctx: ScoringContext) -> int:

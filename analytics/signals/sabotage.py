@@ -70,7 +70,6 @@ STAFF_BEFORE = 14  # days before a hit in which an employee touching the rival c
 STAFF_AROUND = (14, 7)  # days before / after the hit in which the same employee touching the seller counts
 ACTS = ("remove", "reinstate", "suspend", "reviewers", "export")  # staff actions that can serve either side
 MIN_STAFF_TRIALS = 2  # hits an employee must have touched the rival before, for it to be judged
-REPORT_P = 0.01  # sellers with a combined p-value above this get no evidence row (they count as tested)
 
 
 # --- A. reused attack accounts ---------------------------------------------------------------------
@@ -437,7 +436,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     registered = set(ctx.product_matrices.products["seller_id"])
     combined = combined[combined["seller_id"].isin(registered)]
     n_tests = len(combined)
-    candidates = combined[combined["p_value"] <= report_limit(n_tests, REPORT_P)]
+    candidates = combined[combined["p_value"] <= report_limit(n_tests, FDR)]
     if not study.empty:
         study = study[study["seller_id"].isin(candidates["seller_id"])]
     by_seller = dict(tuple(study.groupby("seller_id"))) if not study.empty else {}

@@ -57,7 +57,6 @@ MIN_NULL_ACTIONS = 30  # other sellers' aims needed for an empirical null of sal
 LOOKUP_DAYS = 30  # a staff look-up of the aimed rival counts in the days before the action
 BAND = 10  # rivals nearest in rank whose look-ups make the baseline
 SELECTIVE_SELLERS = 3  # a sitting that looked up more sellers of a category than this is a review
-REPORT_P = 0.01  # sellers with a p-value above this get no evidence row (they count as tested)
 ROW_CHUNK = 20_000  # rows of the price matrix handled at once (memory)
 
 
@@ -381,7 +380,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     per_seller = per_seller[available > 0].reset_index()
     n_tests = len(per_seller)
 
-    candidates = per_seller[per_seller["p_value"] <= report_limit(n_tests, REPORT_P)]
+    candidates = per_seller[per_seller["p_value"] <= report_limit(n_tests, FDR)]
     by_seller = dict(tuple(aimed[aimed["seller_id"].isin(candidates["seller_id"])].groupby("seller_id")))
     looks_of = {}
     if looks is not None:  # only the look-ups an evidence sentence can name, by seller looked up

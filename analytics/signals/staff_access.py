@@ -47,7 +47,6 @@ WINDOW_BEFORE = 21  # days before the change in which staff sessions count
 WINDOW_AFTER = 3  # and days after (a change point is only known to within a few days)
 SELECTIVE_SELLERS = 3
 SHRINK = 2.0  # sessions' worth of the category's employee mix added to a seller's own
-REPORT_P = 0.01  # sellers with a p-value above this get no evidence row (they count as tested)
 LOOKUP_KINDS = ("sales", "reviewers", "export", "view")
 KIND_WORDS = {
     "remove": "removed its reviews",
@@ -122,7 +121,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     changes["p_value"] = cauchy_combination(np.column_stack(p_kinds))
     tested = changes[changes["p_value"].notna()]
     n_tests = len(tested)
-    candidates = tested[tested["p_value"] <= report_limit(n_tests, REPORT_P)]
+    candidates = tested[tested["p_value"] <= report_limit(n_tests, FDR)]
     # What the evidence names: only the candidates' own sessions and their categories' sittings.
     near = {kind: dict(tuple(frame[frame["seller_id"].isin(candidates["seller_id"])].groupby("seller_id")))
             for kind, frame in kinds.items() if kind != "lookup"}
