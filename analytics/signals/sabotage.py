@@ -46,7 +46,8 @@ from scipy import stats
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
 from analytics.signals.rivalry import (DayCounter, WindowMeans, block_trend, cauchy_combination, positions,
-                                       report_limit, staff_touches, successes_tail, swing_by_level)
+                                       report_limit, staff_touches, successes_tail, swing_by_level,
+                                       window_mean_at)
 
 NAME = "sabotage"
 TITLE = "Rivals attacked while this seller gained"
@@ -457,8 +458,8 @@ def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame, rows_of: dic
     m = ctx.product_matrices
     strongest = None
     if not own_events.empty:
-        strongest = own_events.assign(score=own_events["weight"] * stats.norm.isf(own_events["p_place"])) \
-            .sort_values("score", ascending=False).iloc[0]
+        score = own_events["weight"].to_numpy() * stats.norm.isf(own_events["p_place"].to_numpy())
+        strongest = own_events.iloc[int(np.argmax(score))]
 
     has_accounts = isinstance(c.rival_seller_id, str) and not np.isnan(c.p_accounts) and c.p_accounts < 1
     if has_accounts and (strongest is None or c.p_accounts <= c.p_gain):
@@ -476,10 +477,9 @@ def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame, rows_of: dic
         day = int((start - pd.Timestamp(m.days[0])).days)
         own = rows_of.get((c.seller_id, category))
         if own is not None:
-            windows = WindowMeans(m.rel_rank[own["product_idx"].to_numpy()])
-            local = np.arange(len(own))
-            pre, n_pre = windows(local, day - WINDOW, day)
-            post, n_post = windows(local, day, day + WINDOW)
+            rows = own["product_idx"].to_numpy()
+            pre, n_pre = window_mean_at(m.rel_rank, rows, np.full(rows.size, day - WINDOW), WINDOW)
+            post, n_post = window_mean_at(m.rel_rank, rows, np.full(rows.size, day), WINDOW)
             moved = np.where((n_pre >= MIN_DAYS) & (n_post >= MIN_DAYS), pre - post, -np.inf)
             if np.isfinite(moved).any():
                 best = int(np.argmax(moved))
