@@ -259,10 +259,10 @@ def _category_event_study(m, rows: np.ndarray, events: pd.DataFrame, seller_code
     # climbing the ranks gains from nothing), beyond their own trend, in their usual swings.
     values = m.rel_rank[matrix_rows]
     shares = WindowMeans(values)
-    swing = swing_by_level(values)
     log_rank = m.log_rank[matrix_rows]
     logs = WindowMeans(log_rank)
-    log_swing = swing_by_level(log_rank)
+    # Over a few weeks a category's size barely moves, so share and log rank swing alike: one yardstick.
+    swing = log_swing = swing_by_level(log_rank)
     trend = block_trend(log_rank)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
