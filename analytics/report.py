@@ -10,9 +10,8 @@ The pack is what the meeting covered, for someone who was not there or is offlin
 
 Everything comes from ``weekly.week_items``, as on the week page and in meeting mode, so the three
 list the same items. Charts: an overview of the agenda sellers' scores, open cases by age and
-assignee, and each agenda seller's chart as the seller page draws it (its figure builder lives with
-the dashboard's other Plotly builders in ``dashboard/charts.py``, which imports no Streamlit; this
-module reuses it rather than drawing a second version of the same chart).
+assignee, and each agenda seller's chart as the seller page draws it (``analytics.figures``, the
+builder the seller page uses, rather than a second version of the same chart).
 
 Chromium: ``$BROWSER_PATH`` when set, else ``chromium`` (Debian's) on the PATH. Nothing is fetched
 from the network: MathJax is off and plotly.js comes from the installed plotly package.
@@ -38,7 +37,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from analytics import feedback, signals, store, weekly
+from analytics import feedback, figures, seller_view, signals, store, weekly
 
 MAX_SELLER_CHARTS = 30  # agenda sellers charted in the pack; the rest are in its tables
 PDF_TIMEOUT_S = 180
@@ -87,7 +86,7 @@ def browser_path() -> str:
     raise ReportError("no Chromium for the PDF: install Debian's chromium (`make chromium`) or set BROWSER_PATH")
 
 
-def render_static(figures: list[tuple[go.Figure, int, int]], *, fmt: str = "svg") -> list[bytes]:
+def render_static(images: list[tuple[go.Figure, int, int]], *, fmt: str = "svg") -> list[bytes]:
     """Static images of ``(figure, width, height)`` with kaleido, in one local browser session."""
     import kaleido
 
@@ -96,7 +95,7 @@ def render_static(figures: list[tuple[go.Figure, int, int]], *, fmt: str = "svg"
         # Two tabs render side by side (the figures are independent); gather keeps their order.
         async with kaleido.Kaleido(path=browser_path(), mathjax=False, n=RENDER_TABS) as k:
             return await asyncio.gather(*(k.calc_fig(fig, opts={"format": fmt, "width": width, "height": height})
-                                          for fig, width, height in figures))
+                                          for fig, width, height in images))
 
     return asyncio.run(render())
 
@@ -168,8 +167,6 @@ def open_cases_chart(items: weekly.WeekItems) -> Chart | None:
 
 def seller_chart(con, seller_id: str, as_of: dt.date) -> go.Figure | None:
     """The seller page's figure for ``seller_id`` as the run of ``as_of`` saw it (None: nothing to draw)."""
-    from analytics import seller_view
-    from dashboard import charts  # Plotly only, no Streamlit: the seller page's own figure builder
 
     found = seller_view.evidence(con, seller_id, as_of)
     products = seller_view.products(con, seller_id, as_of)
@@ -181,7 +178,7 @@ def seller_chart(con, seller_id: str, as_of: dt.date) -> go.Figure | None:
     if product_id is not None:
         title = products["title"].iloc[0]
         label = f"{title} ({product_id})" if isinstance(title, str) and title else product_id
-    return charts.seller_figure(data.daily, data.changepoints, data.segments, data.evidence_marks,
+    return figures.seller_figure(data.daily, data.changepoints, data.segments, data.evidence_marks,
                                 product_label=label)
 
 

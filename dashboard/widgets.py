@@ -1,5 +1,5 @@
-"""Small pieces several pages share: the run picker, links to a seller, signal colours and names, and
-the per-run data every rank chart needs (kept once per database version and run)."""
+"""Small pieces several pages share: the stored runs and the run picker, links to a seller, signal
+colours and names, and the per-run data every rank chart needs (kept once per database version and run)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from analytics import seller_view, signals
+from analytics import seller_view, signals, watchlist
 from dashboard import state
 
 WATCHLIST_PAGE = "views/watchlist.py"
@@ -33,6 +33,13 @@ def seller_url(seller_id: str, as_of: dt.date | None = None) -> str:
     if as_of is not None:
         params["as_of"] = as_of.isoformat()
     return "seller?" + urlencode(params)
+
+
+@st.cache_data(show_spinner=False)
+def runs(version: str) -> list[dt.date]:
+    """The stored scoring runs, newest first, for the database version ``version``."""
+    with state.reader().cursor() as con:
+        return watchlist.runs(con)
 
 
 def run_picker(runs: list[dt.date], *, label: str = "Scoring run (as of)") -> dt.date:

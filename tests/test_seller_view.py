@@ -9,8 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analytics import competitors, seller_view, signals, store
-from dashboard import charts
+from analytics import competitors, figures, seller_view, signals, store
 from tests import dashboard_market as market
 from tests.builders import build_db
 
@@ -156,11 +155,11 @@ def test_competitors_view_finds_the_victim_losing_around_the_buyers_change_point
 
 def test_seller_figure_draws_aligned_panels_change_points_and_findings(buyer):
     _, chart = buyer
-    fig = charts.seller_figure(chart.daily, chart.changepoints, chart.segments, chart.evidence_marks,
+    fig = figures.seller_figure(chart.daily, chart.changepoints, chart.segments, chart.evidence_marks,
                                product_label="P000")
     names = [t.name for t in fig.data]
-    assert charts.CHANGEPOINT_NAME in names
-    markers = [t for t in fig.data if t.name == charts.CHANGEPOINT_NAME]
+    assert figures.CHANGEPOINT_NAME in names
+    markers = [t for t in fig.data if t.name == figures.CHANGEPOINT_NAME]
     assert sum(len(t.x) for t in markers) == len(chart.changepoints)
     assert fig.layout.yaxis.autorange == "reversed" and fig.layout.yaxis.type == "log"
     assert all(fig.layout[f"xaxis{i}"].matches == "x5" for i in ("", 2, 3, 4))  # one shared date axis
@@ -176,7 +175,7 @@ def test_targeting_graph_draws_one_arrow_per_edge_in_the_signal_colour():
         "findings": [1, 2, 1], "first_date": [dt.date(2026, 1, 1)] * 3, "q_value": [0.01, 0.2, 0.03],
         "significant": [True, False, True]})
     colors = {"rank_jump": "#111111", "reinstatement": "#222222"}
-    fig = charts.targeting_graph(edges, colors, {})
+    fig = figures.targeting_graph(edges, colors, {})
     arrows = [a for a in fig.layout.annotations if a.showarrow]
     assert len(arrows) == 3
     assert sorted(a.arrowcolor for a in arrows) == ["#111111", "#111111", "#222222"]

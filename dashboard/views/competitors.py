@@ -9,16 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import competitors, watchlist
-from dashboard import charts, state, widgets
+from analytics import competitors, figures
+from dashboard import state, widgets
 
 db = state.require_database()
-
-
-@st.cache_data(show_spinner=False)
-def _runs(version: str) -> list[dt.date]:
-    with db.cursor() as con:
-        return watchlist.runs(con)
 
 
 @st.cache_data(show_spinner=False)
@@ -41,21 +35,21 @@ def _figures(version: str, category: str, as_of: dt.date) -> dict[str, go.Figure
     names = dict(zip(view.shifts["seller_id"], view.shifts["seller_name"]))
     names.update(dict(zip(view.events["seller_id"], view.events["seller_name"])))
     flagged = list(dict.fromkeys(view.events["seller_id"]))
-    figures = {}
+    drawn = {}
     if not view.events.empty:
-        figures["trend"] = charts.rank_trend_figure(view.trends, names, flagged, view.events,
-                                                    widgets.signal_colors())
+        drawn["trend"] = figures.rank_trend_figure(view.trends, names, flagged, view.events,
+                                                   widgets.signal_colors())
     summary = competitors.summary(view.shifts)
     if not summary.empty:
-        figures["shifts"] = charts.shifts_figure(summary)
+        drawn["shifts"] = figures.shifts_figure(summary)
     if not view.targeting.empty:
-        figures["targeting"] = charts.targeting_graph(view.targeting, widgets.signal_colors(),
-                                                      widgets.signal_titles())
-    return figures
+        drawn["targeting"] = figures.targeting_graph(view.targeting, widgets.signal_colors(),
+                                                     widgets.signal_titles())
+    return drawn
 
 
 version = state.db_version()
-runs = _runs(version)
+runs = widgets.runs(version)
 st.title("Competitors")
 if not runs:
     widgets.no_run_yet()
@@ -77,7 +71,7 @@ chosen = categories.set_index("category").loc[category]
 st.caption(f"{category}: {chosen['sellers_flagged']:,} flagged of {chosen['sellers']:,} sellers listing in it.")
 
 view = _view(version, category, as_of)
-figures = _figures(version, category, as_of)
+drawn = _figures(version, category, as_of)
 
 
 def _gains_and_losses() -> None:
@@ -106,16 +100,16 @@ def _gains_and_losses() -> None:
                          color=list(widgets.signal_colors().values()))})
 
     st.subheader("Rank over time")
-    st.plotly_chart(figures["trend"], config={"displaylogo": False})
+    st.plotly_chart(drawn["trend"], config={"displaylogo": False})
     st.caption("Solid lines: the flagged sellers; dotted: rivals that lost ground around their change points "
                "(dashed verticals, in the finding's signal colour). Each line is the seller's best product in "
                "this category.")
 
     st.subheader("Who gained and who lost")
-    if "shifts" not in figures:
+    if "shifts" not in drawn:
         st.caption("No rival was ranked in both windows around these change points.")
     else:
-        st.plotly_chart(figures["shifts"], config={"displaylogo": False})
+        st.plotly_chart(drawn["shifts"], config={"displaylogo": False})
     with st.expander("Each change point's biggest gainers and losers"):
         shifts = view.shifts.assign(link=[widgets.seller_url(s, as_of) for s in view.shifts["seller_id"]])
         st.dataframe(shifts[["event_seller_id", "event_date", "link", "direction", "rank_factor"]], hide_index=True,
@@ -136,7 +130,7 @@ if view.targeting.empty:
 else:
     st.caption("Left: sellers whose findings name a rival; right: the rivals. Thick arrows: significant "
                "findings; colours: the signal.")
-    st.plotly_chart(figures["targeting"], config={"displaylogo": False})
+    st.plotly_chart(drawn["targeting"], config={"displaylogo": False})
     st.dataframe(view.targeting, hide_index=True, column_config={
         "q_value": st.column_config.NumberColumn("q", format="%.2g"),
         "first_date": st.column_config.DateColumn("First change point")})

@@ -12,17 +12,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import seller_view, watchlist
-from dashboard import charts, state, widgets
+from analytics import figures, seller_view
+from dashboard import state, widgets
 from dashboard.case_panel import case_panel
 
 db = state.require_database()
-
-
-@st.cache_data(show_spinner=False)
-def _runs(version: str) -> list[dt.date]:
-    with db.cursor() as con:
-        return watchlist.runs(con)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -40,7 +34,7 @@ def _chart(version: str, seller_id: str, as_of: dt.date, product_id: str | None,
     start = widgets.first_day(version)
     with db.cursor() as con:
         chart = seller_view.chart(con, seller_id, as_of, product_id, evidence, start=start)
-    figure = charts.seller_figure(chart.daily, chart.changepoints, chart.segments, chart.evidence_marks,
+    figure = figures.seller_figure(chart.daily, chart.changepoints, chart.segments, chart.evidence_marks,
                                   product_label=product_id)
     return figure, chart.changepoints
 
@@ -62,7 +56,7 @@ def _before_after(frame: pd.DataFrame, fmt: str = ",.3g") -> list[str]:
 
 
 version = state.db_version()
-runs = _runs(version)
+runs = widgets.runs(version)
 _back_link()
 top = st.columns([2, 1])
 with top[0]:

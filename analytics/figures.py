@@ -1,4 +1,7 @@
-"""Plotly figure builders for the dashboard's pages: plain data in, a figure out, no Streamlit.
+"""Plotly figure builders: plain data (pandas frames) in, a figure out; no Streamlit.
+
+The dashboard's pages, meeting mode and the weekly pack (``analytics.report``) draw the same figures
+from here, so a seller's chart looks the same on the screen, on the projector and in the PDF.
 
 Colours carry meaning and stay the same everywhere: each signal has its module's ``COLOR``; star
 ratings run from red (1) to green (5); staff removals are orange, the remover worth an analyst's eye.
