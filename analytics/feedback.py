@@ -81,6 +81,11 @@ def _magnitude(frame: pd.DataFrame) -> pd.Series:
     return effect.fillna(shift)
 
 
+def no_cleared() -> pd.DataFrame:
+    """A ``cleared_review`` with no cleared seller in it."""
+    return pd.DataFrame({c: pd.Series(dtype=bool if c == "hidden" else object) for c in REVIEW_COLUMNS})
+
+
 def cleared_review(con, as_of: dt.date | None = None, *, db: Path | str | None = None) -> pd.DataFrame:
     """For every seller whose latest case was cleared (and who has no open case): is it hidden in the
     run of ``as_of`` (default: the latest), and why, in words. Columns: ``REVIEW_COLUMNS``.
@@ -92,7 +97,7 @@ def cleared_review(con, as_of: dt.date | None = None, *, db: Path | str | None =
         cases.ensure_tables(acon)
         kept = acon.execute(queries.load("cases_latest_cleared")).df()
     if kept.empty:
-        return pd.DataFrame(columns=list(REVIEW_COLUMNS))
+        return no_cleared()
     as_of = as_of or latest_run(con)
     seller_ids = sorted(kept["seller_id"].unique())
     now = (con.execute(queries.load("cases_seller_evidence"), {"as_of": as_of, "seller_ids": seller_ids}).df()
@@ -140,16 +145,20 @@ def _growth(then: pd.DataFrame, current: pd.DataFrame) -> list[str]:
     return grown
 
 
-def mark_cleared(frame: pd.DataFrame, con, as_of: dt.date | None = None, *,
-                 db: Path | str | None = None, seller_column: str = "seller_id") -> pd.DataFrame:
-    """``frame`` with two more columns for the watchlist: ``cleared_hidden`` (hide this row: cleared,
-    same evidence) and ``cleared_note`` (the words to show, for hidden and re-flagged sellers alike)."""
-    review = cleared_review(con, as_of, db=db)
-    review = review.rename(columns={"seller_id": seller_column})
-    marked = frame.merge(review[[seller_column, "hidden", "why"]], on=seller_column, how="left")
-    marked["cleared_hidden"] = marked["hidden"].fillna(False).astype(bool)
+def mark_cleared(frame: pd.DataFrame, con=None, as_of: dt.date | None = None, *,
+                 db: Path | str | None = None, seller_column: str = "seller_id",
+                 review: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``frame`` with two more columns for the watchlist: ``cleared_hidden`` (cleared on the same
+    evidence: not to be shown as flagged again) and ``cleared_note`` (the words to show beside any
+    cleared seller: why it stays cleared, or how its evidence grew). ``review`` is a ``cleared_review``
+    already read; without it, it is read from ``con`` for the run of ``as_of``."""
+    if review is None:
+        review = cleared_review(con, as_of, db=db)
+    review = review.rename(columns={"seller_id": seller_column})[[seller_column, "hidden", "why"]]
+    marked = frame.merge(review.astype({seller_column: frame[seller_column].dtype}), on=seller_column, how="left")
+    marked["cleared_hidden"] = marked["hidden"].eq(True)
     marked["cleared_note"] = np.where(
         marked["why"].isna(), None,
-        np.where(marked["cleared_hidden"], "hidden: " + marked["why"].astype(str),
+        np.where(marked["cleared_hidden"], marked["why"].astype(str),
                  "re-flagged after clearing: " + marked["why"].astype(str)))
     return marked.drop(columns=["hidden", "why"])

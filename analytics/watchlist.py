@@ -3,17 +3,22 @@
 At 100,000 sellers the dashboard must never pull every row, so filtering, ordering and paging happen
 in SQL (``watchlist_page.sql``) and only one page (plus a count) comes back. Sparklines are fetched
 for that page's sellers only.
+
+A seller the team cleared is not flagged again for the same evidence (``feedback.REFLAG_RULE``): given
+``feedback.cleared_review``, the page leaves such a seller out while the run flags it (unless asked to
+show it), the headline counts it apart, and every cleared seller shown carries a note saying why it
+stays cleared or how its evidence grew.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
 
-from analytics import queries, seller_view, signals
+from analytics import feedback, queries, seller_view, signals
 
 PAGE_SIZE = 50
 
@@ -46,11 +51,21 @@ class Headline:
     sellers_flagged: int
     newly_flagged: int  # flagged now, not flagged by the previous run
     previous_as_of: dt.date | None
+    cleared_hidden: int = 0  # flagged, but cleared before on evidence that has not grown: hidden
+    cleared_hidden_new: int = 0  # of those, newly flagged
+
+    def shown(self, show_cleared: bool = False) -> Headline:
+        """The counts as the watchlist shows them: without the hidden cleared sellers, unless shown."""
+        if show_cleared:
+            return self
+        return replace(self, sellers_flagged=self.sellers_flagged - self.cleared_hidden,
+                       newly_flagged=self.newly_flagged - self.cleared_hidden_new)
 
 
 @dataclass(frozen=True)
 class Page:
-    rows: pd.DataFrame  # watchlist_page.sql's columns (without total_matching), plus rank_trend
+    rows: pd.DataFrame  # watchlist_page.sql's columns (without total_matching), cleared_hidden and
+    #                     cleared_note (feedback.mark_cleared), rank_trend
     total_matching: int
     page: int  # 1-based, after clamping to the pages that exist
     pages: int
@@ -61,10 +76,19 @@ def runs(con) -> list[dt.date]:
     return [row[0] for row in con.execute("select as_of from score_runs order by as_of desc").fetchall()]
 
 
-def headline(con, as_of: dt.date) -> Headline:
-    row = con.execute(queries.load("watchlist_headline"), {"as_of": as_of}).fetchone()
-    scored, flagged, new, previous = row
-    return Headline(as_of, int(scored), int(flagged), int(new or 0), previous)
+def same_evidence(cleared: pd.DataFrame | None) -> list[str]:
+    """The sellers of ``feedback.cleared_review`` cleared on the evidence they still have."""
+    if cleared is None or cleared.empty:
+        return []
+    return sorted(cleared.loc[cleared["hidden"].eq(True), "seller_id"])
+
+
+def headline(con, as_of: dt.date, *, cleared: pd.DataFrame | None = None) -> Headline:
+    """The run's numbers; ``cleared`` is ``feedback.cleared_review`` for the run (none: nothing hidden)."""
+    row = con.execute(queries.load("watchlist_headline"),
+                      {"as_of": as_of, "cleared_sellers": same_evidence(cleared)}).fetchone()
+    scored, flagged, new, previous, hidden, hidden_new = row
+    return Headline(as_of, int(scored), int(flagged), int(new or 0), previous, int(hidden), int(hidden_new))
 
 
 @dataclass(frozen=True)
@@ -104,15 +128,18 @@ def filter_options(con, as_of: dt.date) -> FilterOptions:
 
 
 def page(con, as_of: dt.date, filters: Filters = Filters(), page: int = 1, page_size: int = PAGE_SIZE,
-         *, sizes: pd.DataFrame | None = None, with_trend: bool = True) -> Page:
+         *, sizes: pd.DataFrame | None = None, with_trend: bool = True, cleared: pd.DataFrame | None = None,
+         show_cleared: bool = False) -> Page:
     """One page of the filtered watchlist, with each seller's weekly relative-rank trend.
 
     ``sizes`` is ``seller_view.category_sizes(con, as_of)``, which callers keep per run (computed here
-    when not given).
+    when not given). ``cleared`` is ``feedback.cleared_review`` for the run: flagged sellers cleared on
+    the same evidence are left out unless ``show_cleared``, and every cleared seller shown is marked.
     """
     sql = queries.load("watchlist_page")
     page = max(1, int(page))
-    params = {"as_of": as_of, "limit": page_size, **filters.params()}
+    hidden = [] if show_cleared else same_evidence(cleared)
+    params = {"as_of": as_of, "limit": page_size, "hidden_sellers": hidden, **filters.params()}
     rows = con.execute(sql, {**params, "offset": (page - 1) * page_size}).df()
     if rows.empty and page > 1:  # a stale page number from an old link: show the last page instead
         first = con.execute(sql, {**params, "offset": 0}).df()
@@ -122,6 +149,7 @@ def page(con, as_of: dt.date, filters: Filters = Filters(), page: int = 1, page_
     total = int(rows["total_matching"].iloc[0]) if not rows.empty else 0
     rows = rows.drop(columns="total_matching")
     rows["signals"] = [list(s) if s is not None else [] for s in rows["signals"]]
+    rows = feedback.mark_cleared(rows, review=cleared if cleared is not None else feedback.no_cleared())
     if with_trend:
         sizes = seller_view.category_sizes(con, as_of) if sizes is None else sizes
         trend = rank_trends(con, list(rows["seller_id"]), as_of, sizes)

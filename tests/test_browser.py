@@ -1,6 +1,6 @@
 """End to end in a real headless Chromium: the demo marketplace (small), `streamlit run`, sign in, the
-watchlist, click the top seller, its chart with change-point markers, and back. Saves the README's two
-screenshots to docs/screenshots/.
+watchlist, click the top seller (its case box opens under the table), follow the link to its page, its
+chart with change-point markers, and back. Saves the README's two screenshots to docs/screenshots/.
 
 Playwright drives Debian's /usr/bin/chromium (``make chromium`` installs it); it never downloads a
 browser. Streamlit draws tables on a canvas, so the row is clicked by position; everything else waits
@@ -119,10 +119,17 @@ def test_watchlist_to_seller_chart_and_back(server, browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "watchlist.png"))
 
-    # Select the top row: its checkbox sits in the first column, one header row down.
+    # Select the top row: its checkbox sits in the first column, one header row down. The seller's case
+    # box opens under the table, with the link to the seller's page.
     box = table.bounding_box()
     page.mouse.click(box["x"] + 18, box["y"] + ROW_HEIGHT + ROW_HEIGHT / 2)
-    page.wait_for_url("**/seller?seller_id=*", timeout=TIMEOUT_MS)
+    page.wait_for_url("**selected=*", timeout=TIMEOUT_MS)
+    settle(page)
+    case_button = page.get_by_role("button", name="Open a case").or_(page.get_by_role("button", name="Save"))
+    case_button.first.wait_for(timeout=TIMEOUT_MS)
+    selected = re.search(r"selected=([^&]+)", page.url).group(1)
+    page.get_by_role("link", name=re.compile("Open the seller's page")).click()
+    page.wait_for_url(f"**/seller?seller_id={selected}*", timeout=TIMEOUT_MS)
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     chart.wait_for(timeout=TIMEOUT_MS)
     settle(page)

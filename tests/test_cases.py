@@ -187,7 +187,8 @@ def test_the_watchlist_can_mark_and_hide_cleared_sellers(review_db):
         marked = feedback.mark_cleared(rows, con, review_data.WEEK_RUN, db=review_db).set_index("seller_id")
     assert marked["cleared_hidden"].tolist() == [False, True, False]
     assert pd.isna(marked.loc["S1", "cleared_note"])
-    assert marked.loc["S4", "cleared_note"].startswith("hidden: cleared in case #2")
+    # The same words whether the row is hidden or shown on request: why the seller stays cleared.
+    assert marked.loc["S4", "cleared_note"].startswith("cleared in case #2")
     assert marked.loc["S5", "cleared_note"].startswith("re-flagged after clearing")
 
 

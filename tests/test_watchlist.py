@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analytics import store, watchlist
@@ -110,3 +111,33 @@ def test_an_earlier_run_is_read_as_it_was(con):
     assert ids(early) == [market.BUYER]
     assert "S029" not in ids(watchlist.page(con, market.EARLY_RUN))
     assert watchlist.page(con, dt.date(2020, 1, 1)).total_matching == 0
+
+
+def cleared(**hidden: bool) -> pd.DataFrame:
+    """A ``feedback.cleared_review`` by hand: seller -> hidden (cleared on the evidence it still has)."""
+    return pd.DataFrame({
+        "seller_id": list(hidden), "case_id": range(1, len(hidden) + 1), "cleared_at": pd.Timestamp("2026-04-01"),
+        "cleared_by": "ana", "clear_reason": "honest promotion", "hidden": list(hidden.values()),
+        "why": ["cleared in case #1; the evidence has not grown since" if h else "new signal since clearing: x"
+                for h in hidden.values()]})
+
+
+def test_a_seller_cleared_on_the_same_evidence_is_left_out_and_counted_apart(con):
+    review = cleared(**{market.BUYER: True, market.LATE: False, "S010": True})  # S010 is not flagged
+    head = watchlist.headline(con, LAST, cleared=review)
+    assert (head.sellers_flagged, head.cleared_hidden, head.cleared_hidden_new) == (2, 1, 0)
+    shown = head.shown()
+    assert (shown.sellers_scored, shown.sellers_flagged, shown.newly_flagged) == (30, 1, 1)
+    assert head.shown(show_cleared=True) == head
+
+    flagged = watchlist.page(con, LAST, Filters(flagged_only=True), cleared=review)
+    assert ids(flagged) == [market.LATE] and flagged.total_matching == shown.sellers_flagged
+    assert flagged.rows["cleared_note"].iloc[0].startswith("re-flagged after clearing")
+    everyone = watchlist.page(con, LAST, cleared=review)
+    assert everyone.total_matching == 29 and market.BUYER not in ids(everyone)
+    quiet = everyone.rows.set_index("seller_id").loc["S010"]  # cleared, not flagged: listed, with the note
+    assert quiet["cleared_hidden"] and quiet["cleared_note"].endswith("has not grown since")
+
+    shown_too = watchlist.page(con, LAST, Filters(flagged_only=True), cleared=review, show_cleared=True)
+    assert ids(shown_too) == [market.BUYER, market.LATE]
+    assert shown_too.rows["cleared_hidden"].tolist() == [True, False]

@@ -11,7 +11,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import audit, auth, cases
+from analytics import audit, auth, cases, store
 from analytics.auth import User
 from dashboard.auth_gate import SESSION_KEY
 from tests import review_data
@@ -234,3 +234,68 @@ def test_the_cases_page_lists_open_cases_and_precision_by_signal(review_db):
 
     closed = page("cases", User("ana"), show="closed")  # a pasted link reopens the same list
     assert sorted(closed.dataframe[0].value["case_id"]) == [2, 3, 4]
+
+
+# --- the watchlist: cleared sellers and the case box -------------------------------------------------
+
+def watchlist(user: User = User("ana"), **query_params: str) -> AppTest:
+    at = app(user)
+    for key, value in query_params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_a_cleared_seller_leaves_the_watchlist_with_a_notice_until_its_evidence_grows(review_db):
+    at = watchlist()
+    rows = at.dataframe[0].value.set_index("seller_id")
+    assert "S4" not in rows.index  # cleared in case #2 on the reinstatement finding it still has
+    assert any(i.value.startswith("1 cleared seller hidden: its evidence has not grown") for i in at.info)
+    # The numbers agree with the rows: S1, S2 and S5 flagged (S2 and S5 newly), six scored, five listed.
+    assert metrics(at) == {"Sellers scored": "6", "Flagged": "3", "Newly flagged": "2", "Open cases": "2",
+                           "Matching the filters": "5"}
+    assert int(rows["flagged"].sum()) == 3
+    assert rows.loc["S5", "cleared_note"].startswith("re-flagged after clearing: new signal since clearing")
+
+    # The same finding a month later is new evidence: S4 is back, flagged, and says why.
+    with store.rebuild(review_db) as con:
+        con.execute("""insert into evidence (as_of, seller_id, signal, changepoint_date, "before", "after", effect,
+                                             p_value, q_value, significant, detail)
+                       values ($as_of, 'S4', 'rank_jump', date '2026-11-18', 0.0, 1.0, 2.0, 0.001, 0.01, true,
+                               'rank_jump finding for S4')""", {"as_of": review_data.WEEK_RUN})
+    at = watchlist()
+    rows = at.dataframe[0].value.set_index("seller_id")
+    assert bool(rows.loc["S4", "flagged"])
+    assert rows.loc["S4", "cleared_note"] == "re-flagged after clearing: new signal since clearing: rank_jump"
+    assert not any("hidden" in i.value for i in at.info)
+    assert metrics(at)["Flagged"] == "4" and metrics(at)["Matching the filters"] == "6"
+
+
+def test_hidden_cleared_sellers_can_be_shown_marked_as_cleared(review_db):
+    at = watchlist()
+    at.toggle(key="show_cleared").set_value(True).run()
+    rows = at.dataframe[0].value.set_index("seller_id")
+    assert rows.loc["S4", "cleared_note"].startswith("cleared in case #2 on 2026-11-05 (honest verification hold)")
+    assert any(i.value.startswith("1 cleared seller shown") for i in at.info)
+    assert metrics(at)["Flagged"] == "4" and metrics(at)["Matching the filters"] == "6"
+    assert "S4" in watchlist(show_cleared="true").dataframe[0].value["seller_id"].tolist()  # a pasted link too
+
+
+def test_the_watchlist_case_box_opens_a_case_that_the_cases_page_lists(review_db):
+    at = watchlist(User("ben"), selected="S3")  # a selected row puts its seller in the URL
+    assert "Quiet Riser (S3)" in [s.value for s in at.subheader]
+    assert any("No case on this seller yet" in c.value for c in at.caption)
+    button(at, "Open a case").click().run()
+    case = cases.case_for_seller("S3")
+    assert (case.status, case.opened_by, case.assignee) == ("new", "ben", "ben")
+    assert metrics(at)["Open cases"] == "3"  # counted at once, not after a cache expires
+    assert any(m.value.startswith(f"#### Case #{case.case_id}: new") for m in at.markdown)
+
+    listed = page("cases", User("ben")).dataframe[0].value
+    assert case.case_id in listed["case_id"].tolist()
+    assert "S3" in seller_ids(listed.rename(columns={"seller": "seller_id"}))

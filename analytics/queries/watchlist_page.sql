@@ -1,7 +1,8 @@
 -- One row per seller scored in the run of $as_of that passes the watchlist's filters, most suspicious
 -- first, one page of them ($limit rows from $offset), each carrying how many sellers pass in all.
 -- A null filter parameter means "any". first_flagged_on is the earliest run up to $as_of that
--- flagged the seller.
+-- flagged the seller. Flagged sellers in $hidden_sellers (cleared by the analysts on evidence that has
+-- not grown since: analytics.feedback) are left out.
 with run_scores as (
     select seller_id, score, flagged, reasons, signals, score_rank
     from seller_scores
@@ -44,6 +45,7 @@ filtered as (
       and ($score_max is null or score <= $score_max)
       and (not $flagged_only or flagged)
       and ($flagged_since is null or first_flagged_on >= $flagged_since)
+      and not (flagged and list_contains($hidden_sellers::varchar[], seller_id))
 ),
 
 final as (

@@ -2,47 +2,66 @@
 
 Every filter is a query parameter of this page (``?category=...&flagged=true&...``), so a pasted link
 reopens the same view. Filtering and paging run in DuckDB; only the page shown is fetched.
+
+Sellers the team cleared are not shown as flagged again while their evidence has not grown
+(``analytics.feedback``); the page says how many it hides and can show them, marked. Selecting a row
+opens the seller's case box under the table (``?selected=ID``) with a link to the seller's page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
+import pandas as pd
 import streamlit as st
 
-from analytics import cases, store, watchlist
+from analytics import cases, feedback, seller_view, watchlist
 from dashboard import state, widgets
+from dashboard.case_panel import case_panel
 
 ROW_HEIGHT = 38  # tests/test_browser.py clicks the first row by this height
 ROWS_VISIBLE = 25  # rows shown before the table scrolls (a page holds watchlist.PAGE_SIZE)
-FILTER_KEYS = ("category", "country", "city", "signal", "score", "flagged", "flagged_since", "page")
+FILTER_KEYS = ("category", "country", "city", "signal", "score", "flagged", "flagged_since", "page", "show_cleared")
 
 db = state.require_database()
 
 
 @st.cache_data(show_spinner=False)
-def _runs(version: str) -> list[dt.date]:
+def _headline(version: str, as_of: dt.date, cleared: pd.DataFrame) -> watchlist.Headline:
     with db.cursor() as con:
-        return watchlist.runs(con)
+        return watchlist.headline(con, as_of, cleared=cleared)
 
 
 @st.cache_data(show_spinner=False)
-def _overview(version: str, as_of: dt.date) -> tuple[watchlist.Headline, watchlist.FilterOptions]:
+def _options(version: str, as_of: dt.date) -> watchlist.FilterOptions:
     with db.cursor() as con:
-        return watchlist.headline(con, as_of), watchlist.filter_options(con, as_of)
+        return watchlist.filter_options(con, as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _page(version: str, as_of: dt.date, filters: watchlist.Filters, page: int) -> watchlist.Page:
+def _page(version: str, as_of: dt.date, filters: watchlist.Filters, page: int, cleared: pd.DataFrame,
+          show_cleared: bool) -> watchlist.Page:
     sizes = widgets.category_sizes(version, as_of)
     with db.cursor() as con:
-        return watchlist.page(con, as_of, filters, page, sizes=sizes)
+        return watchlist.page(con, as_of, filters, page, sizes=sizes, cleared=cleared, show_cleared=show_cleared)
 
 
-@st.cache_data(show_spinner=False, ttl=15)
-def _open_cases(analyst_db: str) -> int:
-    # The analysts' store changes as people work, not with the marketplace database: a short ttl.
-    return len(cases.list_cases(db=analyst_db, statuses=cases.OPEN_STATUSES))
+@st.cache_data(show_spinner=False, max_entries=256)
+def _profile(version: str, seller_id: str) -> seller_view.Profile | None:
+    with db.cursor() as con:
+        return seller_view.profile(con, seller_id)
+
+
+# The analysts' store changes as people work, not with the marketplace database: read on every run, so
+# a case opened or cleared in the box below shows in the numbers and the hiding at once.
+def _cleared(as_of: dt.date) -> pd.DataFrame:
+    with db.cursor() as con:
+        return feedback.cleared_review(con, as_of, db=db.path)
+
+
+def _open_cases() -> int:
+    return len(cases.list_cases(db=db.path, statuses=cases.OPEN_STATUSES))
 
 
 def _clear_filters() -> None:
@@ -79,74 +98,126 @@ def _filters(options: watchlist.FilterOptions) -> watchlist.Filters:
         flagged_only=bool(flagged), flagged_since=since)
 
 
-runs = _runs(state.db_version())
+def _cleared_notice(headline: watchlist.Headline) -> bool:
+    """Say how many cleared sellers the run flags again on the same evidence, with a toggle that shows
+    them; True when they are shown."""
+    n = headline.cleared_hidden
+    if not n:
+        return False
+    text, toggle = st.columns([5, 1], vertical_alignment="center")
+    show = toggle.toggle("Show them", key="show_cleared", bind="query-params", help=feedback.REFLAG_RULE)
+    their, were = ("their", "they were") if n != 1 else ("its", "it was")
+    sellers = f"{n} cleared seller{'s' if n != 1 else ''}"
+    if show:
+        text.info(f"{sellers} shown, marked in the column *Cleared before*: the run flags "
+                  f"{'them' if n != 1 else 'it'} again, but {their} evidence has not grown since {were} cleared.")
+    else:
+        text.info(f"{sellers} hidden: {their} evidence has not grown since {were} cleared. "
+                  "The numbers above leave them out.")
+    return show
+
+
+def _select(seller_ids: list[str]) -> None:
+    """The selected row's seller goes into the URL (``?selected=ID``), so a pasted link reopens its box."""
+    rows = st.session_state["watchlist_table"].selection.rows
+    if rows:
+        st.query_params["selected"] = seller_ids[rows[0]]
+    else:
+        st.query_params.pop("selected", None)
+
+
+def _selected_seller(version: str, seller_id: str, as_of: dt.date, latest: dt.date) -> None:
+    """The case box of the selected seller, and the way to its page."""
+    profile = _profile(version, seller_id)
+    if profile is None:
+        st.warning(f"There is no seller with id `{seller_id}` in this database (from the link's `selected`).")
+        return
+    st.subheader(f"{profile.seller_name} ({seller_id})")
+    params = {"seller_id": seller_id, **({"as_of": as_of.isoformat()} if as_of != latest else {})}
+    st.page_link(widgets.SELLER_PAGE, label="Open the seller's page: chart, evidence, rivals",
+                 icon=":material/person_search:", query_params=params)
+    case_panel(seller_id, as_of=as_of, key="watchlist")
+
+
+def _table(result: watchlist.Page) -> None:
+    rows = result.rows.assign(link=[widgets.seller_url(s) for s in result.rows["seller_id"]])
+    st.dataframe(
+        rows,
+        hide_index=True,
+        key="watchlist_table",
+        on_select=partial(_select, list(rows["seller_id"])),
+        selection_mode="single-row",
+        row_height=ROW_HEIGHT,
+        height=(min(len(rows), ROWS_VISIBLE) + 1) * ROW_HEIGHT + 3,
+        column_order=["score_rank", "link", "seller_name", "score", "flagged", "cleared_note", "signals", "rank_trend",
+                      "reasons", "category", "country", "city", "first_flagged_on"],
+        column_config={
+            "score_rank": st.column_config.NumberColumn("#", width="small"),
+            "link": st.column_config.LinkColumn("Seller", display_text=r"seller_id=([^&]+)", width=150,
+                                                help="Opens the seller's page (a link you can paste into notes)."),
+            "seller_name": st.column_config.TextColumn("Name", width=180),
+            "score": st.column_config.NumberColumn("Score", format="%.1f", width="small"),
+            "flagged": st.column_config.CheckboxColumn("Flagged", width="small"),
+            "cleared_note": st.column_config.TextColumn(
+                "Cleared before", width="medium",
+                help="For sellers the team cleared: why they stay cleared, or how their evidence grew since."),
+            "signals": st.column_config.MultiselectColumn(
+                "Signals fired", options=list(widgets.signal_colors()), color=list(widgets.signal_colors().values()),
+                width="medium"),
+            "reasons": st.column_config.TextColumn("Top reasons", width="large"),
+            "rank_trend": st.column_config.LineChartColumn(
+                "Relative rank, weekly", width="medium",
+                help="The best product's standing in its category week by week (up = better)."),
+            "category": st.column_config.TextColumn("Category"),
+            "country": st.column_config.TextColumn("Country", width="small"),
+            "city": st.column_config.TextColumn("City"),
+            "first_flagged_on": st.column_config.DateColumn("First flagged"),
+        },
+    )
+    st.caption(f"Page {result.page} of {result.pages} ({len(rows)} rows shown of {result.total_matching:,}); "
+               "change pages in the sidebar.")
+
+
+version = state.db_version()
+runs = widgets.runs(version)
 st.title("Watchlist")
 if not runs:
     widgets.no_run_yet()
 with st.sidebar:
     as_of = widgets.run_picker(runs)
-headline, options = _overview(state.db_version(), as_of)
+options = _options(version, as_of)
 filters = _filters(options)
-
 with st.sidebar:
     page_no = st.number_input("Page", min_value=1, value=1, step=1, key="page", bind="query-params")
-result = _page(state.db_version(), as_of, filters, int(page_no))
+# The seller page's back link returns to this view, filters, page and selected seller included.
+st.session_state["watchlist_query"] = {k: st.query_params.get_all(k) for k in st.query_params}
+
+cleared = _cleared(as_of)
+headline = _headline(version, as_of, cleared)
+numbers = st.container()  # drawn once it is known whether hidden cleared sellers are shown
+show_cleared = _cleared_notice(headline)
+result = _page(version, as_of, filters, int(page_no), cleared, show_cleared)
+shown = headline.shown(show_cleared)
 
 previous = f"since the run of {headline.previous_as_of}" if headline.previous_as_of else "(first run)"
-cols = st.columns(5)
-cols[0].metric("Sellers scored", f"{headline.sellers_scored:,}")
-cols[1].metric("Flagged", f"{headline.sellers_flagged:,}")
-cols[2].metric("Newly flagged", f"{headline.newly_flagged:,}", help=f"Flagged now, not flagged {previous}.")
-cols[3].metric("Open cases", f"{_open_cases(str(store.analyst_db_path(db.path))):,}", help="Cases that are new, being investigated or escalated.")
-cols[4].metric("Matching the filters", f"{result.total_matching:,}")
-st.caption(f"Run of **{as_of}**; newly flagged counts sellers not flagged {previous}. "
-           "Select a row to open the seller's evidence.")
+with numbers:
+    cols = st.columns(5)
+    cols[0].metric("Sellers scored", f"{shown.sellers_scored:,}")
+    cols[1].metric("Flagged", f"{shown.sellers_flagged:,}",
+                   help="Cleared sellers flagged again on the same evidence are not counted while hidden.")
+    cols[2].metric("Newly flagged", f"{shown.newly_flagged:,}", help=f"Flagged now, not flagged {previous}.")
+    cols[3].metric("Open cases", f"{_open_cases():,}", help="Cases that are new, being investigated or escalated.")
+    cols[4].metric("Matching the filters", f"{result.total_matching:,}")
+    st.caption(f"Run of **{as_of}**; newly flagged counts sellers not flagged {previous}. "
+               "Select a row for the seller's case box and a link to its page.")
 widgets.signal_legend()
 
 if result.total_matching == 0:
     st.info("No seller in this run matches these filters. Widen them, or clear them all.")
     st.button("Clear filters", key="clear_empty", on_click=_clear_filters)
-    st.stop()
+else:
+    _table(result)
 
-rows = result.rows.assign(link=[widgets.seller_url(s) for s in result.rows["seller_id"]])
-names = widgets.signal_titles()
-table = st.dataframe(
-    rows,
-    hide_index=True,
-    key="watchlist_table",
-    on_select="rerun",
-    selection_mode="single-row",
-    row_height=ROW_HEIGHT,
-    height=(min(len(rows), ROWS_VISIBLE) + 1) * ROW_HEIGHT + 3,
-    column_order=["score_rank", "link", "seller_name", "score", "flagged", "signals", "rank_trend", "reasons",
-                  "category", "country", "city", "first_flagged_on"],
-    column_config={
-        "score_rank": st.column_config.NumberColumn("#", width="small"),
-        "link": st.column_config.LinkColumn("Seller", display_text=r"seller_id=([^&]+)", width=150,
-                                            help="Opens the seller's page (a link you can paste into notes)."),
-        "seller_name": st.column_config.TextColumn("Name", width=180),
-        "score": st.column_config.NumberColumn("Score", format="%.1f", width="small"),
-        "flagged": st.column_config.CheckboxColumn("Flagged", width="small"),
-        "signals": st.column_config.MultiselectColumn(
-            "Signals fired", options=list(widgets.signal_colors()), color=list(widgets.signal_colors().values()),
-            width="medium"),
-        "reasons": st.column_config.TextColumn("Top reasons", width="large"),
-        "rank_trend": st.column_config.LineChartColumn(
-            "Relative rank, weekly", width="medium",
-            help="The best product's standing in its category week by week (up = better)."),
-        "category": st.column_config.TextColumn("Category"),
-        "country": st.column_config.TextColumn("Country", width="small"),
-        "city": st.column_config.TextColumn("City"),
-        "first_flagged_on": st.column_config.DateColumn("First flagged"),
-    },
-)
-st.caption(f"Page {result.page} of {result.pages} ({len(rows)} rows shown of {result.total_matching:,}); "
-           "change pages in the sidebar.")
-
-if table.selection.rows:
-    chosen = rows.iloc[table.selection.rows[0]]["seller_id"]
-    st.session_state["watchlist_query"] = {k: st.query_params.get_all(k) for k in st.query_params}
-    params = {"seller_id": chosen}
-    if as_of != runs[0]:
-        params["as_of"] = as_of.isoformat()
-    st.switch_page(widgets.SELLER_PAGE, query_params=params)
+selected = st.query_params.get("selected")
+if selected:
+    _selected_seller(version, selected, as_of, runs[0])
