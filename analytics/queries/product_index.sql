@@ -1,5 +1,5 @@
 -- One row per product of a seller registered by $as_of, in product_id order (row i = product_idx i
--- of product_rank_matrix.sql), with its seller and category.
+-- of product_daily_cells.sql), with its seller and category.
 select
     (row_number() over (order by p.product_id) - 1)::integer as product_idx,
     p.product_id,

@@ -22,6 +22,9 @@ from analytics.scoring.combine import add_q_values, seller_scores
 from analytics.scoring.context import ScoringContext
 
 
+SCORING_DUCKDB_MEMORY = "2GB"  # DuckDB's share while scoring (it spills sorts to disk beyond it)
+
+
 @dataclass
 class RunSummary:
     as_of: dt.date
@@ -122,6 +125,8 @@ def score(*, db: Path | str | None = None, as_of: dt.date | None = None, log=Non
     if not db_path.exists():
         raise store.StoreError(f"{db_path}: no such database; ingest an export first")
     with store.rebuild(db_path) as con:
+        # DuckDB would otherwise cache up to 80% of the machine's memory; the run's own arrays need the rest.
+        con.execute(f"set memory_limit = '{SCORING_DUCKDB_MEMORY}'")
         run = score_connection(con, as_of, log=log)
         write_started = time.perf_counter()
         settings = {m.NAME: {"fdr": m.FDR, "weight": m.WEIGHT, "core": m.CORE} for m in signals.all_signals()}

@@ -37,10 +37,21 @@ class ScreenResult:
     n_after: np.ndarray
 
 
+def row_nanmedian(values: np.ndarray) -> np.ndarray:
+    """Each row's median ignoring NaN (NaN for a row with none), as a column. One sort (NaN sorts
+    last): numpy's nanmedian goes through masked arrays for short rows, several times slower."""
+    ordered = np.sort(values, axis=1)
+    observed = np.count_nonzero(~np.isnan(values), axis=1)
+    rows = np.arange(len(values))
+    lower = ordered[rows, np.maximum((observed - 1) // 2, 0)]
+    upper = ordered[rows, np.maximum(observed // 2, 0) - (observed == 0)]
+    return np.where(observed > 0, 0.5 * (lower + upper), np.nan)[:, None]
+
+
 def winsorise_rows(values: np.ndarray, *, mad_limit: float = 4.0) -> np.ndarray:
     """Clip each row at its median +- mad_limit robust standard deviations (one bad day stays one day)."""
-    median = np.nanmedian(values, axis=1, keepdims=True)
-    mad = 1.4826 * np.nanmedian(np.abs(values - median), axis=1, keepdims=True)
+    median = row_nanmedian(values)
+    mad = 1.4826 * row_nanmedian(np.abs(values - median))
     mad = np.where(mad > 0, mad, np.nanstd(values, axis=1, keepdims=True))
     return np.clip(values, median - mad_limit * mad, median + mad_limit * mad)
 
@@ -53,7 +64,7 @@ def despike_rows(values: np.ndarray, *, window: int = 7, limit: float = 3.0) -> 
     """
     local = pd.DataFrame(values.T).rolling(window, center=True, min_periods=3).median().to_numpy().T
     deviation = values - local
-    spread = 1.4826 * np.nanmedian(np.abs(deviation), axis=1, keepdims=True)
+    spread = 1.4826 * row_nanmedian(np.abs(deviation))
     spread = np.where(spread > 0, spread, np.nanstd(deviation, axis=1, keepdims=True) + 1e-12)
     return np.where(np.isnan(values), np.nan,
                     local + np.clip(np.nan_to_num(deviation), -limit * spread, limit * spread))

@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.changepoints import step_test
-from analytics.scoring.context import ScoringContext
-from analytics.scoring.screen import screen_level_shifts
+from analytics.scoring.context import RANK_SCREEN_DAYS, ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
 
 NAME = "rank_jump"
@@ -36,8 +35,7 @@ CORE = False
 FDR = 0.05
 WEIGHT = 1.0
 
-MIN_DAYS_BEFORE = 28
-MIN_DAYS_AFTER = 7
+MIN_DAYS_BEFORE, MIN_DAYS_AFTER = RANK_SCREEN_DAYS  # the run's shared rank screen (ScoringContext.rank_screen)
 CANDIDATE_P = 0.01  # screen p-value (after the seller's multiplicity) that earns a confirmation
 
 
@@ -45,11 +43,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     m = ctx.product_matrices
     if len(m.products) == 0 or len(m.days) < MIN_DAYS_BEFORE + MIN_DAYS_AFTER:
         return SignalResult.empty()
-    explained = ctx.rank_model.explained
-    residual = m.log_rank - explained
-    with ctx.timed("rank_jump: screen"):
-        screened = screen_level_shifts(residual, direction=-1, min_before=MIN_DAYS_BEFORE,
-                                       min_after=MIN_DAYS_AFTER)
+    screened = ctx.rank_screen
 
     per_product = m.products[["product_idx", "product_id", "seller_id"]].copy()
     per_product["p_screen"] = screened.p_value

@@ -244,8 +244,8 @@ def _step(series: np.ndarray, day: int):
 
 def _rank_share(ctx: ScoringContext, seller_id: str) -> np.ndarray | None:
     m = ctx.product_matrices
-    rows = np.flatnonzero(m.products["seller_id"].to_numpy() == seller_id)
-    if len(rows) == 0:
+    rows = m.rows_by_seller.get(seller_id)
+    if rows is None or len(rows) == 0:
         return None
     ranks = m.rel_rank[rows]
     ranked = np.isfinite(ranks).sum(axis=0)

@@ -24,8 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from analytics import queries
-from analytics.scoring.context import ScoringContext
-from analytics.scoring.screen import screen_level_shifts
+from analytics.scoring.context import RANK_SCREEN_DAYS, ScoringContext
 
 
 _per_context: dict[tuple[int, str], object] = {}
@@ -51,36 +50,16 @@ def positions(index_values, values) -> np.ndarray:
     return pd.Index(index_values).get_indexer(pd.Index(values))
 
 
-RANK_SCREEN_DAYS = (28, 7)  # as rank_jump: a month of history before a change, a week after
-RANK_SCREEN_CHUNK = 20_000  # product rows screened at once (its temporaries are a few times its input)
-
-
-@per_context
-def _rank_screen_cache(ctx: ScoringContext) -> dict:
-    n_rows = len(ctx.product_matrices.products)
-    return {"split": np.full(n_rows, -1), "p_value": np.ones(n_rows), "done": np.zeros(n_rows, dtype=bool)}
-
-
 def rank_screen(ctx: ScoringContext, rows=None) -> tuple[np.ndarray, np.ndarray]:
     """Per product row: (split day of its most likely sustained rank improvement, -1 where it cannot be
-    judged; screen p-value), on the log rank that price and ads leave unexplained, with the same screen
-    and settings as ``rank_jump``, so a change named here is the one the rank-jump evidence names.
-
-    Only ``rows`` (default: all) are guaranteed screened; each row is screened once per run, a block
-    of rows at a time, whoever asks first."""
-    m = ctx.product_matrices
-    cache = _rank_screen_cache(ctx)
-    wanted = np.arange(len(m.products)) if rows is None else np.unique(np.asarray(rows, dtype=np.int64))
-    missing = wanted[~cache["done"][wanted]]
-    if missing.size and len(m.days) >= sum(RANK_SCREEN_DAYS):
-        explained = ctx.rank_model.explained
-        for start in range(0, missing.size, RANK_SCREEN_CHUNK):
-            block = missing[start:start + RANK_SCREEN_CHUNK]
-            screened = screen_level_shifts(m.log_rank[block] - explained[block], direction=-1,
-                                           min_before=RANK_SCREEN_DAYS[0], min_after=RANK_SCREEN_DAYS[1])
-            cache["split"][block], cache["p_value"][block] = screened.split, screened.p_value
-    cache["done"][missing] = True
-    return cache["split"], cache["p_value"]
+    judged; screen p-value), from the run's shared screen (``ScoringContext.rank_screen``, the one
+    ``rank_jump`` reads), so a change named here is the one the rank-jump evidence names. ``rows`` is
+    accepted for callers that only need some products; every product is screened once per run."""
+    if len(ctx.product_matrices.days) < sum(RANK_SCREEN_DAYS):
+        n_rows = len(ctx.product_matrices.products)
+        return np.full(n_rows, -1), np.ones(n_rows)
+    screened = ctx.rank_screen
+    return screened.split, screened.p_value
 
 
 def report_limit(n_tests: int, fdr: float = 0.05) -> float:
