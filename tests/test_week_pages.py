@@ -239,10 +239,7 @@ def test_the_cases_page_lists_open_cases_and_precision_by_signal(review_db):
 # --- the watchlist: cleared sellers and the case box -------------------------------------------------
 
 def watchlist(user: User = User("ana"), **query_params: str) -> AppTest:
-    at = app(user)
-    for key, value in query_params.items():
-        at.query_params[key] = value
-    at.run()
+    at = page("watchlist", user, **query_params)
     assert not at.exception, [e.message for e in at.exception]
     return at
 
@@ -283,7 +280,9 @@ def test_hidden_cleared_sellers_can_be_shown_marked_as_cleared(review_db):
     assert rows.loc["S4", "cleared_note"].startswith("cleared in case #2 on 2026-11-05 (honest verification hold)")
     assert any(i.value.startswith("1 cleared seller shown") for i in at.info)
     assert metrics(at)["Flagged"] == "4" and metrics(at)["Matching the filters"] == "6"
-    assert "S4" in watchlist(show_cleared="true").dataframe[0].value["seller_id"].tolist()  # a pasted link too
+    pasted = app(User("ana"))  # a new session from a pasted link shows them too
+    pasted.query_params["show_cleared"] = "true"
+    assert "S4" in pasted.run().dataframe[0].value["seller_id"].tolist()
 
 
 def test_the_watchlist_case_box_opens_a_case_that_the_cases_page_lists(review_db):
