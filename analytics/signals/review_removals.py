@@ -37,14 +37,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analytics.changepoints import NotEnoughPoints, step_test
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
 from analytics.signals.review_windows import (
-    BY_AUTOMATED, BY_CUSTOMER, BY_STAFF, MINUTES_PER_DAY, REPORT_P, ReviewFacts, Scan, gamma_poisson_tail,
-    rate_shape, review_facts, scan, where_observed, window_dates, windows,
+    BY_AUTOMATED, BY_CUSTOMER, BY_STAFF, MINUTES_PER_DAY, REPORT_P, ReviewFacts, Scan, fisher_noncentral_sf,
+    gamma_poisson_tail, rate_shape, review_facts, scan, where_observed, window_dates, windows,
 )
 
 NAME = "review_removals"
@@ -206,7 +205,7 @@ class _Selectivity:
         p = np.ones(len(sellers))
         if judged.any():
             j = judged
-            p[j] = stats.nchypergeom_fisher.sf(
+            p[j] = fisher_noncentral_sf(
                 removed_neg[j] - 1, removed_neg[j] + removed_pos[j] + rest_neg[j] + rest_pos[j],
                 removed_neg[j] + removed_pos[j], removed_neg[j] + rest_neg[j], odds[j])
         return np.clip(p, 0.0, 1.0)
