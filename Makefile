@@ -38,9 +38,10 @@ chromium:
 test: setup chromium
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
-bench: setup
+bench: setup $(DEMO_DB)
 	$(PY) -m analytics.bench ingest
 	$(PY) -m analytics.bench score --sellers 100000
+	$(PY) -m analytics.bench pages --db $(DEMO_DB)
 
 clean:
 	rm -rf $(VENV) sample_data/export sample_data/labels.csv sample_data/*.duckdb*

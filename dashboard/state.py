@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from analytics import store
@@ -20,6 +22,21 @@ def reader() -> store.Reader:
 def db_version() -> str:
     """A cache key that changes whenever the database file is replaced by `ingest` or `score`."""
     return repr(reader().version)
+
+
+def analyst_version() -> str:
+    """A cache key that changes whenever anyone writes the analysts' store (a case opened, moved or
+    cleared, in this process or another): the file and its write-ahead log's size and modification
+    time. Reading leaves them as they are."""
+    path = store.analyst_db_path(reader().path)
+    stamps = []
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            info = os.stat(file)
+            stamps.append((info.st_mtime_ns, info.st_size))
+        except FileNotFoundError:
+            stamps.append(None)
+    return repr(stamps)
 
 
 def require_database() -> store.Reader:

@@ -56,6 +56,7 @@ def _scenarios(con) -> list[Scenario]:
         Scenario("watchlist", None),
         Scenario("watchlist, filtered", None, {"category": category, "country": country, "flagged": "true"}),
         Scenario("watchlist, page 3", None, {"page": "3"}),
+        Scenario("watchlist, case box", None, {"selected": top}),
         Scenario("seller, top of the run", "seller", {"seller_id": top}),
         Scenario("seller, unflagged", "seller", {"seller_id": quiet}),
         Scenario("competitors", "competitors", {"focus": category}),

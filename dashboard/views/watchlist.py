@@ -53,15 +53,14 @@ def _profile(version: str, seller_id: str) -> seller_view.Profile | None:
         return seller_view.profile(con, seller_id)
 
 
-# The analysts' store changes as people work, not with the marketplace database: read on every run, so
-# a case opened or cleared in the box below shows in the numbers and the hiding at once.
-def _cleared(as_of: dt.date) -> pd.DataFrame:
+# Keyed by the analysts' store's own version too: a case opened or cleared (in the box below, or by
+# anyone else) shows in the numbers and the hiding on the next run.
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cases(version: str, analyst_version: str, as_of: dt.date) -> tuple[pd.DataFrame, int]:
+    """The run's cleared sellers (``feedback.cleared_review``) and how many cases are open."""
     with db.cursor() as con:
-        return feedback.cleared_review(con, as_of, db=db.path)
-
-
-def _open_cases() -> int:
-    return len(cases.list_cases(db=db.path, statuses=cases.OPEN_STATUSES))
+        cleared = feedback.cleared_review(con, as_of, db=db.path)
+    return cleared, len(cases.list_cases(db=db.path, statuses=cases.OPEN_STATUSES))
 
 
 def _clear_filters() -> None:
@@ -192,7 +191,7 @@ with st.sidebar:
 # The seller page's back link returns to this view, filters, page and selected seller included.
 st.session_state["watchlist_query"] = {k: st.query_params.get_all(k) for k in st.query_params}
 
-cleared = _cleared(as_of)
+cleared, open_cases = _cases(version, state.analyst_version(), as_of)
 headline = _headline(version, as_of, cleared)
 numbers = st.container()  # drawn once it is known whether hidden cleared sellers are shown
 show_cleared = _cleared_notice(headline)
@@ -206,7 +205,7 @@ with numbers:
     cols[1].metric("Flagged", f"{shown.sellers_flagged:,}",
                    help="Cleared sellers flagged again on the same evidence are not counted while hidden.")
     cols[2].metric("Newly flagged", f"{shown.newly_flagged:,}", help=f"Flagged now, not flagged {previous}.")
-    cols[3].metric("Open cases", f"{_open_cases():,}", help="Cases that are new, being investigated or escalated.")
+    cols[3].metric("Open cases", f"{open_cases:,}", help="Cases that are new, being investigated or escalated.")
     cols[4].metric("Matching the filters", f"{result.total_matching:,}")
     st.caption(f"Run of **{as_of}**; newly flagged counts sellers not flagged {previous}. "
                "Select a row for the seller's case box and a link to its page.")
