@@ -92,18 +92,19 @@ def _long_run_sd(residuals: np.ndarray, valid: np.ndarray, *, max_phi: float = 0
     pair = valid[:, 1:] & valid[:, :-1]
     lag0 = np.where(pair, e[:, :-1], 0.0)
     lag1 = np.where(pair, e[:, 1:], 0.0)
-    phi = np.sum(lag0 * lag1, axis=1) / np.maximum(np.sum(lag0 * lag0, axis=1), 1e-12)
+    del e
+    # Row-wise dot products (einsum: no rows x days temporaries).
+    phi = np.einsum("ij,ij->i", lag0, lag1) / np.maximum(np.einsum("ij,ij->i", lag0, lag0), 1e-12)
     phi = np.clip(phi, -max_phi, max_phi)
-    u = np.where(pair, lag1 - phi[:, None] * lag0, 0.0)
+    u = lag1 - phi[:, None] * lag0  # zero wherever the pair is not observed
+    del lag0, lag1
     n_pairs = np.maximum(pair.sum(axis=1), 1)
     n = u.shape[1]
     bandwidth = max(1, int(4 * (n / 100) ** (2 / 9)))
-    variance = np.sum(u * u, axis=1) / n_pairs
+    variance = np.einsum("ij,ij->i", u, u) / n_pairs
     for lag in range(1, bandwidth + 1):
         weight = 1 - lag / (bandwidth + 1)
-        both = pair[:, lag:] & pair[:, :-lag]
-        cov = np.sum(np.where(both, u[:, lag:] * u[:, :-lag], 0.0), axis=1) / n_pairs
-        variance += 2 * weight * cov
+        variance += 2 * weight * np.einsum("ij,ij->i", u[:, lag:], u[:, :-lag]) / n_pairs
     variance = np.maximum(variance, 1e-12)
     return np.sqrt(variance) / (1 - phi), phi
 
