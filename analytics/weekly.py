@@ -180,16 +180,10 @@ def _empty_changes() -> pd.DataFrame:
 
 def _apply_cleared(newly: pd.DataFrame, review: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split newly flagged sellers into the shown (re-flagged ones marked) and the hidden ones."""
-    newly = newly.assign(cleared_note=None)
-    if review is None or review.empty:
-        return newly, newly.iloc[0:0].assign(why=None)
-    merged = newly.merge(review[["seller_id", "hidden", "why"]], on="seller_id", how="left")
-    hidden_mask = merged["hidden"].eq(True)
-    reflagged = merged["hidden"].eq(False)
-    merged.loc[reflagged, "cleared_note"] = "re-flagged after clearing: " + merged.loc[reflagged, "why"]
-    hidden = merged[hidden_mask].drop(columns=["hidden", "cleared_note"])
-    shown = merged[~hidden_mask].drop(columns=["hidden", "why"])
-    return shown, hidden
+    marked = feedback.mark_cleared(newly, review=feedback.no_cleared() if review is None else review)
+    hidden = marked[marked["cleared_hidden"]].rename(columns={"cleared_note": "why"})
+    shown = marked[~marked["cleared_hidden"]]
+    return shown.drop(columns="cleared_hidden"), hidden.drop(columns="cleared_hidden")
 
 
 def _with_sellers(frame: pd.DataFrame, sellers: pd.DataFrame | None) -> pd.DataFrame:
