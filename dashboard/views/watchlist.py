@@ -11,6 +11,7 @@ opens the seller's case box under the table (``?selected=ID``) with a link to th
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from functools import partial
 
 import pandas as pd
@@ -116,9 +117,9 @@ def _cleared_notice(headline: watchlist.Headline) -> bool:
     return show
 
 
-def _select(seller_ids: list[str]) -> None:
+def _select(key: str, seller_ids: list[str]) -> None:
     """The selected row's seller goes into the URL (``?selected=ID``), so a pasted link reopens its box."""
-    rows = st.session_state["watchlist_table"].selection.rows
+    rows = st.session_state[key].selection.rows
     if rows:
         st.query_params["selected"] = seller_ids[rows[0]]
     else:
@@ -138,18 +139,26 @@ def _selected_seller(version: str, seller_id: str, as_of: dt.date, latest: dt.da
     case_panel(seller_id, as_of=as_of, key="watchlist")
 
 
-def _table(result: watchlist.Page) -> None:
+def _table(result: watchlist.Page, selected: str | None) -> None:
     rows = result.rows.assign(link=[widgets.seller_url(s) for s in result.rows["seller_id"]])
+    noted = rows["cleared_note"].notna()
+    rows["cleared_note"] = rows["cleared_note"].where(noted, "")
+    ids = list(rows["seller_id"])
+    # A selection is a row number: keyed by the sellers listed, a table that lists others (a filter, a
+    # page, cleared sellers shown) starts afresh with the URL's seller selected, never a stranger's row.
+    key = "watchlist_table_" + hashlib.sha1("\n".join(ids).encode()).hexdigest()[:12]
     st.dataframe(
         rows,
         hide_index=True,
-        key="watchlist_table",
-        on_select=partial(_select, list(rows["seller_id"])),
+        key=key,
+        on_select=partial(_select, key, ids),
         selection_mode="single-row",
+        selection_default={"selection": {"rows": [ids.index(selected)] if selected in ids else []}},
         row_height=ROW_HEIGHT,
         height=(min(len(rows), ROWS_VISIBLE) + 1) * ROW_HEIGHT + 3,
-        column_order=["score_rank", "link", "seller_name", "score", "flagged", "cleared_note", "signals", "rank_trend",
-                      "reasons", "category", "country", "city", "first_flagged_on"],
+        column_order=["score_rank", "link", "seller_name", "score", "flagged",
+                      *(["cleared_note"] if noted.any() else []),  # only when a cleared seller is listed
+                      "signals", "rank_trend", "reasons", "category", "country", "city", "first_flagged_on"],
         column_config={
             "score_rank": st.column_config.NumberColumn("#", width="small"),
             "link": st.column_config.LinkColumn("Seller", display_text=r"seller_id=([^&]+)", width=150,
@@ -211,12 +220,11 @@ with numbers:
                "Select a row for the seller's case box and a link to its page.")
 widgets.signal_legend()
 
-if result.total_matching == 0:
+selected = st.query_params.get("selected")
+if result.total_matching:
+    _table(result, selected)
+else:
     st.info("No seller in this run matches these filters. Widen them, or clear them all.")
     st.button("Clear filters", key="clear_empty", on_click=_clear_filters)
-else:
-    _table(result)
-
-selected = st.query_params.get("selected")
 if selected:
     _selected_seller(version, selected, as_of, runs[0])
