@@ -89,7 +89,7 @@ def test_without_any_sign_in_configured_the_page_says_how_to_set_it_up(review_db
     assert not at.dataframe
 
 
-def test_an_oidc_provider_signs_in_through_st_login_and_names_the_leads(review_db):
+def test_an_oidc_provider_signs_in_through_st_login_and_names_the_leads(review_db, monkeypatch):
     secrets = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x",
                         "client_id": "c", "client_secret": "s",
                         "server_metadata_url": "https://id.example.com/.well-known/openid-configuration"},
@@ -98,10 +98,17 @@ def test_an_oidc_provider_signs_in_through_st_login_and_names_the_leads(review_d
     at.user = {"is_logged_in": False}
     at.run()
     assert not at.text_input  # no password form: the provider signs people in
-    if importlib.util.find_spec("authlib") is None:
-        assert "needs the Authlib package" in at.error[0].value
-    else:
-        assert [b.label for b in at.button] == ["Sign in"]  # st.login's button
+    assert [b.label for b in at.button] == ["Sign in"]  # st.login's button (Authlib is in requirements.txt)
+
+    # An install without Authlib says what to install instead of failing inside st.login.
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "authlib" else real_find_spec(name, *a))
+    at = app(secrets=secrets)
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert "needs the Authlib package" in at.error[0].value and not at.button
+    monkeypatch.undo()
 
     at = app(secrets=secrets)
     at.user = {"is_logged_in": True, "email": "lea@example.com"}
