@@ -35,7 +35,7 @@ __all__ = ["GeneratedMarket", "generate", "INSIDER_SCENARIOS", "BENIGN_SCENARIOS
 DEFAULT_END = dt.date(2026, 11, 22)
 # One independent random stream per stage, so changing one stage does not reshuffle the others.
 _STREAMS = ("categories", "sellers", "products", "staff", "scenarios", "accounts", "sales", "targeted",
-            "reviews", "reviewers", "bought_reviews", "access", "writer")
+            "reviews", "reviewers", "bought_reviews", "access", "writer", "launch_prices")
 
 
 @dataclass(frozen=True)

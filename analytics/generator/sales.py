@@ -1,7 +1,15 @@
 """Daily sales: prices, ad spend, units sold, listing gaps and the category sales rank.
 
-Works one category at a time on a products x days matrix, so memory stays bounded and the rank
-(rank 1 = most units that day in the category) is a column-wise sort.
+Works one category at a time on a products x days matrix, so memory stays bounded and the rank is a
+column-wise sort.
+
+The public sales rank is what a marketplace like Amazon publishes (its Best Sellers Rank): an order,
+not a volume, computed from a recency-weighted average of recent sales, and only loosely tied to the
+units a listing really sells. What it counts differs from units by a lasting factor per listing
+(multi-unit and bulk orders, sales fulfilled off-site, returns), and the published figure jitters from
+hour to hour. So a seller can read who sells well off the rank, but not how much, and
+two listings a few places apart can sell very different volumes; that is what internal ``units_sold``
+figures reveal and what insiders sell.
 """
 
 from __future__ import annotations
@@ -9,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.signal import lfilter
 
 from analytics.generator.market import Categories, Products, Sellers
 from analytics.generator.scenarios import Plan, Targeted, work_ms
@@ -16,6 +25,11 @@ from analytics.generator.staff import Staff
 from analytics.generator.timeline import Timeline
 
 TOP_PER_WEEK = 30  # best sellers per category and week that category managers look at
+RANK_HALF_LIFE = 3.0  # days: the rank weighs the last few days' sales most
+RANK_BIAS_SD = 0.45  # log sd of the lasting factor between what the rank counts and units sold
+RANK_JITTER_SD = 0.1  # log sd of the published rank's day-to-day jitter
+LEADER_AIMED_SHARE = 0.3  # ordinary launches priced just under one of the visible leaders
+VISIBLE_LEADERS = 5  # the best-ranked listings an ordinary launch may price under
 
 
 @dataclass
@@ -154,6 +168,10 @@ class _CategoryMarket:
             self.listed &= ~down
         self.units = self._draw(np.arange(n), 0)
 
+        # What the public rank counts per unit sold: a lasting factor per listing (it does not wander on
+        # its own, so a rank moves only when sales do).
+        self.rank_factor = np.exp(rng.normal(0, RANK_BIAS_SD, n))
+
     def log_demand(self, rows: np.ndarray) -> np.ndarray:
         price_term = -self.products.elasticity[self.idx[rows]][:, None] * self.price_moves[rows]
         ads = np.nan_to_num(self.ad_spend[rows])
@@ -179,12 +197,29 @@ class _CategoryMarket:
         lo = max(0, day - window)
         return np.where(self.listed[:, lo:day], self.units[:, lo:day], 0).sum(axis=1)
 
+    def rank_score(self) -> np.ndarray:
+        """What the public rank sorts by, per product and day: a recency-weighted (exponentially
+        decaying) average of the units the rank counts."""
+        counted = np.where(self.listed, self.units, 0) * self.rank_factor[:, None]
+        alpha = 1 - 0.5 ** (1 / RANK_HALF_LIFE)
+        return lfilter([alpha], [1.0, -(1 - alpha)], counted, axis=1)
+
+    def visible_leaders(self, day: int, exclude: np.ndarray, k: int, score: np.ndarray | None = None) -> np.ndarray:
+        """The ``k`` rows with the best public standing over the week before ``day`` (what any seller
+        can see), leaving out the rows ``exclude`` marks; best first. ``score``: ``rank_score()`` if
+        already at hand."""
+        score = self.rank_score() if score is None else score
+        lo = max(0, day - 7)
+        standing = np.where(exclude, -np.inf, score[:, lo:max(day, lo + 1)].mean(axis=1))
+        return np.argsort(-standing, kind="stable")[:k]
+
     def ranks(self) -> np.ndarray:
         units = np.where(self.listed, self.units, 0)
         trailing = np.cumsum(units, axis=1)
         trailing[:, 7:] -= trailing[:, :-7].copy()
         ranked = self.listed & (trailing > 0) & (self.rng.random(units.shape) >= 0.002)
-        key = np.where(ranked, units.astype(np.int64) * 2**22 + np.minimum(trailing, 2**22 - 1), -1)
+        jitter = np.exp(RANK_JITTER_SD * self.rng.standard_normal(units.shape))
+        key = np.where(ranked, self.rank_score() * jitter, -1.0)
         order = np.argsort(-key, axis=0, kind="stable")
         rank = np.empty_like(order)
         np.put_along_axis(rank, order, np.arange(1, self.n + 1)[:, None], axis=0)
@@ -202,11 +237,11 @@ def _resolve(m: _CategoryMarket, tg: Targeted, plan_rng, tl: Timeline, staff: St
     look = tg.lookup_day if tg.lookup_day >= 0 else tg.act_day
     rng = plan_rng
     if tg.kind == "benign_launch":
-        # The visible leader: the best-ranked listing of the past week.
-        recent = np.where(own, -1, m.sales_before(tg.act_day, 7))
-        leader = int(np.argmax(recent))
+        # The visible leader: the best-ranked listing of the past week (the rank is all it can see).
+        leader = int(m.visible_leaders(tg.act_day, own, 1)[0])
         target_rows = np.array([leader])
         new_price = float(m.price([leader], tg.act_day - 1)[0] * rng.uniform(0.85, 0.98))
+        recent = m.sales_before(tg.act_day, 7)
         base = max(recent[leader] / 7, 0.2) * np.exp(rng.uniform(np.log(0.03), np.log(0.5)))
         tau = rng.uniform(3, 30)
     else:
@@ -244,6 +279,27 @@ def _resolve(m: _CategoryMarket, tg: Targeted, plan_rng, tl: Timeline, staff: St
     m.redraw(np.unique(np.r_[target_rows, row]), tg.act_day)
 
 
+def _aim_ordinary_launches(m: _CategoryMarket, rng, labelled: np.ndarray, planned: np.ndarray) -> None:
+    """Ordinary launches often price just under one of the category's visible leaders (the rank is
+    what any seller can see). Only the price level is set: demand answers price changes, not the
+    level, so nothing else moves. Labelled sellers and planned launches keep their own story."""
+    products = m.products
+    seller = products.seller[m.idx]
+    launch = products.launch_day[m.idx]
+    rows = np.flatnonzero((launch >= 7) & (launch < m.tl.days - 1) & ~labelled[seller] & ~np.isin(m.idx, planned))
+    rows = rows[rng.random(rows.size) < LEADER_AIMED_SHARE]
+    if rows.size == 0:
+        return
+    score = m.rank_score()
+    for row in rows:
+        day = int(launch[row])
+        leaders = m.visible_leaders(day, seller == seller[row], VISIBLE_LEADERS, score)
+        leader = int(rng.choice(leaders))
+        price = round(float(m.price([leader], day - 1)[0] * rng.uniform(0.85, 0.99)), 2)
+        m.log_ref[row] = np.log(max(price, 0.5)) - m.price_moves[row, day]
+        products.ref_price[m.idx[row]] = round(float(np.exp(m.log_ref[row])), 2)
+
+
 def simulate_sales(rng_for, tl: Timeline, cats: Categories, sellers: Sellers, products: Products,
                    plan: Plan, staff: Staff, blocked: dict[int, list[tuple[int, int]]]) -> Sales:
     """``rng_for(name, c)`` returns the random generator for one category's draws."""
@@ -263,6 +319,7 @@ def simulate_sales(rng_for, tl: Timeline, cats: Categories, sellers: Sellers, pr
 
     labelled = np.zeros(sellers.n, dtype=bool)
     labelled[list(plan.labels)] = True
+    planned = np.array([t.product for t in plan.targeted], dtype=np.int64)
     parts = []
     weekly_top: dict[int, np.ndarray] = {}
     traces: list[tuple] = []
@@ -277,6 +334,7 @@ def simulate_sales(rng_for, tl: Timeline, cats: Categories, sellers: Sellers, pr
         # In date order: each one re-simulates only from its own day, after what the earlier ones changed.
         for tg in sorted((t for t in plan.targeted if t.category == c), key=lambda t: (t.act_day, t.seller)):
             _resolve(m, tg, resolver_rng, tl, staff, traces, labelled)
+        _aim_ordinary_launches(m, rng_for("launch_prices", c), labelled, planned)
         rank = m.ranks()
         units = np.where(m.listed, m.units, 0)
         weeks = D // 7
