@@ -265,7 +265,8 @@ def launch_market(path, *, insider: bool = True, sitting_before_honest_launch: b
     staff opening one seller's account a day. The insider K10 launches three products, each priced
     1% under a rival that sells far more than its public rank shows, three days after employee E7
     looked up exactly that rival's sales. G04's ordinary launch under the leader comes four days after
-    a manager's sitting that looked at the leader too."""
+    a manager's sitting that looked at the leader too; G12's launch under a rival selling beyond its rank
+    comes three days after a one-off sweep through all of Garden's best sellers."""
     m = Market(seed=5, rank_noise=0.5)
     rng = np.random.default_rng(9)
 
@@ -296,6 +297,12 @@ def launch_market(path, *, insider: bool = True, sitting_before_honest_launch: b
             m.launch("K10", "Kitchen", day, 0.99 * m.mean_price(target, day), base_units=20)
             m.staff("E7", day - 3, "view_sales", product_id=target)
     m.launch("G04", "Garden", 70, 0.99 * m.mean_price(public_leader("Garden"), 70), base_units=20)
+    # A one-off sweep: an employee never seen before goes through Garden's twelve best sellers by internal
+    # sales, and G12 launches under one of them (the one selling most beyond its rank) three days later.
+    sweep_target = hidden_winner("Garden", "G12", 0)
+    for row in in_category("Garden")[np.argsort(-m.base_units[in_category("Garden")])[:12]]:
+        m.staff("NEW1", 92, "view_sales", product_id=m.products["product_id"].iat[row])
+    m.launch("G12", "Garden", 95, 0.99 * m.mean_price(sweep_target, 95), base_units=20)
     for day in range(3, DAYS, 14):
         for category in ("Kitchen", "Garden"):
             for i in range(10):
@@ -318,8 +325,8 @@ def launches(tmp_path_factory):
 def test_launches_aimed_at_hidden_best_sellers_after_staff_look_ups_are_flagged(launches):
     row = evidence_of(launches, "sales_intel", "K10").iloc[0]
     assert row["significant"]
-    assert "employee E7 looked up the aimed rival's figures" in row["detail"]
-    assert "3 of them" in row["detail"]
+    assert "employee E7 looked up that rival's figures 3 days before" in row["detail"]
+    assert "3 of them just after a look-up" in row["detail"]
     assert row["related_seller_id"].startswith("K") and row["related_seller_id"] != "K10"
     assert row["after"] > row["before"]  # the rival sold more than its rank implied
     assert scores(launches).loc["K10", "flagged"]
@@ -328,7 +335,19 @@ def test_launches_aimed_at_hidden_best_sellers_after_staff_look_ups_are_flagged(
 def test_ordinary_launches_under_the_leader_and_managers_sittings_are_not_flagged(launches):
     assert flagged_by(launches, "sales_intel") == {"K10"}
     assert not scores(launches).loc["G04", "flagged"]
+    assert not scores(launches).loc["G12", "flagged"]  # a sweep through all top sellers aims at no one
     assert set(scores(launches).query("flagged").index) <= {"K10"}
+
+
+def test_sales_intel_without_an_access_log_judges_the_aims_alone(tmp_path):
+    """The look-ups corroborate; without a log the same launches are judged on the rivals they aimed at
+    (too few aims in a market this small for a baseline), and nothing is flagged on chance."""
+    path = tmp_path / "m.duckdb"
+    launch_market(path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("delete from access_log")
+    scoring.score(db=path)
+    assert flagged_by(path, "sales_intel") == set()
 
 
 def test_sales_intel_as_of_sees_only_the_launches_made_by_then(tmp_path):
@@ -338,6 +357,13 @@ def test_sales_intel_as_of_sees_only_the_launches_made_by_then(tmp_path):
     assert early.empty or not early["significant"].any()
     assert (pd.to_datetime(read(db, "select changepoint_date from evidence where signal = 'sales_intel'")
                            ["changepoint_date"]) <= pd.Timestamp("2026-03-10")).all()
+
+
+def test_every_signal_has_a_colour_of_its_own():
+    from analytics import signals
+
+    colours = [module.COLOR.lower() for module in signals.all_signals()]
+    assert len(set(colours)) == len(colours), colours
 
 
 # --- staff access -------------------------------------------------------------------------------------------

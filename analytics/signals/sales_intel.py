@@ -1,28 +1,37 @@
 """Sales intelligence: launches and price cuts aimed at the rivals whose internal sales are highest.
 
-Staff sold sellers the internal ``units_sold`` figures that the marketplace never shows. A seller
-who bought them can aim its new products and price cuts at the rivals that really sell, which the
-public sales rank only hints at; often soon after an employee looked up exactly those rivals.
-Honest sellers aim too, but only by what they can see: ordinary launches often price just under the
-category leader, and category managers look up top sellers' figures in sittings, so:
+Staff sold sellers the internal ``units_sold`` figures that the marketplace never shows. A seller who
+bought them aims its new products and price cuts at the rivals that really sell most, which the public
+sales rank only hints at (an order, smoothed over recent days and loosely tied to volume), often days
+after an employee looked up exactly those rivals' figures. Honest sellers aim too, by what they can see:
+ordinary launches often price just under the category's visible leaders, and category managers look up
+top sellers' figures regularly, sometimes many in one sitting. So:
 
 1. Actions: a product launch (its price over its first week), or a sustained price cut (the price
    steps down at least 5% and the week after is at least 10% below the two weeks before).
-2. Aim: the rival product (another seller's, same category) the new price undercuts most narrowly,
-   by at most 15%. An action that undercuts no rival is not aimed at anyone and is not judged.
-3. U, sales beyond rank: how much more the aimed rival sold in the four weeks before than its public
-   rank implied, read off its nearest rivals in rank (the standardised residual of ln(1 + units) on
-   mean relative rank, fitted to them alone over the same weeks). The null is every other seller's
-   aims in the marketplace (empirical p-value with +1), so whatever honest aiming does to z
-   (aiming at leaders, at rising products) is in the baseline. Needs ``MIN_NULL_ACTIONS`` of them.
-4. V, staff look-up (only where access_log has rows): the aimed rival's sales figures were looked up
-   in the 30 days before by a selective sitting (an employee's day that looked up at most
-   ``SELECTIVE_SELLERS`` sellers of the category: a category manager reviewing all top sellers in
-   one sitting is aiming at no one), against the share of the rivals nearest to it in rank that were
-   so looked up then. The count of aims so looked up is a Poisson-binomial tail.
+2. Aims: the rivals (other sellers' products in the category) among the category's top sellers by
+   internal units over the four whole weeks before the action's week (the top ``TOP_SHARE``, at least
+   ``TOP_MIN``) that the new price undercuts by at most 15%: top sellers are few, so an action has one
+   or two, and one that undercuts none is aimed at no top seller and is not judged.
+3. U, sales beyond rank: how far the aim's units exceeded what its public rank implied: the residual of
+   ln(1 + units) on mean relative rank, read off a line fitted to its ``NEIGHBOURS`` nearest rivals in
+   rank on each side (the aim left out), in units of the category's typical residual that week (robust).
+   The category's best-ranked listing is not judged: its rank implies only that it outsells the next.
+   The null is every other seller's aims (empirical p-value with +1), so whatever honest aiming does to
+   it (aiming at the visible leaders, at rising products) is in the baseline. Needs
+   ``MIN_NULL_ACTIONS`` of them.
+4. V, a telling look-up (only where access_log has rows): the aim's figures (the product, or its whole
+   seller) looked up in the ``LOOKUP_DAYS`` before the action by an employee who is no regular of that
+   seller (looked at its figures on fewer than ``REGULAR_DAYS`` days in all: a category manager's routine
+   is aimed at no one) in a selective session (that day, at most ``SELECTIVE_SELLERS`` sellers of the
+   category: a sweep through the top sellers is a review). A session that took in several sellers of the
+   category at once is rarer than a single look and counts for more. Chance: the aim's usual rate of such
+   look-ups (its own, on its other days, with ``PRIOR_DAYS`` of its category's rate for aimed products),
+   as a Poisson count over the window; mid p-values, as the count is small and discrete.
 
-One hypothesis per seller: Fisher's combination of U (itself Fisher over its distinct aims: one per
-rival) and V, which are independent by design. A single lucky aim is never enough on its own.
+One hypothesis per seller, Fisher's combination of its findings, which are independent by design: U per
+rival (repeated aims at one rival are one finding, the most telling, Sidak-corrected for their number)
+and V per action (the most telling of its aims, Sidak-corrected). A single lucky aim is never enough.
 """
 
 from __future__ import annotations
@@ -34,12 +43,11 @@ from scipy import stats
 from analytics import queries
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import (DayCounter, WindowMeans, positions, report_limit, staff_touches,
-                                       successes_tail, window_mean_at)
+from analytics.signals.rivalry import DayCounter, per_context, positions, report_limit, staff_touches, window_mean_at
 
 NAME = "sales_intel"
 TITLE = "Launches and price cuts aimed at rivals' hidden sales"
-COLOR = "#9467bd"
+COLOR = "#17becf"
 CORE = True
 FDR = 0.05
 WEIGHT = 1.0
@@ -49,29 +57,38 @@ CUT_STEP = np.log(0.95)  # a price cut starts with a step down of at least 5%
 CUT_SUSTAINED = np.log(0.90)  # and the week after is at least 10% under the two weeks before
 CUT_GAP = 28  # cuts of one product closer together than this are one cut
 MAX_UNDERCUT = -np.log(0.85)  # aims: a rival priced at most 15% above the new price
-RIVAL_PRICE_DAYS = 14  # rival prices are read over the two weeks before the action
-SALES_WEEKS = 4  # the aimed rival's units and public rank are read over the four whole weeks before
-MIN_RANKED_DAYS = 14  # days ranked in those weeks for a product to count
-MIN_FIT_PRODUCTS = 6  # rank neighbours with sales needed to say what the aim's rank implies
+PRICE_WEEKS = 2  # rival prices are read over the two whole weeks before the action's week
+SALES_WEEKS = 4  # units and public rank are read over the four whole weeks before it
+MIN_PRICED_DAYS = 5  # days priced in those two weeks for a rival to be aimed at
+MIN_RANKED_DAYS = 14  # days ranked in the four weeks for a product to count
+MIN_LISTED_WEEKS = 2  # weeks listed in the four for its units to count
+TOP_SHARE = 0.1  # "the rivals whose internal sales are highest": this share of the category's listings
+TOP_MIN = 8  # and at least this many
+NEIGHBOURS = 5  # rivals on each side in rank that say what a rank implies
+MIN_RIVALS = 8  # listings with units and rank a category-week needs before any rank implies anything
 MIN_NULL_ACTIONS = 30  # other sellers' aims needed for an empirical null of sales beyond rank
-LOOKUP_DAYS = 30  # a staff look-up of the aimed rival counts in the days before the action
-BAND = 10  # rivals nearest in rank whose look-ups make the baseline
-SELECTIVE_SELLERS = 3  # a sitting that looked up more sellers of a category than this is a review
+LOOKUP_DAYS = 14  # a look-up of the aim counts in the days before the action
+REGULAR_DAYS = 6  # an employee who looked at a seller's figures on this many days watches it routinely
+SELECTIVE_SELLERS = 3  # a session that looked up more sellers of a category than this is a review
+PRIOR_DAYS = 60  # days' worth of its category's look-up rate added to an aim's own history
 ROW_CHUNK = 20_000  # rows of the price matrix handled at once (memory)
 
 
 # --- actions -------------------------------------------------------------------------------------------
 
+def _launch_days(ctx: ScoringContext) -> np.ndarray:
+    m = ctx.product_matrices
+    return (pd.to_datetime(m.products["launched_on"]) - pd.Timestamp(m.days[0])).dt.days.to_numpy()
+
+
 def launches(ctx: ScoringContext) -> pd.DataFrame:
     """Launches with a known first-week price, late enough that rivals have a month of history."""
     m = ctx.product_matrices
-    products = m.products
-    launched = pd.to_datetime(products["launched_on"])
-    day = ((launched - pd.Timestamp(m.days[0])).dt.days).to_numpy()
+    day = _launch_days(ctx)
     rows = np.flatnonzero((day >= 7 * SALES_WEEKS) & (day <= len(m.days) - 3))
     if rows.size == 0:
         return pd.DataFrame(columns=["row", "day_idx", "log_price", "kind"])
-    price, observed = window_mean_at(m.log_price, products["product_idx"].to_numpy()[rows], day[rows], LAUNCH_WEEK)
+    price, observed = window_mean_at(m.log_price, m.products["product_idx"].to_numpy()[rows], day[rows], LAUNCH_WEEK)
     keep = observed >= 3
     return pd.DataFrame({"row": rows[keep], "day_idx": day[rows][keep], "log_price": price[keep],
                          "kind": "launch"})
@@ -84,9 +101,9 @@ def price_cuts(ctx: ScoringContext) -> pd.DataFrame:
     prices = m.log_price
     n_rows, n_days = prices.shape
     empty = pd.DataFrame(columns=["row", "day_idx", "log_price", "kind"])
-    if n_days < RIVAL_PRICE_DAYS + LAUNCH_WEEK:
+    if n_days < 7 * PRICE_WEEKS + LAUNCH_WEEK:
         return empty
-    step = np.empty((min(ROW_CHUNK, n_rows), n_days - 1))
+    step = np.empty((min(ROW_CHUNK, n_rows), n_days - 1), dtype=prices.dtype)
     rows, days = [], []
     for start in range(0, n_rows, ROW_CHUNK):
         block = prices[start:start + ROW_CHUNK]
@@ -97,179 +114,196 @@ def price_cuts(ctx: ScoringContext) -> pd.DataFrame:
         rows.append(start + r)
         days.append(c + 1)  # the first day at the new price
     row, day = np.concatenate(rows), np.concatenate(days)
-    judged = (day >= RIVAL_PRICE_DAYS) & (day + LAUNCH_WEEK <= n_days)
+    judged = (day >= 7 * PRICE_WEEKS) & (day + LAUNCH_WEEK <= n_days)
     row, day = row[judged], day[judged]
     if row.size == 0:
         return empty
-    before, n_before = window_mean_at(prices, row, day - RIVAL_PRICE_DAYS, RIVAL_PRICE_DAYS)
+    before, n_before = window_mean_at(prices, row, day - 7 * PRICE_WEEKS, 7 * PRICE_WEEKS)
     after, n_after = window_mean_at(prices, row, day, LAUNCH_WEEK)
     with np.errstate(invalid="ignore"):
         sustained = (after - before <= CUT_SUSTAINED) & (n_before >= 7) & (n_after >= 5)
     cuts = pd.DataFrame({"row": row[sustained], "day_idx": day[sustained], "log_price": after[sustained]})
     cuts = cuts.sort_values(["row", "day_idx"])
     # A launch's introductory pricing is not a cut; one cut per product per CUT_GAP days.
-    launched = (pd.to_datetime(m.products["launched_on"]) - pd.Timestamp(m.days[0])).dt.days.to_numpy()
+    launched = _launch_days(ctx)
     cuts = cuts[cuts["day_idx"] - launched[cuts["row"].to_numpy()] > CUT_GAP]
     first = (cuts["row"] != cuts["row"].shift()) | (cuts["day_idx"].diff() > CUT_GAP)
     return cuts[first.to_numpy()].assign(kind="price cut")
 
 
+# --- where each category stood, week by week ---------------------------------------------------------------
+
+@per_context
+def weekly_units(ctx: ScoringContext) -> np.ndarray:
+    """Internal units sold per product row and week (week = days since the first day // 7), float32;
+    NaN where the product was not listed that week."""
+    m = ctx.product_matrices
+    units = np.full((len(m.products), len(m.days) // 7 + 1), np.nan, dtype=np.float32)
+    cells = ctx.con.execute(queries.load("targeting_weekly_units"),
+                            {"as_of": ctx.as_of, "first_day": ctx.first_day}).fetchnumpy()
+    units[np.asarray(cells["product_idx"], dtype=np.int64), np.asarray(cells["week"], dtype=np.int64)] = \
+        np.asarray(cells["units"], dtype=np.float32)
+    return units
+
+
+def _weekly_cumulative(values: np.ndarray, n_weeks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, cumulative sums of the observed values and counts of observed days over whole weeks:
+    (rows x n_weeks + 1) each, column w = everything before week w."""
+    n_rows, n_days = values.shape
+    padded = np.full((n_rows, n_weeks * 7), np.nan, dtype=np.float32)
+    padded[:, :min(n_days, n_weeks * 7)] = values[:, :n_weeks * 7]
+    padded = padded.reshape(n_rows, n_weeks, 7)
+    observed = ~np.isnan(padded)
+    sums = np.zeros((n_rows, n_weeks + 1))
+    counts = np.zeros((n_rows, n_weeks + 1))
+    np.cumsum(np.where(observed, padded, 0.0).sum(axis=2, dtype=np.float64), axis=1, out=sums[:, 1:])
+    np.cumsum(observed.sum(axis=2), axis=1, out=counts[:, 1:])
+    return sums, counts
+
+
+def _between(cumulative: np.ndarray, weeks: np.ndarray, span: int) -> np.ndarray:
+    """Sums over weeks [w - span, w) for each week w asked for: rows x len(weeks)."""
+    return cumulative[:, weeks] - cumulative[:, np.maximum(weeks - span, 0)]
+
+
+def _segment_median(values: np.ndarray, segment: np.ndarray, n_segments: int) -> np.ndarray:
+    """The median of the finite ``values`` within each segment (NaN for a segment with none)."""
+    finite = np.isfinite(values)
+    values, segment = values[finite], segment[finite]
+    order = np.lexsort((values, segment))
+    starts = np.searchsorted(segment[order], np.arange(n_segments), side="left")
+    stops = np.searchsorted(segment[order], np.arange(n_segments), side="right")
+    sizes = stops - starts
+    low = order[np.clip(starts + (sizes - 1) // 2, 0, max(order.size - 1, 0))] if order.size else starts
+    high = order[np.clip(starts + sizes // 2, 0, max(order.size - 1, 0))] if order.size else starts
+    median = (values[low] + values[high]) / 2 if order.size else np.zeros(n_segments)
+    return np.where(sizes > 0, median, np.nan)
+
+
+def standings(ctx: ScoringContext, rows: np.ndarray, weeks: np.ndarray) -> pd.DataFrame:
+    """Where the products ``rows`` (one category) stood at the start of each of ``weeks``: one row per
+    listed (product, week) cell with price (mean log price over the two weeks before), rank (mean
+    relative rank over the four weeks before), units (internal, over those four weeks), z (how far the
+    units exceeded what the rank implied, see the module notes), implied (the units the rank implied)
+    and top (among the category's top sellers by units that week)."""
+    m = ctx.product_matrices
+    n_weeks = len(m.days) // 7 + 1
+    price_sum, price_days = _weekly_cumulative(m.log_price[rows], n_weeks)
+    rank_sum, rank_days = _weekly_cumulative(m.rel_rank[rows], n_weeks)
+    units = weekly_units(ctx)[rows]
+    units_sum = np.hstack([np.zeros((rows.size, 1)), np.nancumsum(units, axis=1, dtype=np.float64)])
+    units_weeks = np.hstack([np.zeros((rows.size, 1)), np.cumsum(~np.isnan(units), axis=1)])
+    n_price = _between(price_days, weeks, PRICE_WEEKS)
+    n_rank = _between(rank_days, weeks, SALES_WEEKS)
+    n_units = _between(units_weeks, weeks, SALES_WEEKS)
+    listed = (n_price >= MIN_PRICED_DAYS) & (n_rank >= MIN_RANKED_DAYS) & (n_units >= MIN_LISTED_WEEKS)
+    r, k = np.nonzero(listed)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cells = pd.DataFrame({
+            "row": rows[r], "week": weeks[k], "segment": k,
+            "price": _between(price_sum, weeks, PRICE_WEEKS)[r, k] / n_price[r, k],
+            "rank": _between(rank_sum, weeks, SALES_WEEKS)[r, k] / n_rank[r, k],
+            "units": _between(units_sum, weeks, SALES_WEEKS)[r, k] * SALES_WEEKS / n_units[r, k],
+        })
+    return _beyond_rank(cells, weeks.size)
+
+
+def _beyond_rank(cells: pd.DataFrame, n_segments: int) -> pd.DataFrame:
+    """``cells`` with z, implied, rank_position, units_position and top, per segment (category-week)."""
+    segment = cells["segment"].to_numpy()
+    x, y = cells["rank"].to_numpy(dtype=float), np.log1p(cells["units"].to_numpy(dtype=float))
+    by_rank = np.lexsort((x, segment))
+    s, xs, ys = segment[by_rank], x[by_rank], y[by_rank]
+    first = np.searchsorted(s, s, side="left")
+    stop = np.searchsorted(s, s, side="right")
+    position = np.arange(s.size)
+    lo, hi = np.maximum(first, position - NEIGHBOURS), np.minimum(stop, position + NEIGHBOURS + 1)
+
+    def window_sum(values):  # over the neighbours in rank, the cell itself left out
+        cumulative = np.concatenate([[0.0], np.cumsum(values)])
+        return cumulative[hi] - cumulative[lo] - values
+
+    n = window_sum(np.ones(s.size))
+    sx, sy, sxx, sxy = window_sum(xs), window_sum(ys), window_sum(xs * xs), window_sum(xs * ys)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = n * sxx - sx * sx
+        slope = np.where(spread > 1e-9 * np.maximum(n * n, 1), (n * sxy - sx * sy) / spread, 0.0)
+        predicted = (sy - slope * sx) / n + slope * xs
+    residual = ys - predicted
+    scale = 1.4826 * _segment_median(np.abs(residual - _segment_median(residual, s, n_segments)[s]), s, n_segments)
+    sizes = stop - first
+    # The leader's rank says only that it sells more than the next: how much more is nothing its rank
+    # implies (a dominant leader is not one selling beyond its rank), so it is not judged.
+    leader = position == first
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where((sizes >= MIN_RIVALS) & (n >= 2) & (scale[s] > 0) & ~leader, residual / scale[s], np.nan)
+    out = np.empty(s.size)
+    cells = cells.assign(z=np.nan, implied=np.nan, rank_position=0, units_position=0, top=False)
+    out[by_rank] = z
+    cells["z"] = out
+    out[by_rank] = np.expm1(predicted)
+    cells["implied"] = out
+    out[by_rank] = position - first + 1
+    cells["rank_position"] = out.astype(np.int64)
+    by_units = np.lexsort((-y, segment))
+    s_units = segment[by_units]
+    first_units = np.searchsorted(s_units, s_units, side="left")
+    units_position = np.empty(s.size, dtype=np.int64)
+    units_position[by_units] = np.arange(s.size) - first_units + 1
+    cells["units_position"] = units_position
+    top_count = np.maximum(TOP_MIN, np.ceil(TOP_SHARE * np.bincount(segment, minlength=n_segments)))
+    cells["top"] = units_position <= top_count[segment]
+    return cells
+
+
 # --- aims and the aimed rivals' sales beyond rank ------------------------------------------------------
 
-def weekly_units(ctx: ScoringContext, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Internal units sold per week for the product matrix ``rows`` asked for: (the rows, sorted and
-    unique; a rows x weeks matrix, NaN = not listed that week)."""
-    m = ctx.product_matrices
-    rows = np.unique(np.asarray(rows, dtype=np.int64))
-    units = np.full((rows.size, len(m.days) // 7 + 1), np.nan)
-    if rows.size == 0:
-        return rows, units
-    cells = ctx.con.execute(queries.load("targeting_weekly_units"),
-                            {"as_of": ctx.as_of, "first_day": ctx.first_day,
-                             "product_rows": rows.tolist()}).fetchnumpy()
-    units[np.searchsorted(rows, np.asarray(cells["product_idx"])), np.asarray(cells["week"])] = \
-        np.asarray(cells["units"], dtype=float)
-    return rows, units
-
-
-def _segment_search(segment: np.ndarray, value: np.ndarray, seg_of_query: np.ndarray, query: np.ndarray
-                    ) -> np.ndarray:
-    """For arrays sorted by (segment, value): the position of the first entry of each query's segment
-    whose value is >= the query (may be the next segment's start: check the segment)."""
-    # Values are shifted into disjoint ranges per segment, so one sorted search serves all segments.
-    span = float(np.nanmax(np.abs(np.concatenate([value, query])))) * 2 + 1 if value.size else 1.0
-    return np.searchsorted(segment * span + value, seg_of_query * span + query, side="left")
-
-
-def aims(ctx: ScoringContext, actions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Each aimed action with the rival product its price undercuts most narrowly (aim_row) and the
-    undercut; and, aligned with the rows, the BAND rivals nearest the aim in public rank (matrix rows,
-    the aim first, -1 padding) with that rank. Rival prices are read over the two whole weeks before the
-    action's week, public ranks over the four: per category and week the listed rivals are sorted once
-    by price and once by rank, and every action of that week is a binary search (categories can hold
-    thousands of products and thousands of actions)."""
+def aims(ctx: ScoringContext, actions: pd.DataFrame) -> pd.DataFrame:
+    """Every (action, aim) pair: each top seller of another seller that the action's new price undercuts
+    by at most MAX_UNDERCUT (top sellers are few, so an action has one or two), with where the aim stood.
+    Per category, its top sellers of each week are sorted by price once and every action is a range in
+    that order (categories can hold thousands of products and thousands of actions)."""
     m = ctx.product_matrices
     products = m.products
-    actions = actions.astype({"row": np.int64, "day_idx": np.int64, "log_price": float}).reset_index(drop=True)
     sellers = pd.factorize(products["seller_id"])[0]
-    categories = products["category"].to_numpy()
-    actions = actions.assign(category=categories[actions["row"].to_numpy()],
+    actions = actions.astype({"row": np.int64, "day_idx": np.int64, "log_price": float}).reset_index(drop=True)
+    actions = actions.assign(action=np.arange(len(actions)),
+                             category=products["category"].to_numpy()[actions["row"].to_numpy()],
                              seller=sellers[actions["row"].to_numpy()], week=actions["day_idx"] // 7)
     rows_of = products.groupby("category").indices
-    found, bands, band_ranks = [], [], []
+    found = []
     for category, own in actions.groupby("category", sort=False):
-        rows = rows_of[category]
         weeks = np.unique(own["week"].to_numpy())
-        start = 7 * weeks[None, :]
-        local = np.arange(rows.size)[:, None]
-        price, n_price = WindowMeans(m.log_price[rows])(local, start - RIVAL_PRICE_DAYS, start)  # rows x weeks
-        rank, n_rank = WindowMeans(m.rel_rank[rows])(local, start - 7 * SALES_WEEKS, start)
-        listed = (n_price >= 5) & (n_rank >= MIN_RANKED_DAYS)
-        r, w = np.nonzero(listed)  # listed (row, week) cells
-        if r.size == 0:
+        cells = standings(ctx, np.asarray(rows_of[category]), weeks)
+        top = cells[cells["top"]].sort_values(["segment", "price"], kind="stable")
+        if top.empty:
             continue
-        # Sorted by (week, price) and by (week, rank).
-        by_price = np.lexsort((price[r, w], w))
-        by_rank = np.lexsort((rank[r, w], w))
-        rank_position = np.empty_like(by_rank)
-        rank_position[by_rank] = np.arange(by_rank.size)
-        week_start = np.searchsorted(w[by_rank], np.arange(weeks.size), side="left")
-        week_stop = np.searchsorted(w[by_rank], np.arange(weeks.size), side="right")
-        action_week = np.searchsorted(weeks, own["week"].to_numpy())
-        position = _segment_search(w[by_price], price[r, w][by_price], action_week, own["log_price"].to_numpy())
-        # The first rival at or above the new price that is not the seller's own product (a few steps).
-        aim_cell = np.full(len(own), -1)
-        pending = np.ones(len(own), dtype=bool)
-        for _ in range(6):
-            inside = pending & (position < by_price.size)
-            cell = by_price[np.minimum(position, by_price.size - 1)]
-            inside &= w[cell] == action_week
-            mine = inside & (sellers[rows[r[cell]]] == own["seller"].to_numpy())
-            found_now = inside & ~mine
-            aim_cell[found_now] = cell[found_now]
-            pending &= ~found_now & inside
-            position = position + 1
-        undercut = np.where(aim_cell >= 0, price[r[aim_cell], w[aim_cell]] - own["log_price"].to_numpy(), np.inf)
-        aimed = (aim_cell >= 0) & (undercut >= 0) & (undercut <= MAX_UNDERCUT)
-        if not aimed.any():
+        segment, price = top["segment"].to_numpy(), top["price"].to_numpy()
+        span = float(np.nanmax(np.abs(np.concatenate([price, own["log_price"].to_numpy()])))) * 2 + 1
+        key = segment * span + price
+        low = np.searchsorted(weeks, own["week"].to_numpy()) * span + own["log_price"].to_numpy()
+        lo = np.searchsorted(key, low, side="left")
+        length = np.maximum(np.searchsorted(key, low + MAX_UNDERCUT, side="right") - lo, 0)
+        if length.sum() == 0:
             continue
-        cells = aim_cell[aimed]
-        # The band: the aim and the rivals next to it in rank that week.
-        centre = rank_position[cells]
-        lowest, highest = week_start[w[cells]], week_stop[w[cells]]
-        first = np.clip(centre - BAND // 2, lowest, np.maximum(highest - BAND, lowest))
-        offsets = first[:, None] + np.arange(BAND)[None, :]
-        valid = offsets < highest[:, None]
-        band_cells = by_rank[np.minimum(offsets, by_rank.size - 1)]
-        band_cells = np.where(valid & (band_cells != cells[:, None]), band_cells, -1)
-        band_cells = _aim_first(np.column_stack([cells, band_cells]))  # the aim, then its neighbours
-        cell = np.maximum(band_cells, 0)
-        band_rows = np.where(band_cells >= 0, rows[r[cell]], -1)
-        band_rank = np.where(band_cells >= 0, rank[r[cell], w[cell]], np.nan)
-        bands.append(band_rows)
-        band_ranks.append(band_rank)
-        found.append(own[aimed].assign(aim_row=rows[r[cells]], undercut=undercut[aimed]))
+        action = np.repeat(np.arange(len(own)), length)
+        candidate = np.repeat(lo, length) + np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
+        rivals = sellers[top["row"].to_numpy()[candidate]] != own["seller"].to_numpy()[action]
+        chosen = top.iloc[candidate[rivals]]
+        aimed = own.iloc[action[rivals]].reset_index(drop=True)
+        found.append(aimed.assign(
+            aim_row=chosen["row"].to_numpy(), undercut=chosen["price"].to_numpy() - aimed["log_price"].to_numpy(),
+            units=chosen["units"].to_numpy(), implied_units=chosen["implied"].to_numpy(), z=chosen["z"].to_numpy(),
+            rank_position=chosen["rank_position"].to_numpy(), units_position=chosen["units_position"].to_numpy()))
+    columns = ["action", "row", "day_idx", "log_price", "kind", "aim_row", "undercut", "units", "implied_units", "z",
+               "rank_position", "units_position", "seller_id", "aim_product_id", "aim_seller_id"]
     if not found:
-        return actions.iloc[0:0].assign(aim_row=[], undercut=[]), np.empty((0, BAND), int), np.empty((0, BAND))
+        return pd.DataFrame(columns=columns)
     aimed = pd.concat(found, ignore_index=True)
-    band, band_rank = np.concatenate(bands), np.concatenate(band_ranks)
     aimed["seller_id"] = products["seller_id"].to_numpy()[aimed["row"].to_numpy()]
     aimed["aim_product_id"] = products["product_id"].to_numpy()[aimed["aim_row"].to_numpy()]
     aimed["aim_seller_id"] = products["seller_id"].to_numpy()[aimed["aim_row"].to_numpy()]
-    aimed = aimed.drop(columns=["seller", "week"])
-    # One judgement per (seller, rival): repeated cuts at the same rival are one aim, the first.
-    keep = aimed.sort_values("day_idx", kind="stable").drop_duplicates(["seller_id", "aim_seller_id"]).index
-    keep = np.sort(keep.to_numpy())
-    return aimed.loc[keep].reset_index(drop=True), band[keep], band_rank[keep]
-
-
-def _aim_first(cells: np.ndarray) -> np.ndarray:
-    """Rows of (aim, neighbours with -1 gaps): the aim, then the neighbours in order, gaps at the end,
-    BAND wide."""
-    rest = cells[:, 1:]
-    order = np.argsort(rest < 0, axis=1, kind="stable")  # valid ones first, in their order
-    return np.column_stack([cells[:, 0], np.take_along_axis(rest, order, axis=1)])[:, :BAND]
-
-
-def units_beyond_rank(ctx: ScoringContext, aimed: pd.DataFrame, band: np.ndarray, band_rank: np.ndarray
-                      ) -> pd.DataFrame:
-    """``aimed`` with the aimed rival's units over the four whole weeks before the action's week, the
-    units its public rank implied, and z, the standardised surprise. What a rank implies is read off
-    its nearest neighbours in rank (the band without the aim: a line of ln(1 + units) on mean relative
-    rank, fitted to them alone), so the aim's own sales never set its own yardstick."""
-    week = (aimed["day_idx"].to_numpy() // 7)[:, None]
-    daily = getattr(ctx.product_matrices, "units", None)
-    if daily is not None:  # the scoring matrices carry units: read the windows straight off them
-        start = np.broadcast_to(7 * (week - SALES_WEEKS), band.shape)
-        mean, days = window_mean_at(daily, np.maximum(band, 0).ravel(), start.ravel(), 7 * SALES_WEEKS)
-        sold, listed_share = (mean * days).reshape(band.shape), (days / (7 * SALES_WEEKS)).reshape(band.shape)
-    else:  # otherwise weekly sums of just the products asked for
-        rows, weekly = weekly_units(ctx, band[band >= 0])
-        cumulative = np.hstack([np.zeros((rows.size, 1)), np.nancumsum(weekly, axis=1)])
-        listed = np.hstack([np.zeros((rows.size, 1)), np.cumsum(~np.isnan(weekly), axis=1)])
-        first = np.clip(week - SALES_WEEKS, 0, weekly.shape[1])
-        last = np.clip(week, 0, weekly.shape[1])
-        at = np.searchsorted(rows, np.maximum(band, 0))
-        sold = cumulative[at, last] - cumulative[at, first]
-        listed_share = (listed[at, last] - listed[at, first]) / SALES_WEEKS
-    usable = (band >= 0) & (listed_share >= 0.5) & np.isfinite(band_rank) & np.isfinite(sold)
-    y, x = np.log1p(sold), band_rank
-    fit = usable.copy()
-    fit[:, 0] = False  # the aim is judged against the others
-    n = fit.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mx = np.where(fit, x, 0.0).sum(axis=1) / n
-        my = np.where(fit, y, 0.0).sum(axis=1) / n
-        sxx = np.where(fit, (x - mx[:, None]) ** 2, 0.0).sum(axis=1)
-        sxy = np.where(fit, (x - mx[:, None]) * (y - my[:, None]), 0.0).sum(axis=1)
-        slope = np.where(sxx > 1e-9, sxy / sxx, 0.0)  # rivals of one rank: their mean is the yardstick
-        predicted = my[:, None] + slope[:, None] * (x - mx[:, None])
-        sd = np.sqrt(np.where(fit, (y - predicted) ** 2, 0.0).sum(axis=1) / (n - 2))
-        z = (y[:, 0] - predicted[:, 0]) / sd
-    ok = usable[:, 0] & (n >= MIN_FIT_PRODUCTS) & (sd > 0)
-    return aimed.assign(units=np.where(usable[:, 0], sold[:, 0], np.nan),
-                        implied_units=np.where(ok, np.expm1(predicted[:, 0]), np.nan),
-                        z=np.where(ok, z, np.nan))
+    return aimed.sort_values(["day_idx", "action", "undercut"], kind="stable")[columns].reset_index(drop=True)
 
 
 def sales_beyond_rank(aimed: pd.DataFrame) -> pd.DataFrame:
@@ -277,7 +311,7 @@ def sales_beyond_rank(aimed: pd.DataFrame) -> pd.DataFrame:
     beyond its rank (with +1), NaN where z is unknown or too few other aims make a baseline."""
     aimed = aimed.assign(p_units=np.nan)
     judged = aimed["z"].notna().to_numpy()
-    z = aimed.loc[judged, "z"].to_numpy()
+    z = aimed.loc[judged, "z"].to_numpy(dtype=float)
     if z.size == 0:
         return aimed
     at_least = z.size - np.searchsorted(np.sort(z), z, side="left")
@@ -289,26 +323,46 @@ def sales_beyond_rank(aimed: pd.DataFrame) -> pd.DataFrame:
     return aimed
 
 
-# --- V: staff look-ups of the aimed rival ----------------------------------------------------------------
+# --- V: telling look-ups of the aimed rival ----------------------------------------------------------------
 
-def selective_lookups(touches: pd.DataFrame) -> pd.DataFrame | None:
-    """Look-ups of sellers' sales figures made in selective sittings: an employee's day in a category
-    that touched at most SELECTIVE_SELLERS sellers. A category manager's review of all top sellers in
-    one sitting is not aimed at anyone. None when there is no access log."""
+def telling_lookups(touches: pd.DataFrame) -> pd.DataFrame | None:
+    """Look-ups of sellers' figures that could be aimed: not by a regular of that seller (an employee
+    who looked at its figures on REGULAR_DAYS days or more), in a selective session (an employee's day
+    in a category that looked up at most SELECTIVE_SELLERS of its sellers), with session (how many of
+    the category's sellers that session looked up). None when there is no access log."""
     if touches.empty:
         return None
     # Looks at sales figures where the log says so; otherwise any view (the touches keep ordinary
     # views only when no action of the log is a look at sales figures).
     looks = touches[touches["kind"].isin(["sales", "view"])].dropna(subset=["seller_id", "category"])
-    sitting = looks.groupby(["employee_id", "day_idx", "category"])["seller_id"].transform("nunique")
-    return looks[sitting <= SELECTIVE_SELLERS]
+    looks = looks[["employee_id", "day_idx", "seller_id", "product_idx", "category"]]
+    if looks.empty:
+        return looks.assign(session=pd.Series(dtype=np.int64))
+    employee = looks["employee_id"].cat.codes.to_numpy().astype(np.int64)
+    seller = looks["seller_id"].cat.codes.to_numpy().astype(np.int64)
+    category = looks["category"].cat.codes.to_numpy().astype(np.int64)
+    day = looks["day_idx"].to_numpy()
+    pair = employee * (seller.max() + 1) + seller
+    regular = _distinct_per(pair, day) >= REGULAR_DAYS
+    session_key = (employee * (category.max() + 1) + category) * (1 << 21) + (day + (1 << 20))
+    session = _distinct_per(session_key, seller)
+    keep = ~regular & (session <= SELECTIVE_SELLERS)
+    return looks[keep].assign(session=session[keep])
+
+
+def _distinct_per(key: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """For each element, the number of distinct ``value``s among the elements with its ``key``."""
+    distinct = pd.DataFrame({"key": key, "value": value}).drop_duplicates()
+    counts = distinct["key"].value_counts()
+    return counts.reindex(key).to_numpy()
 
 
 class LookupCounter:
-    """Look-ups of a product's figures in day windows: those naming the product, plus those of its
-    whole seller."""
+    """Telling look-ups of a product's figures in day windows, from sessions of at least ``size``
+    sellers: those naming the product, plus those of its whole seller."""
 
-    def __init__(self, looks: pd.DataFrame, products: pd.DataFrame):
+    def __init__(self, looks: pd.DataFrame, products: pd.DataFrame, size: int):
+        looks = looks[looks["session"] >= size]
         self._seller_of_row = pd.factorize(products["seller_id"])[0]
         named = looks[looks["product_idx"] >= 0]
         self._by_product = DayCounter(named["product_idx"].to_numpy(), named["day_idx"].to_numpy())
@@ -322,113 +376,147 @@ class LookupCounter:
             self._by_seller.count(self._seller_of_row[rows], start, stop)
 
 
-def lookups(looks: pd.DataFrame | None, products: pd.DataFrame, aimed: pd.DataFrame,
-            band: np.ndarray) -> pd.DataFrame:
-    """``aimed`` with looked_up (1 if the aimed rival's figures were looked up in the LOOKUP_DAYS before
-    the action) and band_share (the share of its band looked up then): the chance of a look-up at a
-    rival like it. Both NaN where there is no access log."""
-    aimed = aimed.assign(looked_up=np.nan, band_share=np.nan)
-    if looks is None:
+def lookups(looks: pd.DataFrame | None, ctx: ScoringContext, aimed: pd.DataFrame) -> pd.DataFrame:
+    """``aimed`` with session (the largest session of telling look-ups of the aim in the LOOKUP_DAYS
+    before the action, 0 for none) and p_lookup, its mid p-value against the usual rate of such
+    look-ups of the aim: its own count on its other days, with PRIOR_DAYS of its category's rate for
+    aimed products (so an aim with a short history, or one never looked up otherwise, is judged by
+    products like it). NaN where there is no access log."""
+    aimed = aimed.assign(session=np.nan, p_lookup=np.nan)
+    if looks is None or aimed.empty:
         return aimed
-    counter = LookupCounter(looks, products)
-    day = aimed["day_idx"].to_numpy()
-    hit = counter.count(aimed["aim_row"].to_numpy(), day - LOOKUP_DAYS, day) > 0
-    in_band = band >= 0
-    band_hit = counter.count(np.where(in_band, band, 0), (day - LOOKUP_DAYS)[:, None], day[:, None]) > 0
-    sizes = in_band.sum(axis=1)
-    aimed["looked_up"] = hit.astype(float)
-    aimed["band_share"] = np.where(sizes > 0, (band_hit & in_band).sum(axis=1) / np.maximum(sizes, 1), np.nan)
+    m = ctx.product_matrices
+    row, day = aimed["aim_row"].to_numpy(dtype=np.int64), aimed["day_idx"].to_numpy(dtype=np.int64)
+    n_days = len(m.days)
+    listed_days = np.maximum(n_days - np.maximum(_launch_days(ctx)[row], 0), 1)
+    exposure = np.maximum(listed_days - LOOKUP_DAYS, 1)  # the days it could be looked up on, window left out
+    category = pd.factorize(m.products["category"].to_numpy()[row])[0]
+    unique_aim = np.unique(row, return_index=True)[1]
+    observed = np.zeros(row.size)
+    beyond = np.ones(row.size)  # chance of a session at least as large as the one seen
+    next_beyond = np.ones(row.size)  # and of a larger one
+    for size in range(1, SELECTIVE_SELLERS + 1):
+        counter = LookupCounter(looks, m.products, size)
+        inside = counter.count(row, day - LOOKUP_DAYS, day)
+        total = counter.count(row, -(1 << 19), n_days)
+        usual = np.bincount(category[unique_aim], weights=total[unique_aim]) / \
+            np.bincount(category[unique_aim], weights=listed_days[unique_aim])
+        rate = (total - inside + PRIOR_DAYS * usual[category]) / (exposure + PRIOR_DAYS)
+        chance = -np.expm1(-LOOKUP_DAYS * rate)
+        seen = inside > 0
+        observed = np.where(seen, size, observed)
+        beyond = np.where(seen, chance, beyond)
+        next_beyond = np.where(seen, 0.0, np.where(observed == size - 1, chance, next_beyond))
+    aimed["session"] = observed
+    aimed["p_lookup"] = (beyond + next_beyond) / 2  # mid p: the count is small and discrete
     return aimed
 
 
 # --- the signal ---------------------------------------------------------------------------------------------
 
+def judged_aims(ctx: ScoringContext) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Every aimed action with p_units and p_lookup; and the telling look-ups (None without a log)."""
+    actions = pd.concat([launches(ctx), price_cuts(ctx)], ignore_index=True)
+    looks = telling_lookups(staff_touches(ctx))
+    if actions.empty:
+        return pd.DataFrame(columns=["seller_id", "p_units", "p_lookup"]), looks
+    aimed = sales_beyond_rank(aims(ctx, actions))
+    return lookups(looks, ctx, aimed), looks
+
+
+def _sidak_min(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    """Per group of ``keys``: the smallest ``column`` p-value, Sidak-corrected for the group's size."""
+    judged = frame[frame[column].notna()]
+    groups = judged.groupby(keys, sort=False)[column].agg(["min", "size"])
+    p = -np.expm1(groups["size"] * np.log1p(-groups["min"].clip(upper=1 - 1e-12)))
+    return groups.assign(p=p.clip(lower=1e-300)).reset_index()
+
+
+def seller_p_values(aimed: pd.DataFrame) -> pd.DataFrame:
+    """One row per seller with a judged aim: seller_id, rivals, actions, looked_up, p_value.
+
+    U is about the rival (how far it sold beyond its rank), so repeated aims at one rival are one
+    finding: its most telling aim, Sidak-corrected for how many there were (a repricer cutting under the
+    same rival again and again is one story). V is about the action (a look-up just before it), so each
+    action is one finding: its most telling aim, Sidak-corrected for its candidates. Fisher's method
+    over the seller's findings."""
+    units = _sidak_min(aimed, ["seller_id", "aim_seller_id"], "p_units")
+    looked = _sidak_min(aimed, ["seller_id", "action"], "p_lookup")
+    found = pd.concat([units[["seller_id", "p"]].assign(kind="rival"), looked[["seller_id", "p"]].assign(kind="action")],
+                      ignore_index=True)
+    per_seller = found.assign(log_p=np.log(found["p"]), rival=found["kind"] == "rival",
+                              action=found["kind"] == "action").groupby("seller_id").agg(
+        log_p=("log_p", "sum"), findings=("log_p", "size"), rivals=("rival", "sum"), actions=("action", "sum"))
+    seen = aimed[aimed["session"] > 0].groupby("seller_id")["action"].nunique()
+    per_seller["looked_up"] = seen.reindex(per_seller.index, fill_value=0)
+    per_seller["p_value"] = stats.chi2.sf(-2 * per_seller["log_p"], 2 * per_seller["findings"])
+    return per_seller.reset_index()
+
+
 def find(ctx: ScoringContext) -> SignalResult:
     m = ctx.product_matrices
     if len(m.products) == 0 or len(m.days) < 7 * SALES_WEEKS + LAUNCH_WEEK:
         return SignalResult.empty()
-    actions = pd.concat([launches(ctx), price_cuts(ctx)], ignore_index=True)
-    if actions.empty:
-        return SignalResult.empty()
-    aimed, band, band_rank = aims(ctx, actions)
+    aimed, looks = judged_aims(ctx)
     if aimed.empty:
         return SignalResult.empty()
-    aimed = sales_beyond_rank(units_beyond_rank(ctx, aimed, band, band_rank))
-    looks = selective_lookups(staff_touches(ctx))
-    aimed = lookups(looks, m.products, aimed, band)
 
-    # Per seller: Fisher over its aims' p_units, and the look-up count against its chances.
-    aimed["log_p_units"] = np.log(np.clip(aimed["p_units"], 1e-300, 1.0))
-    judged_v = aimed["looked_up"].notna() & aimed["band_share"].notna()
-    per_seller = aimed.assign(
-        judged_units=aimed["p_units"].notna(),
-        lookups_judged=judged_v,
-        hit=aimed["looked_up"].where(judged_v, 0.0),
-        chance=aimed["band_share"].where(judged_v, 0.0),
-    ).groupby("seller_id").agg(
-        units_aims=("judged_units", "sum"), log_p=("log_p_units", "sum"),
-        lookup_aims=("lookups_judged", "sum"), lookups=("hit", "sum"), expected=("chance", "sum"))
-    per_seller["p_units"] = np.where(per_seller["units_aims"] > 0,
-                                     stats.chi2.sf(-2 * per_seller["log_p"], 2 * per_seller["units_aims"]), np.nan)
-    tail = successes_tail(aimed[judged_v], "seller_id", "looked_up", "band_share")
-    per_seller["p_lookup"] = tail["p"].reindex(per_seller.index)  # NaN: no look-up could be judged
-    # U and V are independent by design and both usually informative: Fisher's method.
-    p = per_seller[["p_units", "p_lookup"]].to_numpy()
-    available = (~np.isnan(p)).sum(axis=1)
-    statistic = -2 * np.nansum(np.log(np.clip(p, 1e-300, 1.0)), axis=1)
-    per_seller["p_value"] = np.where(available > 0, stats.chi2.sf(statistic, 2 * np.maximum(available, 1)), np.nan)
-    per_seller = per_seller[available > 0].reset_index()
+    per_seller = seller_p_values(aimed)
+    p = aimed[["p_units", "p_lookup"]].to_numpy(dtype=float)
+    tests = (~np.isnan(p)).sum(axis=1)
+    log_p = np.where(np.isnan(p), 0.0, np.log(np.clip(p, 1e-300, 1.0))).sum(axis=1)
+    aimed["p_aim"] = np.where(tests > 0, stats.chi2.sf(-2 * log_p, 2 * np.maximum(tests, 1)), 1.0)
     n_tests = len(per_seller)
 
     candidates = per_seller[per_seller["p_value"] <= report_limit(n_tests, FDR)]
     by_seller = dict(tuple(aimed[aimed["seller_id"].isin(candidates["seller_id"])].groupby("seller_id")))
-    looks_of = {}
-    if looks is not None:  # only the look-ups an evidence sentence can name, by seller looked up
-        named = aimed[aimed["seller_id"].isin(candidates["seller_id"]) & (aimed["looked_up"] == 1)]
-        looks = looks[looks["seller_id"].isin(named["aim_seller_id"])]
-        looks_of = {seller: frame for seller, frame in looks.groupby("seller_id", observed=True)}
-    rows = [_evidence_row(ctx, c, by_seller[c.seller_id], looks_of) for c in candidates.itertuples()]
+    rows = [_evidence_row(ctx, c, by_seller[c.seller_id], looks) for c in candidates.itertuples()]
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
 
 
-def _evidence_row(ctx: ScoringContext, c, own: pd.DataFrame, looks_of: dict) -> dict:
+def _who_looked(looks: pd.DataFrame | None, products: pd.DataFrame, aim) -> str:
+    """Plain words for the telling look-ups of one aim before its action."""
+    if looks is None:
+        return ""
+    day = int(aim["day_idx"])
+    seen = looks[(looks["seller_id"] == aim["aim_seller_id"])
+                 & ((looks["product_idx"] < 0) | (looks["product_idx"] == int(aim["aim_row"])))
+                 & (looks["day_idx"] >= day - LOOKUP_DAYS) & (looks["day_idx"] < day)]
+    if seen.empty:
+        return ""
+    employees = pd.unique(seen["employee_id"].astype(str))
+    who = f"employee {employees[0]}" if len(employees) == 1 else f"{len(employees)} employees"
+    days = day - int(seen["day_idx"].max())
+    return f"; {who} looked up that rival's figures {days} day{'s' if days != 1 else ''} before"
+
+
+def _evidence_row(ctx: ScoringContext, c, own: pd.DataFrame, looks: pd.DataFrame | None) -> dict:
     m = ctx.product_matrices
-    # The most telling aim: smallest p for sales beyond rank, a look-up breaking ties.
-    own = own.assign(order_p=own["p_units"].fillna(1.0) * np.where(own["looked_up"] == 1,
-                                                                   own["band_share"].fillna(1.0), 1.0))
-    best = own.sort_values(["order_p", "day_idx"]).iloc[0]
+    best = own.sort_values(["p_aim", "day_idx"]).iloc[0]
     day = m.days[int(best["day_idx"])].date()
     product_id = m.products["product_id"].iat[int(best["row"])]
     what = "launched" if best["kind"] == "launch" else "cut the price of"
+    units = float(best["units"])
+    implied = float(best["implied_units"]) if np.isfinite(best["z"]) else np.nan  # a leader's rank implies no volume
     sentence = (f"{what} {product_id} on {day} priced {100 * (1 - np.exp(-best['undercut'])):.0f}% under "
-                f"{best['aim_seller_id']}'s {best['aim_product_id']}")
-    if np.isfinite(best.get("units", np.nan)) and np.isfinite(best.get("implied_units", np.nan)):
-        ratio = (best["units"] + 1) / (best["implied_units"] + 1)
-        sentence += (f", a rival whose internal sales ({best['units']:,.0f} units in the 4 weeks before) were "
-                     f"{ratio:.1f}x what its public rank implied")
-    beyond = int((own["z"] >= 1).sum())
-    if len(own) > 1 and beyond > 0:
-        sentence += (f"; {beyond} of its {len(own)} aimed launches and price cuts went at rivals selling more "
-                     f"than their public rank showed")
-    if c.lookups > 0 and looks_of:
-        looked = own[own["looked_up"] == 1]
-        seen = [looks_of[seller] for seller in set(looked["aim_seller_id"]) if seller in looks_of]
-        seen = pd.concat(seen) if seen else pd.DataFrame(columns=["product_idx", "day_idx", "employee_id"])
-        seen = seen[(seen["product_idx"] < 0) | seen["product_idx"].isin(looked["aim_row"])]
-        seen = seen[(seen["day_idx"] < looked["day_idx"].max()) &
-                    (seen["day_idx"] >= looked["day_idx"].min() - LOOKUP_DAYS)]
-        employees = seen["employee_id"].unique()
-        who = f"employee {employees[0]}" if len(employees) == 1 else "staff"
-        sentence += (f"; {who} looked up the aimed rival's figures in the {LOOKUP_DAYS} days before "
-                     f"{len(looked)} of them")
-    units, implied = best.get("units", np.nan), best.get("implied_units", np.nan)
+                f"{best['aim_seller_id']}'s {best['aim_product_id']}, number {int(best['units_position'])} in "
+                f"its category by internal sales and {int(best['rank_position'])} by public rank")
+    if np.isfinite(units) and np.isfinite(implied):
+        sentence += (f"; it sold {units:,.0f} units in the 4 weeks before, {(units + 1) / (implied + 1):.1f}x what "
+                     f"its public rank implied")
+    sentence += _who_looked(looks, m.products, best)
+    if c.actions > 1:
+        beyond = int(own.loc[own["z"] >= 1, "aim_seller_id"].nunique())
+        sentence += (f"; {c.actions} of its launches and price cuts undercut top sellers ({beyond} of "
+                     f"{own['aim_seller_id'].nunique()} rivals selling more than their public rank showed), "
+                     f"{c.looked_up} of them just after a look-up of the rival's figures")
     return {
         "seller_id": c.seller_id,
         "signal": NAME,
         "changepoint_date": day,
-        "before": float(implied) if np.isfinite(implied) else np.nan,
-        "after": float(units) if np.isfinite(units) else np.nan,
-        "effect": float(best["z"]) if np.isfinite(best.get("z", np.nan)) else np.nan,
+        "before": implied if np.isfinite(implied) else np.nan,
+        "after": units if np.isfinite(units) else np.nan,
+        "effect": float(best["z"]) if np.isfinite(best["z"]) else np.nan,
         "p_value": float(c.p_value),
         "measure": "units the aimed rival sold in the 4 weeks before: implied by its public sales rank -> "
                    "actual (internal figure)",
