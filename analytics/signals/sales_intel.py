@@ -62,8 +62,9 @@ SALES_WEEKS = 4  # units and public rank are read over the four whole weeks befo
 MIN_PRICED_DAYS = 5  # days priced in those two weeks for a rival to be aimed at
 MIN_RANKED_DAYS = 14  # days ranked in the four weeks for a product to count
 MIN_LISTED_WEEKS = 2  # weeks listed in the four for its units to count
-TOP_SHARE = 0.1  # "the rivals whose internal sales are highest": this share of the category's listings
-TOP_MIN = 8  # and at least this many
+TOP_SHARE = 0.1  # "the rivals whose internal sales are highest": this share of the category's listings,
+TOP_MIN = 8  # at least this many
+TOP_MAX = 20  # and at most this many (the few that really sell, however large the category)
 NEIGHBOURS = 5  # rivals on each side in rank that say what a rank implies
 MIN_RIVALS = 8  # listings with units and rank a category-week needs before any rank implies anything
 MIN_NULL_ACTIONS = 30  # other sellers' aims needed for an empirical null of sales beyond rank
@@ -166,26 +167,38 @@ def _between(cumulative: np.ndarray, weeks: np.ndarray, span: int) -> np.ndarray
     return cumulative[:, weeks] - cumulative[:, np.maximum(weeks - span, 0)]
 
 
+def _segment_order(values: np.ndarray, segment: np.ndarray, n_segments: int) -> tuple[np.ndarray, np.ndarray]:
+    """The order sorting finite ``values`` by (segment, value), and where each segment starts in it
+    (n_segments + 1 bounds): one float sort on a combined key, not a lexsort."""
+    if values.size == 0:
+        return np.empty(0, dtype=np.int64), np.zeros(n_segments + 1, dtype=np.int64)
+    low = float(values.min())
+    span = float(values.max()) - low + 1.0
+    order = np.argsort(segment * span + (values - low))
+    return order, np.searchsorted(segment[order], np.arange(n_segments + 1))
+
+
 def _segment_median(values: np.ndarray, segment: np.ndarray, n_segments: int) -> np.ndarray:
     """The median of the finite ``values`` within each segment (NaN for a segment with none)."""
     finite = np.isfinite(values)
     values, segment = values[finite], segment[finite]
-    order = np.lexsort((values, segment))
-    starts = np.searchsorted(segment[order], np.arange(n_segments), side="left")
-    stops = np.searchsorted(segment[order], np.arange(n_segments), side="right")
-    sizes = stops - starts
-    low = order[np.clip(starts + (sizes - 1) // 2, 0, max(order.size - 1, 0))] if order.size else starts
-    high = order[np.clip(starts + sizes // 2, 0, max(order.size - 1, 0))] if order.size else starts
-    median = (values[low] + values[high]) / 2 if order.size else np.zeros(n_segments)
-    return np.where(sizes > 0, median, np.nan)
+    order, starts = _segment_order(values, segment, n_segments)
+    sizes = np.diff(starts)
+    if order.size == 0:
+        return np.full(n_segments, np.nan)
+    ranked = values[order]
+    low = ranked[np.clip(starts[:-1] + (sizes - 1) // 2, 0, order.size - 1)]
+    high = ranked[np.clip(starts[:-1] + sizes // 2, 0, order.size - 1)]
+    return np.where(sizes > 0, (low + high) / 2, np.nan)
 
 
-def standings(ctx: ScoringContext, rows: np.ndarray, weeks: np.ndarray) -> pd.DataFrame:
-    """Where the products ``rows`` (one category) stood at the start of each of ``weeks``: one row per
-    listed (product, week) cell with price (mean log price over the two weeks before), rank (mean
-    relative rank over the four weeks before), units (internal, over those four weeks), z (how far the
-    units exceeded what the rank implied, see the module notes), implied (the units the rank implied)
-    and top (among the category's top sellers by units that week)."""
+def standings(ctx: ScoringContext, rows: np.ndarray, weeks: np.ndarray) -> dict[str, np.ndarray]:
+    """Where the products ``rows`` (one category) stood at the start of each of ``weeks``: arrays over
+    the listed (product, week) cells: row, segment (index into ``weeks``), price (mean log price over
+    the two weeks before), rank (mean relative rank over the four weeks before), units (internal, over
+    those four weeks), z (how far the units exceeded what the rank implied, see the module notes),
+    implied (the units the rank implied), rank_position, units_position and top (among the category's
+    top sellers by units that week)."""
     m = ctx.product_matrices
     n_weeks = len(m.days) // 7 + 1
     price_sum, price_days = _weekly_cumulative(m.log_price[rows], n_weeks)
@@ -198,24 +211,22 @@ def standings(ctx: ScoringContext, rows: np.ndarray, weeks: np.ndarray) -> pd.Da
     n_units = _between(units_weeks, weeks, SALES_WEEKS)
     listed = (n_price >= MIN_PRICED_DAYS) & (n_rank >= MIN_RANKED_DAYS) & (n_units >= MIN_LISTED_WEEKS)
     r, k = np.nonzero(listed)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cells = pd.DataFrame({
-            "row": rows[r], "week": weeks[k], "segment": k,
-            "price": _between(price_sum, weeks, PRICE_WEEKS)[r, k] / n_price[r, k],
-            "rank": _between(rank_sum, weeks, SALES_WEEKS)[r, k] / n_rank[r, k],
-            "units": _between(units_sum, weeks, SALES_WEEKS)[r, k] * SALES_WEEKS / n_units[r, k],
-        })
+    cells = {
+        "row": rows[r], "segment": k,
+        "price": _between(price_sum, weeks, PRICE_WEEKS)[r, k] / n_price[r, k],
+        "rank": _between(rank_sum, weeks, SALES_WEEKS)[r, k] / n_rank[r, k],
+        "units": _between(units_sum, weeks, SALES_WEEKS)[r, k] * SALES_WEEKS / n_units[r, k],
+    }
     return _beyond_rank(cells, weeks.size)
 
 
-def _beyond_rank(cells: pd.DataFrame, n_segments: int) -> pd.DataFrame:
+def _beyond_rank(cells: dict[str, np.ndarray], n_segments: int) -> dict[str, np.ndarray]:
     """``cells`` with z, implied, rank_position, units_position and top, per segment (category-week)."""
-    segment = cells["segment"].to_numpy()
-    x, y = cells["rank"].to_numpy(dtype=float), np.log1p(cells["units"].to_numpy(dtype=float))
-    by_rank = np.lexsort((x, segment))
+    segment = cells["segment"]
+    x, y = cells["rank"], np.log1p(cells["units"])
+    by_rank, starts = _segment_order(x, segment, n_segments)
     s, xs, ys = segment[by_rank], x[by_rank], y[by_rank]
-    first = np.searchsorted(s, s, side="left")
-    stop = np.searchsorted(s, s, side="right")
+    first, stop = starts[s], starts[s + 1]
     position = np.arange(s.size)
     lo, hi = np.maximum(first, position - NEIGHBOURS), np.minimum(stop, position + NEIGHBOURS + 1)
 
@@ -231,95 +242,108 @@ def _beyond_rank(cells: pd.DataFrame, n_segments: int) -> pd.DataFrame:
         predicted = (sy - slope * sx) / n + slope * xs
     residual = ys - predicted
     scale = 1.4826 * _segment_median(np.abs(residual - _segment_median(residual, s, n_segments)[s]), s, n_segments)
-    sizes = stop - first
     # The leader's rank says only that it sells more than the next: how much more is nothing its rank
     # implies (a dominant leader is not one selling beyond its rank), so it is not judged.
     leader = position == first
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where((sizes >= MIN_RIVALS) & (n >= 2) & (scale[s] > 0) & ~leader, residual / scale[s], np.nan)
-    out = np.empty(s.size)
-    cells = cells.assign(z=np.nan, implied=np.nan, rank_position=0, units_position=0, top=False)
-    out[by_rank] = z
-    cells["z"] = out
-    out[by_rank] = np.expm1(predicted)
-    cells["implied"] = out
-    out[by_rank] = position - first + 1
-    cells["rank_position"] = out.astype(np.int64)
-    by_units = np.lexsort((-y, segment))
-    s_units = segment[by_units]
-    first_units = np.searchsorted(s_units, s_units, side="left")
-    units_position = np.empty(s.size, dtype=np.int64)
-    units_position[by_units] = np.arange(s.size) - first_units + 1
-    cells["units_position"] = units_position
-    top_count = np.maximum(TOP_MIN, np.ceil(TOP_SHARE * np.bincount(segment, minlength=n_segments)))
-    cells["top"] = units_position <= top_count[segment]
+        z = np.where((stop - first >= MIN_RIVALS) & (n >= 2) & (scale[s] > 0) & ~leader, residual / scale[s], np.nan)
+    for name, values in (("z", z), ("implied", np.expm1(predicted)), ("rank_position", position - first + 1)):
+        cells[name] = np.empty_like(values)
+        cells[name][by_rank] = values
+    by_units, starts = _segment_order(-y, segment, n_segments)
+    cells["units_position"] = np.empty(segment.size, dtype=np.int64)
+    cells["units_position"][by_units] = np.arange(segment.size) - starts[segment[by_units]] + 1
+    top_count = np.clip(np.ceil(TOP_SHARE * np.diff(starts)), TOP_MIN, TOP_MAX)
+    cells["top"] = cells["units_position"] <= top_count[segment]
     return cells
 
 
 # --- aims and the aimed rivals' sales beyond rank ------------------------------------------------------
 
+AIM_COLUMNS = ("action", "row", "seller", "day_idx", "launch", "log_price", "aim_row", "aim_seller", "undercut",
+               "units", "implied_units", "z", "rank_position", "units_position")
+
+
 def aims(ctx: ScoringContext, actions: pd.DataFrame) -> pd.DataFrame:
     """Every (action, aim) pair: each top seller of another seller that the action's new price undercuts
-    by at most MAX_UNDERCUT (top sellers are few, so an action has one or two), with where the aim stood.
-    Per category, its top sellers of each week are sorted by price once and every action is a range in
-    that order (categories can hold thousands of products and thousands of actions)."""
+    by at most MAX_UNDERCUT (top sellers are few, so an action has one or two), with where the aim
+    stood. Sellers are integer codes (``seller_codes``). Per category, its top sellers of each week are
+    sorted by price once and every action is a range in that order (categories can hold thousands of
+    products and thousands of actions)."""
     m = ctx.product_matrices
-    products = m.products
-    sellers = pd.factorize(products["seller_id"])[0]
-    actions = actions.astype({"row": np.int64, "day_idx": np.int64, "log_price": float}).reset_index(drop=True)
-    actions = actions.assign(action=np.arange(len(actions)),
-                             category=products["category"].to_numpy()[actions["row"].to_numpy()],
-                             seller=sellers[actions["row"].to_numpy()], week=actions["day_idx"] // 7)
-    rows_of = products.groupby("category").indices
+    seller_of_row = seller_codes(ctx)
+    category_of_row = pd.factorize(m.products["category"])[0]
+    row = actions["row"].to_numpy(dtype=np.int64)
+    day = actions["day_idx"].to_numpy(dtype=np.int64)
+    log_price = actions["log_price"].to_numpy(dtype=float)
+    launch = (actions["kind"] == "launch").to_numpy()
+    seller, week = seller_of_row[row], day // 7
+    rows_of = pd.Series(np.arange(len(m.products))).groupby(category_of_row).indices
     found = []
-    for category, own in actions.groupby("category", sort=False):
-        weeks = np.unique(own["week"].to_numpy())
+    for category, mine in pd.Series(np.arange(row.size)).groupby(category_of_row[row]).indices.items():
+        weeks = np.unique(week[mine])
         cells = standings(ctx, np.asarray(rows_of[category]), weeks)
-        top = cells[cells["top"]].sort_values(["segment", "price"], kind="stable")
-        if top.empty:
+        top = np.flatnonzero(cells["top"])
+        if top.size == 0:
             continue
-        segment, price = top["segment"].to_numpy(), top["price"].to_numpy()
-        span = float(np.nanmax(np.abs(np.concatenate([price, own["log_price"].to_numpy()])))) * 2 + 1
+        top = top[_segment_order(cells["price"][top], cells["segment"][top], weeks.size)[0]]
+        segment, price = cells["segment"][top], cells["price"][top]
+        span = float(max(np.abs(price).max(), np.abs(log_price[mine]).max())) * 2 + 1
         key = segment * span + price
-        low = np.searchsorted(weeks, own["week"].to_numpy()) * span + own["log_price"].to_numpy()
+        low = np.searchsorted(weeks, week[mine]) * span + log_price[mine]
         lo = np.searchsorted(key, low, side="left")
         length = np.maximum(np.searchsorted(key, low + MAX_UNDERCUT, side="right") - lo, 0)
         if length.sum() == 0:
             continue
-        action = np.repeat(np.arange(len(own)), length)
-        candidate = np.repeat(lo, length) + np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
-        rivals = sellers[top["row"].to_numpy()[candidate]] != own["seller"].to_numpy()[action]
-        chosen = top.iloc[candidate[rivals]]
-        aimed = own.iloc[action[rivals]].reset_index(drop=True)
-        found.append(aimed.assign(
-            aim_row=chosen["row"].to_numpy(), undercut=chosen["price"].to_numpy() - aimed["log_price"].to_numpy(),
-            units=chosen["units"].to_numpy(), implied_units=chosen["implied"].to_numpy(), z=chosen["z"].to_numpy(),
-            rank_position=chosen["rank_position"].to_numpy(), units_position=chosen["units_position"].to_numpy()))
-    columns = ["action", "row", "day_idx", "log_price", "kind", "aim_row", "undercut", "units", "implied_units", "z",
-               "rank_position", "units_position", "seller_id", "aim_product_id", "aim_seller_id"]
+        action = np.repeat(mine, length)
+        candidate = top[np.repeat(lo, length) + np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)]
+        rival = seller_of_row[cells["row"][candidate]] != seller[action]
+        action, candidate = action[rival], candidate[rival]
+        found.append({
+            "action": action, "row": row[action], "seller": seller[action], "day_idx": day[action],
+            "launch": launch[action], "log_price": log_price[action], "aim_row": cells["row"][candidate],
+            "aim_seller": seller_of_row[cells["row"][candidate]],
+            "undercut": cells["price"][candidate] - log_price[action], "units": cells["units"][candidate],
+            "implied_units": cells["implied"][candidate], "z": cells["z"][candidate],
+            "rank_position": cells["rank_position"][candidate], "units_position": cells["units_position"][candidate],
+        })
     if not found:
-        return pd.DataFrame(columns=columns)
-    aimed = pd.concat(found, ignore_index=True)
-    aimed["seller_id"] = products["seller_id"].to_numpy()[aimed["row"].to_numpy()]
-    aimed["aim_product_id"] = products["product_id"].to_numpy()[aimed["aim_row"].to_numpy()]
-    aimed["aim_seller_id"] = products["seller_id"].to_numpy()[aimed["aim_row"].to_numpy()]
-    return aimed.sort_values(["day_idx", "action", "undercut"], kind="stable")[columns].reset_index(drop=True)
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in AIM_COLUMNS})
+    aimed = pd.DataFrame({c: np.concatenate([part[c] for part in found]) for c in AIM_COLUMNS})
+    return aimed.sort_values(["day_idx", "action", "undercut"], kind="stable").reset_index(drop=True)
+
+
+@per_context
+def seller_codes(ctx: ScoringContext) -> np.ndarray:
+    """Per product row, its seller as an integer code (index into ``seller_ids``)."""
+    return pd.factorize(ctx.product_matrices.products["seller_id"])[0].astype(np.int64)
+
+
+def seller_ids(ctx: ScoringContext) -> np.ndarray:
+    return pd.factorize(ctx.product_matrices.products["seller_id"])[1].to_numpy(dtype=object)
 
 
 def sales_beyond_rank(aimed: pd.DataFrame) -> pd.DataFrame:
     """``aimed`` with p_units: the share of the other sellers' aims whose rival sold at least as far
     beyond its rank (with +1), NaN where z is unknown or too few other aims make a baseline."""
     aimed = aimed.assign(p_units=np.nan)
-    judged = aimed["z"].notna().to_numpy()
-    z = aimed.loc[judged, "z"].to_numpy(dtype=float)
+    judged = np.flatnonzero(aimed["z"].notna().to_numpy())
+    z = aimed["z"].to_numpy(dtype=float)[judged]
     if z.size == 0:
         return aimed
+    seller = aimed["seller"].to_numpy(dtype=np.int64)[judged]
     at_least = z.size - np.searchsorted(np.sort(z), z, side="left")
-    own = pd.DataFrame({"seller": aimed.loc[judged, "seller_id"].to_numpy(), "z": z})
-    own_at_least = own.groupby("seller")["z"].rank(ascending=False, method="max").to_numpy()
-    others = z.size - own.groupby("seller")["z"].transform("size").to_numpy()
+    # The seller's own aims at least as far beyond: a sort by (seller, -z), counted per seller.
+    order, starts = _segment_order(-z, seller, int(seller.max()) + 1)
+    low = float((-z).min())
+    key = (seller * (float((-z).max()) - low + 1.0) + (-z - low))[order]
+    own_at_least = np.searchsorted(key, (seller * (float((-z).max()) - low + 1.0) + (-z - low)), side="right") \
+        - starts[seller]
+    others = z.size - np.diff(starts)[seller]
     p = (1 + at_least - own_at_least) / (1 + others)
-    aimed.loc[judged, "p_units"] = np.where(others >= MIN_NULL_ACTIONS, np.clip(p, 0, 1), np.nan)
+    column = aimed["p_units"].to_numpy(copy=True)
+    column[judged] = np.where(others >= MIN_NULL_ACTIONS, np.clip(p, 0, 1), np.nan)
+    aimed["p_units"] = column
     return aimed
 
 
@@ -343,7 +367,7 @@ def telling_lookups(touches: pd.DataFrame) -> pd.DataFrame | None:
     category = looks["category"].cat.codes.to_numpy().astype(np.int64)
     day = looks["day_idx"].to_numpy()
     pair = employee * (seller.max() + 1) + seller
-    regular = _distinct_per(pair, day) >= REGULAR_DAYS
+    regular = _distinct_per(pair, day + (1 << 20)) >= REGULAR_DAYS
     session_key = (employee * (category.max() + 1) + category) * (1 << 21) + (day + (1 << 20))
     session = _distinct_per(session_key, seller)
     keep = ~regular & (session <= SELECTIVE_SELLERS)
@@ -351,10 +375,14 @@ def telling_lookups(touches: pd.DataFrame) -> pd.DataFrame | None:
 
 
 def _distinct_per(key: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """For each element, the number of distinct ``value``s among the elements with its ``key``."""
-    distinct = pd.DataFrame({"key": key, "value": value}).drop_duplicates()
-    counts = distinct["key"].value_counts()
-    return counts.reindex(key).to_numpy()
+    """For each element, the number of distinct ``value``s among the elements with its ``key`` (both
+    non-negative integers). By sorting: millions of log rows, and a sort beats hashing them here."""
+    width = int(value.max()) + 1
+    pairs = np.sort(key * width + value)
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] // width  # one per distinct (key, value), by key
+    starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
+    keys, counts = pairs[starts], np.diff(np.r_[starts, pairs.size])
+    return counts[np.searchsorted(keys, key)]
 
 
 class LookupCounter:
@@ -386,69 +414,79 @@ def lookups(looks: pd.DataFrame | None, ctx: ScoringContext, aimed: pd.DataFrame
     if looks is None or aimed.empty:
         return aimed
     m = ctx.product_matrices
-    row, day = aimed["aim_row"].to_numpy(dtype=np.int64), aimed["day_idx"].to_numpy(dtype=np.int64)
+    # Queries in key order: sorted searches into the large sorted look-up arrays stay in cache.
+    order = np.lexsort((aimed["day_idx"].to_numpy(), aimed["aim_row"].to_numpy()))
+    row = aimed["aim_row"].to_numpy(dtype=np.int64)[order]
+    day = aimed["day_idx"].to_numpy(dtype=np.int64)[order]
+    unique_rows, first_of, aim_of = np.unique(row, return_index=True, return_inverse=True)
     n_days = len(m.days)
-    listed_days = np.maximum(n_days - np.maximum(_launch_days(ctx)[row], 0), 1)
-    exposure = np.maximum(listed_days - LOOKUP_DAYS, 1)  # the days it could be looked up on, window left out
-    category = pd.factorize(m.products["category"].to_numpy()[row])[0]
-    unique_aim = np.unique(row, return_index=True)[1]
+    listed_days = np.maximum(n_days - np.maximum(_launch_days(ctx)[unique_rows], 0), 1)
+    exposure = np.maximum(listed_days[aim_of] - LOOKUP_DAYS, 1)  # days it could be looked up on, window left out
+    category = pd.factorize(m.products["category"].to_numpy()[unique_rows])[0]
     observed = np.zeros(row.size)
     beyond = np.ones(row.size)  # chance of a session at least as large as the one seen
     next_beyond = np.ones(row.size)  # and of a larger one
     for size in range(1, SELECTIVE_SELLERS + 1):
         counter = LookupCounter(looks, m.products, size)
         inside = counter.count(row, day - LOOKUP_DAYS, day)
-        total = counter.count(row, -(1 << 19), n_days)
-        usual = np.bincount(category[unique_aim], weights=total[unique_aim]) / \
-            np.bincount(category[unique_aim], weights=listed_days[unique_aim])
-        rate = (total - inside + PRIOR_DAYS * usual[category]) / (exposure + PRIOR_DAYS)
+        total = counter.count(unique_rows, np.full(unique_rows.size, -(1 << 19)), np.full(unique_rows.size, n_days))
+        usual = np.bincount(category, weights=total) / np.bincount(category, weights=listed_days)
+        rate = (total[aim_of] - inside + PRIOR_DAYS * usual[category][aim_of]) / (exposure + PRIOR_DAYS)
         chance = -np.expm1(-LOOKUP_DAYS * rate)
         seen = inside > 0
         observed = np.where(seen, size, observed)
         beyond = np.where(seen, chance, beyond)
         next_beyond = np.where(seen, 0.0, np.where(observed == size - 1, chance, next_beyond))
-    aimed["session"] = observed
-    aimed["p_lookup"] = (beyond + next_beyond) / 2  # mid p: the count is small and discrete
-    return aimed
+    session, p_lookup = np.empty(row.size), np.empty(row.size)
+    session[order], p_lookup[order] = observed, (beyond + next_beyond) / 2  # mid p: the count is small, discrete
+    return aimed.assign(session=session, p_lookup=p_lookup)
 
 
 # --- the signal ---------------------------------------------------------------------------------------------
 
 def judged_aims(ctx: ScoringContext) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Every aimed action with p_units and p_lookup; and the telling look-ups (None without a log)."""
+    """Every (action, aim) pair with p_units and p_lookup; and the telling look-ups (None without a log)."""
     actions = pd.concat([launches(ctx), price_cuts(ctx)], ignore_index=True)
     looks = telling_lookups(staff_touches(ctx))
     if actions.empty:
-        return pd.DataFrame(columns=["seller_id", "p_units", "p_lookup"]), looks
+        return sales_beyond_rank(pd.DataFrame({c: pd.Series(dtype=float) for c in AIM_COLUMNS})).assign(
+            session=np.nan, p_lookup=np.nan), looks
     aimed = sales_beyond_rank(aims(ctx, actions))
     return lookups(looks, ctx, aimed), looks
 
 
-def _sidak_min(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
-    """Per group of ``keys``: the smallest ``column`` p-value, Sidak-corrected for the group's size."""
-    judged = frame[frame[column].notna()]
-    groups = judged.groupby(keys, sort=False)[column].agg(["min", "size"])
-    p = -np.expm1(groups["size"] * np.log1p(-groups["min"].clip(upper=1 - 1e-12)))
-    return groups.assign(p=p.clip(lower=1e-300)).reset_index()
+def _sidak_min(group: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct ``group`` key (NaN p-values left out): (the key, its smallest p-value,
+    Sidak-corrected for the group's size)."""
+    judged = ~np.isnan(p)
+    keys, inverse, size = np.unique(group[judged], return_inverse=True, return_counts=True)
+    smallest = np.ones(keys.size)
+    np.minimum.at(smallest, inverse, p[judged])
+    return keys, np.clip(-np.expm1(size * np.log1p(-np.minimum(smallest, 1 - 1e-12))), 1e-300, 1.0)
 
 
 def seller_p_values(aimed: pd.DataFrame) -> pd.DataFrame:
-    """One row per seller with a judged aim: seller_id, rivals, actions, looked_up, p_value.
+    """One row per seller with a judged aim: seller (code), rivals, actions, looked_up, p_value.
 
     U is about the rival (how far it sold beyond its rank), so repeated aims at one rival are one
     finding: its most telling aim, Sidak-corrected for how many there were (a repricer cutting under the
     same rival again and again is one story). V is about the action (a look-up just before it), so each
     action is one finding: its most telling aim, Sidak-corrected for its candidates. Fisher's method
     over the seller's findings."""
-    units = _sidak_min(aimed, ["seller_id", "aim_seller_id"], "p_units")
-    looked = _sidak_min(aimed, ["seller_id", "action"], "p_lookup")
-    found = pd.concat([units[["seller_id", "p"]].assign(kind="rival"), looked[["seller_id", "p"]].assign(kind="action")],
-                      ignore_index=True)
-    per_seller = found.assign(log_p=np.log(found["p"]), rival=found["kind"] == "rival",
-                              action=found["kind"] == "action").groupby("seller_id").agg(
-        log_p=("log_p", "sum"), findings=("log_p", "size"), rivals=("rival", "sum"), actions=("action", "sum"))
-    seen = aimed[aimed["session"] > 0].groupby("seller_id")["action"].nunique()
-    per_seller["looked_up"] = seen.reindex(per_seller.index, fill_value=0)
+    seller = aimed["seller"].to_numpy(dtype=np.int64)
+    rival = seller * (int(aimed["aim_seller"].max()) + 1 if len(aimed) else 1) + aimed["aim_seller"].to_numpy(np.int64)
+    rivals, p_rival = _sidak_min(rival, aimed["p_units"].to_numpy(dtype=float))
+    actions, p_action = _sidak_min(aimed["action"].to_numpy(dtype=np.int64), aimed["p_lookup"].to_numpy(dtype=float))
+    seller_of_action = pd.Series(seller, index=aimed["action"].to_numpy()).groupby(level=0).first()
+    finding_seller = np.concatenate([rivals // (int(aimed["aim_seller"].max()) + 1 if len(aimed) else 1),
+                                     seller_of_action.reindex(actions).to_numpy(dtype=np.int64)])
+    log_p = np.log(np.concatenate([p_rival, p_action]))
+    is_rival = np.r_[np.ones(rivals.size, dtype=bool), np.zeros(actions.size, dtype=bool)]
+    per_seller = pd.DataFrame({"seller": finding_seller, "log_p": log_p, "rival": is_rival, "action": ~is_rival}) \
+        .groupby("seller").agg(log_p=("log_p", "sum"), findings=("log_p", "size"), rivals=("rival", "sum"),
+                               actions=("action", "sum"))
+    seen = aimed.loc[aimed["session"] > 0, ["seller", "action"]].drop_duplicates()["seller"].value_counts()
+    per_seller["looked_up"] = seen.reindex(per_seller.index, fill_value=0).to_numpy()
     per_seller["p_value"] = stats.chi2.sf(-2 * per_seller["log_p"], 2 * per_seller["findings"])
     return per_seller.reset_index()
 
@@ -460,21 +498,20 @@ def find(ctx: ScoringContext) -> SignalResult:
     aimed, looks = judged_aims(ctx)
     if aimed.empty:
         return SignalResult.empty()
-
     per_seller = seller_p_values(aimed)
-    p = aimed[["p_units", "p_lookup"]].to_numpy(dtype=float)
-    tests = (~np.isnan(p)).sum(axis=1)
-    log_p = np.where(np.isnan(p), 0.0, np.log(np.clip(p, 1e-300, 1.0))).sum(axis=1)
-    aimed["p_aim"] = np.where(tests > 0, stats.chi2.sf(-2 * log_p, 2 * np.maximum(tests, 1)), 1.0)
     n_tests = len(per_seller)
-
     candidates = per_seller[per_seller["p_value"] <= report_limit(n_tests, FDR)]
-    by_seller = dict(tuple(aimed[aimed["seller_id"].isin(candidates["seller_id"])].groupby("seller_id")))
-    rows = [_evidence_row(ctx, c, by_seller[c.seller_id], looks) for c in candidates.itertuples()]
+    ids, products = seller_ids(ctx), m.products["product_id"].to_numpy()
+    reported = aimed[aimed["seller"].isin(candidates["seller"])]
+    reported = reported.assign(seller_id=ids[reported["seller"].to_numpy(np.int64)],
+                               aim_seller_id=ids[reported["aim_seller"].to_numpy(np.int64)],
+                               aim_product_id=products[reported["aim_row"].to_numpy(np.int64)])
+    by_seller = dict(tuple(reported.groupby("seller")))
+    rows = [_evidence_row(ctx, c, ids[c.seller], by_seller[c.seller], looks) for c in candidates.itertuples()]
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
 
 
-def _who_looked(looks: pd.DataFrame | None, products: pd.DataFrame, aim) -> str:
+def _who_looked(looks: pd.DataFrame | None, aim) -> str:
     """Plain words for the telling look-ups of one aim before its action."""
     if looks is None:
         return ""
@@ -490,12 +527,16 @@ def _who_looked(looks: pd.DataFrame | None, products: pd.DataFrame, aim) -> str:
     return f"; {who} looked up that rival's figures {days} day{'s' if days != 1 else ''} before"
 
 
-def _evidence_row(ctx: ScoringContext, c, own: pd.DataFrame, looks: pd.DataFrame | None) -> dict:
+def _evidence_row(ctx: ScoringContext, c, seller_id: str, own: pd.DataFrame, looks: pd.DataFrame | None) -> dict:
     m = ctx.product_matrices
-    best = own.sort_values(["p_aim", "day_idx"]).iloc[0]
+    p = own[["p_units", "p_lookup"]].to_numpy(dtype=float)
+    tests = (~np.isnan(p)).sum(axis=1)
+    log_p = np.where(np.isnan(p), 0.0, np.log(np.clip(p, 1e-300, 1.0))).sum(axis=1)
+    own = own.assign(p_aim=np.where(tests > 0, stats.chi2.sf(-2 * log_p, 2 * np.maximum(tests, 1)), 1.0))
+    best = own.sort_values(["p_aim", "day_idx"]).iloc[0]  # the most telling aim: U and V together
     day = m.days[int(best["day_idx"])].date()
     product_id = m.products["product_id"].iat[int(best["row"])]
-    what = "launched" if best["kind"] == "launch" else "cut the price of"
+    what = "launched" if best["launch"] else "cut the price of"
     units = float(best["units"])
     implied = float(best["implied_units"]) if np.isfinite(best["z"]) else np.nan  # a leader's rank implies no volume
     sentence = (f"{what} {product_id} on {day} priced {100 * (1 - np.exp(-best['undercut'])):.0f}% under "
@@ -504,14 +545,14 @@ def _evidence_row(ctx: ScoringContext, c, own: pd.DataFrame, looks: pd.DataFrame
     if np.isfinite(units) and np.isfinite(implied):
         sentence += (f"; it sold {units:,.0f} units in the 4 weeks before, {(units + 1) / (implied + 1):.1f}x what "
                      f"its public rank implied")
-    sentence += _who_looked(looks, m.products, best)
+    sentence += _who_looked(looks, best)
     if c.actions > 1:
-        beyond = int(own.loc[own["z"] >= 1, "aim_seller_id"].nunique())
+        beyond = int(own.loc[own["z"] >= 1, "aim_seller"].nunique())
         sentence += (f"; {c.actions} of its launches and price cuts undercut top sellers ({beyond} of "
-                     f"{own['aim_seller_id'].nunique()} rivals selling more than their public rank showed), "
+                     f"{own['aim_seller'].nunique()} rivals selling more than their public rank showed), "
                      f"{c.looked_up} of them just after a look-up of the rival's figures")
     return {
-        "seller_id": c.seller_id,
+        "seller_id": seller_id,
         "signal": NAME,
         "changepoint_date": day,
         "before": implied if np.isfinite(implied) else np.nan,
