@@ -142,3 +142,28 @@ def test_a_failed_run_leaves_the_database_as_it_was(reinstatement_market, monkey
     after = read(reinstatement_market, "select * from seller_scores order by seller_id")
     pd.testing.assert_frame_equal(before, after)
     assert read(reinstatement_market, "select count(*) as n from score_runs")["n"].iloc[0] == 1
+
+
+def test_a_flagged_seller_always_outranks_an_unflagged_one():
+    """A rank jump alone (what an honest viral hit looks like) is 'watch', and sits below every flag,
+    however strong; among the unflagged, the stronger jump still ranks first."""
+    from analytics import signals
+    from analytics.scoring.combine import seller_scores
+
+    def row(seller, signal, q, day="2026-06-01"):
+        return {"seller_id": seller, "signal": signal, "changepoint_date": dt.date.fromisoformat(day),
+                "p_value": q, "q_value": q, "significant": q <= 0.05, "detail": f"{signal} of {seller}"}
+
+    evidence = pd.DataFrame([
+        row("weak_flag", "reinstatement", 0.049),
+        row("viral", "rank_jump", 1e-9),
+        row("smaller_jump", "rank_jump", 0.01),
+        row("near_miss", "review_removals", 0.08),
+    ])
+    scores = seller_scores(pd.Series(["weak_flag", "viral", "smaller_jump", "near_miss", "quiet"]), evidence,
+                           signals.by_name()).set_index("seller_id")
+    assert scores.loc["weak_flag", "flagged"] and not scores.loc["viral", "flagged"]
+    assert scores.loc["weak_flag", "score_rank"] == 1
+    assert scores.loc["viral", "score"] > scores.loc["smaller_jump", "score"] > scores.loc["near_miss", "score"] > 0
+    assert "watch, not flagged" in scores.loc["viral", "reasons"]
+    assert scores.loc["quiet", "score"] == 0.0

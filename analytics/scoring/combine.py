@@ -9,6 +9,11 @@
   between runs.
 * Flag: at least one *core* signal significant at its false-discovery level. Supporting signals
   (a rank jump) raise the score and the reasons but never flag on their own.
+* Every flagged seller outranks every unflagged one: an unflagged seller's sum ``s`` is squashed to
+  ``c (1 - exp(-s / c))``, ``c`` = the score of the weakest possible flag (a core signal at exactly
+  its false-discovery level). That keeps the order among the unflagged (a strong rank jump above a
+  weak one) while a rank jump, which an honest viral hit looks just like, never outranks a finding
+  that flags.
 """
 
 from __future__ import annotations
@@ -47,6 +52,11 @@ def add_q_values(evidence: pd.DataFrame, n_tests: dict[str, int], levels: dict[s
     return evidence
 
 
+def weakest_flag(signals: dict) -> float:
+    """The lowest score a flagged seller can have: one core signal at exactly its false-discovery level."""
+    return min(module.WEIGHT * -np.log10(module.FDR) for module in signals.values() if module.CORE)
+
+
 def _q_words(q: float) -> str:
     return "q < 0.001" if q < 0.001 else f"q = {q:.3f}"
 
@@ -76,7 +86,10 @@ def seller_scores(sellers: pd.Series, evidence: pd.DataFrame, signals: dict) -> 
                                                     flagged=("core", "any"))
     bonus = np.where(together["close"], CO_OCCURRENCE_BONUS * (together["n"] - 1), 0.0)
     per_seller["score"] = per_seller["score"].add(pd.Series(bonus, index=together.index), fill_value=0.0)
-    per_seller["flagged"] = together["flagged"].reindex(per_seller.index, fill_value=False)
+    per_seller["flagged"] = together["flagged"].reindex(per_seller.index, fill_value=False).astype(bool)
+    ceiling = weakest_flag(signals)
+    unflagged = ~per_seller["flagged"]
+    per_seller.loc[unflagged, "score"] = ceiling * -np.expm1(-per_seller.loc[unflagged, "score"] / ceiling)
 
     q_words = significant["q_value"].map(_q_words).astype(str)
     significant["reason"] = significant["detail"].astype(str) + " (" + q_words + ")"

@@ -84,7 +84,8 @@ def _filters(options: watchlist.FilterOptions) -> watchlist.Filters:
         top = max(1.0, float(round(options.score_max + 0.5)))
         low, high = st.slider("Score", 0.0, top, (0.0, top), step=0.5, key="score", bind="query-params",
                               help="Higher = more suspicious; built from the findings' q-values, so "
-                                   "comparable between runs.")
+                                   "comparable between runs. Every flagged seller scores above every "
+                                   "unflagged one.")
         flagged = st.toggle("Flagged only", key="flagged", bind="query-params",
                             help="A seller is flagged when at least one core signal is significant after "
                                  "false-discovery control.")
