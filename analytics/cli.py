@@ -97,4 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; the database is unchanged", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The output went to a reader that stopped early (`| head`): nothing went wrong here.
+        sys.stdout = None
+        return 0
     return 0
