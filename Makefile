@@ -7,7 +7,7 @@ DEMO_DB := sample_data/demo.duckdb
 PORT   ?= 8501
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup demo chromium bench clean
+.PHONY: run test setup demo chromium screenshots bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,9 +24,10 @@ $(DEMO_DB): | $(STAMP)
 demo: setup
 	$(PY) -m analytics demo --db $(DEMO_DB)
 
-## make run: install, build the demo database on first run, open the dashboard.
-run: setup $(DEMO_DB)
-	ANOMALY_DB=$(DEMO_DB) $(VENV)/bin/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
+## make run: install, open the dashboard on $ANOMALY_DB if set, else on the demo (built on first run).
+run: setup
+	@[ -n "$$ANOMALY_DB" ] || $(MAKE) --no-print-directory $(DEMO_DB)
+	ANOMALY_DB="$${ANOMALY_DB:-$(DEMO_DB)}" $(VENV)/bin/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 ## Debian's chromium, for the end-to-end browser test (Playwright drives it; it never downloads a browser).
 chromium:
@@ -37,6 +38,10 @@ chromium:
 ## make test: the same set-up, then every test.
 test: setup chromium
 	$(PY) -m pytest -n 2 --dist loadfile -q
+
+## make screenshots: the README's images, from the browser test on the full demo.
+screenshots: setup chromium
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_browser.py
 
 bench: setup $(DEMO_DB)
 	$(PY) -m analytics.bench ingest

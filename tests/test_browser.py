@@ -1,6 +1,8 @@
 """End to end in a real headless Chromium: the demo marketplace (small), `streamlit run`, sign in, the
 watchlist, click the top seller (its case box opens under the table), follow the link to its page, its
-chart with change-point markers, and back. Saves the README's two screenshots to docs/screenshots/.
+chart with change-point markers, and back. With UPDATE_SCREENSHOTS=1 (``make screenshots``) it runs on the
+full demo and saves the README's two screenshots to docs/screenshots/; otherwise its screenshots go to a
+temporary folder, so a test run never changes tracked files.
 
 Playwright drives Debian's /usr/bin/chromium (``make chromium`` installs it); it never downloads a
 browser. Streamlit draws tables on a canvas, so the row is clicked by position; everything else waits
@@ -26,7 +28,7 @@ from analytics.demo import build_demo
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+UPDATE_SCREENSHOTS = bool(os.environ.get("UPDATE_SCREENSHOTS"))
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -60,7 +62,8 @@ def server(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (`make chromium`)")
     root = tmp_path_factory.mktemp("browser")
-    db = build_demo(db=root / "demo.duckdb", sellers=150, days=120, out=root / "demo", log=lambda _: None)
+    size = {} if UPDATE_SCREENSHOTS else {"sellers": 150, "days": 120}
+    db = build_demo(db=root / "demo.duckdb", out=root / "demo", log=lambda _: None, **size)
     # Streamlit reads secrets from the working directory's .streamlit/: the demo's public sign-ins.
     (root / ".streamlit").mkdir()
     (root / ".streamlit" / "secrets.toml").write_text(auth.demo_secrets_text(), encoding="utf-8")
@@ -71,7 +74,8 @@ def server(tmp_path_factory):
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"),
              "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+             "--client.toolbarMode", "viewer"],  # as .streamlit/config.toml (this cwd has its own)
             cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -109,15 +113,23 @@ def sign_in(page, url: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_watchlist_to_seller_chart_and_back(server, browser):
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    if UPDATE_SCREENSHOTS:
+        folder = REPO / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def test_watchlist_to_seller_chart_and_back(server, browser, screenshots):
     page = browser.new_page(viewport=VIEWPORT)
     sign_in(page, server)
     table = page.locator('[data-testid="stDataFrame"]').first
     table.wait_for(timeout=TIMEOUT_MS)
     settle(page)
     assert page.get_by_role("heading", name="Watchlist").is_visible()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "watchlist.png"))
+    page.screenshot(path=str(screenshots / "watchlist.png"))
 
     # Select the top row: its checkbox sits in the first column, one header row down. The seller's case
     # box opens under the table, with the link to the seller's page.
@@ -142,7 +154,7 @@ def test_watchlist_to_seller_chart_and_back(server, browser):
     # The README shows the chart: bring it to the top of the main area (which scrolls on its own).
     page.get_by_role("heading", name="What moved, and when").evaluate("element => element.scrollIntoView()")
     page.wait_for_timeout(300)
-    page.screenshot(path=str(SCREENSHOTS / "seller.png"))
+    page.screenshot(path=str(screenshots / "seller.png"))
 
     page.get_by_text("Back to the watchlist").click()
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=TIMEOUT_MS)
