@@ -167,3 +167,77 @@ def test_a_flagged_seller_always_outranks_an_unflagged_one():
     assert scores.loc["viral", "score"] > scores.loc["smaller_jump", "score"] > scores.loc["near_miss", "score"] > 0
     assert "watch, not flagged" in scores.loc["viral", "reasons"]
     assert scores.loc["quiet", "score"] == 0.0
+
+
+def staffed_reinstatement_market(tmp_path, *, access_log: bool):
+    """A marketplace where a fifth of serious suspensions are settled fast and honestly by ordinary
+    health-team staff (IP claims withdrawn with no appeal, invoices accepted within the hour of the
+    appeal), and one employee lifts serious suspensions within hours for S000-S005 (once each)."""
+    rng = np.random.default_rng(11)
+    sellers, products, daily = market(rng, sellers=130)
+    events, log = [], []
+    health = [f"H{i:02d}" for i in range(10)]
+
+    def lifted_by(employee, seller, start, hours, reason, appeal_minutes_before=None):
+        events.extend(episode(seller, start, hours, reason, appeal_minutes_before))
+        if employee is not None:
+            reinstated = pd.Timestamp(start) + pd.Timedelta(hours=hours)
+            log.append((employee, reinstated - pd.Timedelta(seconds=20), "reinstate_account", seller))
+
+    for i in range(20, 130):
+        seller, start = f"S{i:03d}", f"2026-0{1 + i % 3}-{1 + i % 27:02d} 10:00"
+        reason, employee = ["safety", "ip_claim", "counterfeit"][i % 3], health[(i // 5) % len(health)]
+        if i % 5 == 0 and reason == "ip_claim":  # the rights owner withdrew the claim
+            lifted_by(employee, seller, start, rng.uniform(2, 30), reason)
+        elif i % 5 == 0:  # an invoice accepted within the hour of the appeal
+            lifted_by(employee, seller, start, rng.uniform(2, 48), reason, appeal_minutes_before=rng.uniform(8, 58))
+        else:
+            lifted_by(employee, seller, start, rng.uniform(72, 500), reason,
+                      appeal_minutes_before=rng.uniform(600, 5000))
+    for i in range(6):
+        lifted_by("C01", f"S{i:03d}", f"2026-0{2 + i % 2}-{3 + 4 * i:02d} 11:00", rng.uniform(0.5, 3),
+                  ["safety", "ip_claim", "counterfeit"][i % 3], appeal_minutes_before=5 if i % 2 else None)
+    frames = dict(sellers=sellers, products=products, product_daily=daily,
+                  account_events=pd.DataFrame(events, columns=["seller_id", "ts", "event", "reason"]),
+                  reviews=pd.DataFrame(columns=["review_id", "product_id", "reviewer_id", "rating",
+                                                "created_at", "verified_purchase"]))
+    db = build_db(tmp_path / "staffed.duckdb", **frames,
+                  access_log=pd.DataFrame(log, columns=["employee_id", "ts", "action", "seller_id"]))
+    if not access_log:
+        with duckdb.connect(str(db)) as con:
+            con.execute("drop table access_log")
+    return db
+
+
+HONEST_FAST = {f"S{i:03d}" for i in range(20, 130) if i % 5 == 0}
+ONE_EMPLOYEES_LIFTS = {f"S{i:03d}" for i in range(6)}
+
+
+def reinstatement_flags(db) -> set[str]:
+    return set(read(db, "select seller_id from evidence where signal = 'reinstatement' and significant")["seller_id"])
+
+
+def test_honest_fast_settlements_by_ordinary_staff_stay_unflagged(tmp_path):
+    scoring.score(db=staffed_reinstatement_market(tmp_path, access_log=True))
+    flagged = reinstatement_flags(tmp_path / "staffed.duckdb")
+    assert not flagged & HONEST_FAST
+
+
+def test_one_employees_fast_lifts_for_several_sellers_are_flagged(tmp_path):
+    db = staffed_reinstatement_market(tmp_path, access_log=True)
+    scoring.score(db=db)
+    assert reinstatement_flags(db) == ONE_EMPLOYEES_LIFTS
+    detail = read(db, "select detail from evidence where signal = 'reinstatement' and seller_id = 'S003'")
+    assert "reinstated by C01, 5 of whose 5" in detail["detail"].iloc[0]
+
+
+def test_without_access_log_single_fast_lifts_look_honest_and_repeats_still_count(tmp_path, reinstatement_market):
+    # Without the log, one fast lift each is what honest fast settlements look like: nothing flagged.
+    db = staffed_reinstatement_market(tmp_path, access_log=False)
+    scoring.score(db=db)
+    assert reinstatement_flags(db) == set()
+    # Two safety suspensions lifted within hours, where nobody else's ever is, still are.
+    with duckdb.connect(str(reinstatement_market)) as con:
+        con.execute("drop table access_log")
+    scoring.score(db=reinstatement_market)
+    assert reinstatement_flags(reinstatement_market) == {"S000"}

@@ -1,17 +1,33 @@
-"""Bought reinstatements: suspensions lifted faster than the marketplace ever lifts them.
+"""Bought reinstatements: serious suspensions lifted within hours, by a staff member who does that often.
 
-Many honest reinstatements are fast too (automated verification holds lifted within hours, document
-fixes accepted within an hour of the appeal), so speed alone proves nothing. What a bought one looks
-like is speed *for its kind of suspension* (safety, IP and manipulation cases normally take days to
-weeks) together with no appeal, or an appeal written minutes before, and repeats.
+Many honest reinstatements are fast too: automated verification holds lifted within hours, an invoice or
+licence accepted within the hour of the appeal, an IP claim withdrawn by the rights owner (no appeal
+needed). So an episode is judged against its reason's *honest* durations including their fast part, and
+the rest of the evidence comes from what DOMAIN.md says a bought one has on top: a staff member whose
+reinstatements are unusual, and repeats.
 
-For each reason, the marketplace's ordinary time to reinstatement is a log-normal fitted to the upper
-quantiles of a Kaplan-Meier fit (``statsmodels.duration.SurvfuncRight``: suspensions still open or
-closed count as censored, not as never reinstated); the upper part because the fast tail is what is
-under suspicion and must not define "ordinary". An episode's p-value is the chance that an ordinary
-episode of that reason ends this fast (never below 1e-5), times the chance that its appeal came this
-late or was missing among that reason's reinstatements. A seller's episodes are combined with
-Fisher's method, so repeats add up.
+Per reinstated episode, the reason's reference is its episodes from *other* sellers that no unusual
+staff member reinstated (a seller is never part of its own reference):
+
+- speed: for a reason that usually takes days (Kaplan-Meier 75th percentile of at least 72 h), the
+  chance that a reference episode is lifted this fast under a mixture of the reference's quick lifts
+  (within a day: their share, and their spread as a log-normal) and the slow majority (a log-normal
+  fitted to the Kaplan-Meier 75th/90th percentiles; suspensions still open or closed are censored);
+  never below 1e-5. Honest fast settlements are part of the honest distribution, so they are ordinary.
+  For reasons that are usually fast (verification holds) the share of the reference lifted as fast.
+- staff (only where ``access_log`` logged the reinstatement): the employee's quick lifts of slow
+  reasons for *other* sellers against the team's rate (binomial tail). The team's rate is pooled over
+  the employees who are not themselves unusual against it (iterated until stable), so a few corrupt
+  employees do not make fast lifts look ordinary. An honest health-team member's fast settlements come
+  at the team's rate; a corrupt one's are nearly all quick.
+
+A seller's episodes and distinct reinstating employees are combined with Fisher's method, so repeats
+add up. Without ``access_log`` the staff part is absent and the rest works unchanged.
+
+Appeal timing ("no appeal, or one written minutes before") is reported in the detail but not scored:
+honest quick lifts come minutes after an appeal too (a document accepted within the hour), so among
+quick lifts it separated little, and as a Fisher term it cost more degrees of freedom than it gave
+(demo: 11 of 15 bought reinstatements found with it, 13 without).
 """
 
 from __future__ import annotations
@@ -34,52 +50,145 @@ WEIGHT = 1.0
 MIN_EPISODES_FOR_REASON = 8  # below this a reason is pooled with all others
 MIN_LOG_SCALE = 1.0  # never believe ordinary durations tighter than a factor e per standard deviation
 MIN_EPISODE_P = 1e-5  # nor any tail beyond this
+QUICK_HOURS = 24.0  # "lifted within hours"
+SLOW_REASON_HOURS = 72.0  # a reason whose Kaplan-Meier 75th percentile is at least this takes days
+UNUSUAL_STAFF_P = 0.1  # an employee this unlikely at the team's rate is left out of the team's rate
 Z75, Z90 = stats.norm.ppf(0.75), stats.norm.ppf(0.90)
 
 
-def ordinary_duration(hours: np.ndarray, ended: np.ndarray) -> tuple[float, float]:
-    """Location and scale of ln(hours to reinstatement) for a reason's ordinary episodes.
+def ordinary_duration(hours: np.ndarray, ended: np.ndarray) -> tuple[float, float, float]:
+    """Location and scale of a log-normal for a reason's slow majority, and its Kaplan-Meier 75th
+    percentile in hours (inf when fewer than three quarters ever end).
 
-    Fitted as a log-normal to the Kaplan-Meier 75th and 90th percentiles (suspensions still open or
-    closed are censored, not "never reinstated"). The upper part is used because the fast tail is
-    exactly what is under suspicion: where bought reinstatements are common, they drag the median
-    down, but not the slow majority's upper quantiles.
+    Fitted to the 75th and 90th percentiles (suspensions still open or closed are censored, not
+    "never reinstated"): the slow part of the reason's honest durations.
     """
     fit = SurvfuncRight(hours, ended.astype(int))
     q75, q90 = fit.quantile(0.75), fit.quantile(0.90)
+    observed_q75 = float(q75) if np.isfinite(q75) else np.inf
     q75 = q75 if np.isfinite(q75) else np.nanmax(hours)
     q90 = q90 if np.isfinite(q90) and q90 > q75 else max(q75 * np.e, np.nanmax(hours))
     scale = max((np.log(q90) - np.log(q75)) / (Z90 - Z75), MIN_LOG_SCALE)
-    return float(np.log(q75) - Z75 * scale), float(scale)
+    return float(np.log(q75) - Z75 * scale), float(scale), observed_q75
 
 
-def episode_p_values(episodes: pd.DataFrame) -> pd.DataFrame:
-    """The reinstated episodes, each with ``p_speed``, ``p_appeal`` and ``p_episode``."""
+def reinstating_staff(ctx: ScoringContext) -> pd.DataFrame:
+    """``reinstatement_staff`` (seller_id, reinstated_at, employee_id); empty without an access log."""
+    exists = ctx.con.execute(
+        "select count(*) from duckdb_tables() where table_name = 'access_log' and not temporary"
+    ).fetchone()[0]
+    if not exists:
+        return pd.DataFrame(columns=["seller_id", "reinstated_at", "employee_id"])
+    return ctx.query("reinstatement_staff")
+
+
+def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set]:
+    """Per (seller, employee) where the employee lifted one of the seller's slow-reason suspensions
+    quickly: ``p_staff``, how unlikely the employee's quick lifts for *other* sellers are at the team's
+    rate. Also the set of unusual employees (those left out of the team's rate)."""
+    known = episodes[episodes["reinstated"] & episodes["slow_reason"] & episodes["employee_id"].notna()]
+    columns = ["seller_id", "employee_id", "n_other", "k_other", "team_rate", "p_staff"]
+    if known.empty:
+        return pd.DataFrame(columns=columns), set()
+    per_employee = known.groupby("employee_id")["quick"].agg(n="size", k="sum")
+    usual = np.ones(len(per_employee), dtype=bool)
+    for _ in range(20):  # drop employees unusual at the current rate until none changes
+        # Half a pseudo-lift each way (Jeffreys): a team with no quick lifts on record has no zero rate.
+        rate = (per_employee["k"][usual].sum() + 0.5) / (per_employee["n"][usual].sum() + 1)
+        tail = stats.binom.sf(per_employee["k"] - 1, per_employee["n"], rate)
+        now = tail >= UNUSUAL_STAFF_P
+        if (now == usual).all():
+            break
+        usual = now
+    pairs = (known.groupby(["employee_id", "seller_id"])["quick"].agg(n="size", k="sum").reset_index()
+             .merge(per_employee.add_suffix("_employee"), left_on="employee_id", right_index=True))
+    pairs = pairs[pairs["k"] > 0]
+    pairs["n_other"] = pairs["n_employee"] - pairs["n"]
+    pairs["k_other"] = pairs["k_employee"] - pairs["k"]
+    pairs = pairs[pairs["n_other"] > 0]
+    pairs["team_rate"] = rate
+    pairs["p_staff"] = stats.binom.sf(pairs["k_other"] - 1, pairs["n_other"], rate)
+    return pairs[columns], set(per_employee.index[~usual])
+
+
+def _own_counts(group: pd.DataFrame) -> pd.DataFrame:
+    """Per episode, the counts over the same seller's reference episodes (itself included) that are
+    subtracted so no seller is part of its own reference."""
+    ref = (group.loc[group["in_reference"], ["seller_id", "hours", "reinstated", "quick"]]
+           .rename(columns=lambda c: c if c == "seller_id" else f"{c}_ref"))
+    pairs = group[["seller_id", "hours"]].reset_index().merge(ref, on="seller_id")
+    pairs["le"] = pairs["reinstated_ref"] & (pairs["hours_ref"] <= pairs["hours"])
+    pairs["at_risk"] = pairs["reinstated_ref"] | (pairs["hours_ref"] >= pairs["hours"])
+    pairs["quick_ref_n"] = pairs["quick_ref"]
+    pairs["in_reference"] = True
+    pairs["quick_log_hours"] = np.where(pairs["quick_ref"], np.log(pairs["hours_ref"]), 0.0)
+    pairs["quick_log_hours_sq"] = pairs["quick_log_hours"] ** 2
+    own = pairs.groupby("index")[["le", "at_risk", "quick_ref_n", "in_reference",
+                                  "quick_log_hours", "quick_log_hours_sq"]].sum()
+    return own.reindex(group.index, fill_value=0)
+
+
+def episode_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reinstated episodes, each with ``p_speed`` (= ``p_episode``) and the reason's
+    ``ordinary_hours``; and the staff p-values (see ``staff_p_values``). ``episodes`` may carry
+    ``employee_id`` (who reinstated it, where logged)."""
     episodes = episodes.copy()
+    if "employee_id" not in episodes:
+        episodes["employee_id"] = None
     counts = episodes.groupby("reason")["seller_id"].transform("count")
     episodes["reason_group"] = np.where(counts >= MIN_EPISODES_FOR_REASON, episodes["reason"], "other")
-    # No appeal is the most suspicious appeal timing; otherwise minutes from appeal to reinstatement.
-    episodes["appeal_lag"] = episodes["minutes_from_appeal_to_reinstatement"].fillna(-1.0)
+    episodes["hours"] = episodes["hours"].clip(lower=0.01)
+    tails = {}
+    for reason_group, group in episodes.groupby("reason_group"):
+        tails[reason_group] = ordinary_duration(group["hours"].to_numpy(float), group["reinstated"].to_numpy(bool))
+    tail = pd.DataFrame(tails, index=["location", "scale", "q75"]).T
+    episodes = episodes.join(tail, on="reason_group")
+    episodes["slow_reason"] = episodes["q75"] >= SLOW_REASON_HOURS
+    episodes["quick"] = episodes["reinstated"] & episodes["slow_reason"] & (episodes["hours"] <= QUICK_HOURS)
+
+    staff, unusual = staff_p_values(episodes)
+    episodes["in_reference"] = ~episodes["employee_id"].isin(unusual)
+
     parts = []
     for _, group in episodes.groupby("reason_group"):
-        reinstated = group[group["reinstated"]].copy()
+        reinstated = group[group["reinstated"]]
         if reinstated.empty:
             continue
-        location, scale = ordinary_duration(group["hours"].clip(lower=0.01).to_numpy(float),
-                                            group["reinstated"].to_numpy(bool))
-        z = (np.log(reinstated["hours"].clip(lower=0.01).to_numpy(float)) - location) / scale
-        reinstated["p_speed"] = np.maximum(stats.norm.cdf(z), MIN_EPISODE_P)
-        reinstated["ordinary_hours"] = float(np.exp(location))
-        lags = np.sort(reinstated["appeal_lag"].to_numpy(float))
-        as_late = np.searchsorted(lags, reinstated["appeal_lag"].to_numpy(float), side="right")
-        reinstated["p_appeal"] = (1 + as_late) / (1 + len(lags))
-        parts.append(reinstated)
+        ref = group[group["in_reference"]]
+        lifted = np.sort(ref.loc[ref["reinstated"], "hours"].to_numpy(float))
+        open_hours = np.sort(ref.loc[~ref["reinstated"], "hours"].to_numpy(float))
+        hours = reinstated["hours"].to_numpy(float)
+        own = _own_counts(group).loc[reinstated.index]
+        # Leave the seller out: lifted at least as fast / all that were lifted or still open by then.
+        le = np.searchsorted(lifted, hours, side="right") - own["le"].to_numpy()
+        at_risk = (len(lifted) + len(open_hours) - np.searchsorted(open_hours, hours, side="left")
+                   - own["at_risk"].to_numpy())
+        quick_other = int(ref["quick"].sum()) - own["quick_ref_n"].to_numpy()
+        empirical = le / np.maximum(at_risk, 1)
+        z = (np.log(hours) - reinstated["location"].to_numpy()) / reinstated["scale"].to_numpy()
+        slow_tail = stats.norm.cdf(z)
+        # A reason that usually takes days: its honest durations are a mixture of the slow majority and
+        # the reference's quick lifts (their share among other sellers' episodes, their spread as a
+        # log-normal), so that below the fastest one seen the honest fast part still has a tail.
+        # Other sellers' quick lifts only: sums over the reference less the seller's own.
+        quick_log = np.log(ref.loc[ref["quick"], "hours"].to_numpy(float))
+        sum_log = quick_log.sum() - own["quick_log_hours"].to_numpy()
+        sum_sq = (quick_log ** 2).sum() - own["quick_log_hours_sq"].to_numpy()
+        mean_log = sum_log / np.maximum(quick_other, 1)
+        spread = np.sqrt(np.maximum(sum_sq / np.maximum(quick_other, 1) - mean_log ** 2, 0.0))
+        fast_tail = stats.norm.cdf((np.log(hours) - mean_log) / np.maximum(spread, MIN_LOG_SCALE))
+        others = len(lifted) + len(open_hours) - own["in_reference"].to_numpy()
+        share = quick_other / np.maximum(others, 1)
+        mixture = share * fast_tail + (1 - share) * slow_tail
+        p_speed = np.maximum(np.where(reinstated["slow_reason"], mixture, np.maximum(empirical, slow_tail)),
+                             MIN_EPISODE_P)
+        parts.append(reinstated.assign(p_speed=p_speed,
+                                       ordinary_hours=np.exp(reinstated["location"])))
     if not parts:
-        return episodes.iloc[0:0].assign(p_speed=[], p_appeal=[], p_episode=[], ordinary_hours=[])
+        return episodes.iloc[0:0].assign(p_speed=[], p_episode=[], ordinary_hours=[]), staff
     scored = pd.concat(parts)
-    # Treated as independent: how fast, and how the appeal was timed, for the reason.
-    scored["p_episode"] = np.minimum(1.0, scored["p_speed"] * scored["p_appeal"])
-    return scored
+    scored["p_episode"] = scored["p_speed"]
+    return scored, staff
 
 
 def _describe(row) -> str:
@@ -87,28 +196,49 @@ def _describe(row) -> str:
         appeal = "with no appeal"
     else:
         appeal = f"{row.minutes_from_appeal_to_reinstatement:.0f} minutes after the appeal"
-    repeats = f"; {row.quick} unusually quick reinstatements in all" if row.quick > 1 else ""
-    return (f"'{row.reason}' suspension on {row.suspended_at:%Y-%m-%d} lifted after {row.hours:.1f} h "
-            f"{appeal}; ordinary '{row.reason}' suspensions last about {row.median_hours:.0f} h{repeats}")
+    text = (f"'{row.reason}' suspension on {row.suspended_at:%Y-%m-%d} lifted after {row.hours:.1f} h "
+            f"{appeal}; an honest '{row.reason}' suspension is lifted this fast with probability "
+            f"{row.p_speed:.2%} (most last about {row.median_hours:.0f} h)")
+    if pd.notna(row.staff_employee):
+        text += (f"; reinstated by {row.staff_employee}, {row.staff_k:.0f} of whose {row.staff_n:.0f} "
+                 f"slow-reason reinstatements for other sellers came within {QUICK_HOURS:.0f} h "
+                 f"(team: {row.staff_rate:.0%})")
+    if row.quick > 1:
+        text += f"; {row.quick} unusually quick reinstatements in all"
+    return text
 
 
 def find(ctx: ScoringContext) -> SignalResult:
     episodes = ctx.query("suspension_episodes")
     if episodes.empty:
         return SignalResult.empty()
-    scored = episode_p_values(episodes)
+    staff_rows = reinstating_staff(ctx)
+    if not staff_rows.empty:
+        episodes = episodes.merge(staff_rows, on=["seller_id", "reinstated_at"], how="left")
+    scored, staff = episode_p_values(episodes)
     n_tests = int(episodes["seller_id"].nunique())
     if scored.empty:
         return SignalResult.empty(n_tests)
 
-    # Fisher's method per seller, vectorised: -2 sum(ln p) ~ chi2 with 2k degrees of freedom.
-    scored = scored.assign(log_p=np.log(scored["p_episode"].clip(lower=1e-12)),
-                           quick=(scored["p_episode"] < 0.05).astype(int))
-    per_seller = scored.groupby("seller_id").agg(log_p=("log_p", "sum"), k=("log_p", "size"),
-                                                 quick=("quick", "sum"))
+    # Fisher's method per seller over its episodes and its distinct reinstating employees, vectorised:
+    # -2 sum(ln p) ~ chi2 with 2k degrees of freedom.
+    scored = scored.assign(quick_found=(scored["p_episode"] < 0.05).astype(int))
+    log_p = pd.concat([
+        pd.DataFrame({"seller_id": scored["seller_id"], "log_p": np.log(scored["p_episode"].clip(lower=1e-12))}),
+        pd.DataFrame({"seller_id": staff["seller_id"],
+                      "log_p": np.log(staff["p_staff"].astype(float).clip(lower=1e-12))}),
+    ], ignore_index=True)
+    per_seller = log_p.groupby("seller_id")["log_p"].agg(log_p="sum", k="size")
+    per_seller["quick"] = scored.groupby("seller_id")["quick_found"].sum()
     per_seller["p_value"] = stats.chi2.sf(-2 * per_seller["log_p"], 2 * per_seller["k"])
+    strongest_staff = (staff.sort_values(["seller_id", "p_staff"]).drop_duplicates("seller_id")
+                       .set_index("seller_id")
+                       .rename(columns={"employee_id": "staff_employee", "n_other": "staff_n",
+                                        "k_other": "staff_k", "team_rate": "staff_rate"}))
     fastest = (scored.drop(columns="quick").sort_values(["seller_id", "p_episode"])
-               .drop_duplicates("seller_id").set_index("seller_id").join(per_seller[["p_value", "quick"]]))
+               .drop_duplicates("seller_id").set_index("seller_id")
+               .join(per_seller[["p_value", "quick"]])
+               .join(strongest_staff[["staff_employee", "staff_n", "staff_k", "staff_rate"]]))
     fastest["median_hours"] = fastest["ordinary_hours"]
     fastest = fastest.reset_index()
 
