@@ -52,7 +52,7 @@ MIN_LOG_SCALE = 1.0  # never believe ordinary durations tighter than a factor e 
 MIN_EPISODE_P = 1e-5  # nor any tail beyond this
 QUICK_HOURS = 24.0  # "lifted within hours"
 SLOW_REASON_HOURS = 72.0  # a reason whose Kaplan-Meier 75th percentile is at least this takes days
-UNUSUAL_STAFF_P = 0.1  # an employee this unlikely at the team's rate is left out of the team's rate
+UNUSUAL_STAFF_P = 0.05  # an employee this unlikely at the team's rate is left out of the team's rate
 Z75, Z90 = stats.norm.ppf(0.75), stats.norm.ppf(0.90)
 
 
