@@ -332,6 +332,9 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
         items = weekly.week_items(week, con, db=db_path, now=now)
         overview, per_seller = _charts(con, items, max_seller_charts)
     precision = feedback.precision_by_signal(db=db_path)
+    if not items.run:
+        say(f"{items.week}: no scoring run is dated in this week (runs are weekly `score --as-of` days); "
+            f"the pack reviews the cases only")
     say(f"{items.week}: {len(items.agenda)} agenda items, {len(per_seller)} seller charts drawn "
         f"({time.perf_counter() - started:.1f} s)")
 

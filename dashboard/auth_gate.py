@@ -56,7 +56,7 @@ def ensure_demo_secrets(db_path: Path) -> None:
     if any(Path(p).exists() for p in st_config.get_option("secrets.files")):
         return
     if auth.ensure_demo_secrets(project_secrets_path()):
-        st.toast("Demo sign-in created: ana / ana-demo (analyst), lea / lea-demo (lead)")
+        st.toast("Demo sign-in created: ana / ana-demo and ben / ben-demo (analysts), lea / lea-demo (lead)")
 
 
 def gate(db_path: Path, pages: list | None = None) -> auth.User:

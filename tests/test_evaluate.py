@@ -45,3 +45,12 @@ def test_evaluate_without_a_run_says_what_to_do(reinstatement_market, tmp_path):
                            "--labels", str(labels)], capture_output=True, text=True)
     assert done.returncode == 1
     assert "no scoring run" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_score_refuses_an_as_of_past_the_data_and_keeps_the_database(reinstatement_market):  # noqa: F811
+    before = reinstatement_market.read_bytes()
+    done = subprocess.run([sys.executable, "-m", "analytics", "score", "--db", str(reinstatement_market),
+                           "--as-of", "2031-01-01"], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "after the last day in the data" in done.stderr and done.stderr.count("\n") == 1
+    assert reinstatement_market.read_bytes() == before

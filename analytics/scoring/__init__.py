@@ -76,6 +76,10 @@ def score_connection(con, as_of: dt.date | None = None, *, log=None) -> ScoredRu
     as_of = as_of or last_day
     if as_of < first_day:
         raise ValueError(f"--as-of {as_of} is before the first day in the data ({first_day})")
+    if as_of > last_day:
+        # A run past the data would look like a quiet week and become the watchlist's latest run.
+        raise ValueError(f"--as-of {as_of} is after the last day in the data ({last_day}): load a newer "
+                         f"export first, or leave --as-of out to score as of {last_day}")
     ctx = ScoringContext(con=con, as_of=as_of, first_day=first_day)
     sellers = con.execute("select seller_id from sellers where registered_on <= $as_of order by seller_id",
                           {"as_of": as_of}).df()["seller_id"]
