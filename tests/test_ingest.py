@@ -215,6 +215,10 @@ BROKEN = [
     ("row with a field too many", replace_file("products", "products.csv",
                                                (csv_text(valid_tables()["products"]) + "B9,S1,toys,x,2022-01-01,extra\n")
                                                .encode()), "products.csv", None, "unreadable"),
+    # A file edited on two systems: DuckDB only says its parser reached an invalid state.
+    ("mixed line endings", replace_file("sellers", "sellers.csv",
+                                        sellers_csv().replace("\n", "\r\n").encode() + b"S9,Nine,DE,,2022-01-01,toys\n"),
+     "sellers.csv", None, "mixed line endings"),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,6 +210,41 @@ def _top_level_names(rows: list[tuple[str, int | None]]) -> list[str]:
         while len(pending) > 1 and pending[-1] == 0:
             pending.pop()
     return names
+
+
+def line_ending_problem(path: Path, *, chunk: int = 1 << 22) -> str | None:
+    """For a CSV DuckDB could not parse: whether its lines end both ways (CRLF and bare LF), which
+    DuckDB reports only as an invalid parser state. Read in chunks, so any size is fine."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        crlf, lf_only, first_lf_only = _count_line_endings(opener, path, chunk)
+    except (OSError, EOFError, zlib.error):  # a damaged file: DuckDB's own reason says more
+        return None
+    if crlf and lf_only:
+        return (f"mixed line endings: {crlf:,} lines end in CRLF and {lf_only:,} in LF only "
+                f"(the first LF-only one is line {first_lf_only}); save the file with one kind")
+    return None
+
+
+def _count_line_endings(opener, path: Path, chunk: int) -> tuple[int, int, int | None]:
+    crlf = lf_only = lines_before = 0
+    first_lf_only = None
+    carried_cr = False  # the previous chunk ended in CR
+    with opener(path, "rb") as stream:
+        while block := stream.read(chunk):
+            newlines = block.count(b"\n")
+            pairs = block.count(b"\r\n") + (carried_cr and block.startswith(b"\n"))
+            crlf += pairs
+            lf_only += newlines - pairs
+            if first_lf_only is None and newlines > pairs:
+                bare = _BARE_LF.search(block, 1 if carried_cr and block.startswith(b"\n") else 0)
+                first_lf_only = lines_before + block.count(b"\n", 0, bare.start()) + 1
+            lines_before += newlines
+            carried_cr = block.endswith(b"\r")
+    return crlf, lf_only, first_lf_only
+
+
+_BARE_LF = re.compile(rb"(?<!\r)\n")
 
 
 def short_error(exc: BaseException) -> str:

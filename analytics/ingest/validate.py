@@ -12,7 +12,7 @@ import duckdb
 from analytics.ingest import convert
 from analytics.ingest.convert import quote
 from analytics.ingest.errors import MAX_EXAMPLES, ExportRejected
-from analytics.ingest.readers import ExportFile, short_error
+from analytics.ingest.readers import ExportFile, line_ending_problem, short_error
 
 RAW = "_ingest_raw"  # the all-text (CSV) or as-stored (Parquet) re-read that explains a failed typed read
 
@@ -29,7 +29,8 @@ def explain_read_failure(con: duckdb.DuckDBPyConnection, f: ExportFile, error: d
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT {columns} FROM {source}", params)
     except duckdb.Error as again:
-        raise ExportRejected(f.path, f"unreadable: {short_error(again)}") from None
+        layout = line_ending_problem(f.path) if f.format == "csv" else None
+        raise ExportRejected(f.path, layout or f"unreadable: {short_error(again)}") from None
     try:
         rules = []
         for name in f.columns:
