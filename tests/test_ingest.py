@@ -219,6 +219,12 @@ BROKEN = [
     ("mixed line endings", replace_file("sellers", "sellers.csv",
                                         sellers_csv().replace("\n", "\r\n").encode() + b"S9,Nine,DE,,2022-01-01,toys\n"),
      "sellers.csv", None, "mixed line endings"),
+    # Excel-style: CRLF rows with a bare LF inside a quoted title. That is fine; the extra field is not.
+    ("quoted line break beside a field too many",
+     replace_file("products", "products.csv",
+                  (csv_text(valid_tables()["products"]).replace("\n", "\r\n")
+                   + 'B8,S1,toys,"two\nlines",2022-01-01\r\nB9,S1,toys,x,2022-01-01,extra\r\n').encode()),
+     "products.csv", None, "Expected Number of Columns"),
 ]
 
 

@@ -352,3 +352,7 @@ def test_selectivity_tail_matches_scipy_and_stays_exact_deep_in_the_tail():
     weights = [comb(g, j) * comb(t - g, d - j) * o**j for j in range(0, g + 1)]
     exact = float(sum(weights[k:]) / sum(weights))
     assert fisher_noncentral_sf(k - 1, t, g, d, float(o))[0] == pytest.approx(exact, rel=1e-9)
+
+
+def test_selectivity_tail_with_zero_odds_puts_everything_at_the_lowest_count():
+    assert fisher_noncentral_sf(np.array([-1.0, 0.0]), 20, 5, 8, 0.0).tolist() == [1.0, 0.0]

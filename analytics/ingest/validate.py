@@ -29,8 +29,11 @@ def explain_read_failure(con: duckdb.DuckDBPyConnection, f: ExportFile, error: d
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT {columns} FROM {source}", params)
     except duckdb.Error as again:
-        layout = line_ending_problem(f.path) if f.format == "csv" else None
-        raise ExportRejected(f.path, layout or f"unreadable: {short_error(again)}") from None
+        reason = f"unreadable: {short_error(again)}"
+        # DuckDB names no line for a file whose lines end both ways; it only reports an invalid state.
+        if f.format == "csv" and "invalid state" in str(again) and (layout := line_ending_problem(f.path)):
+            reason = f"unreadable: {layout}"
+        raise ExportRejected(f.path, reason) from None
     try:
         rules = []
         for name in f.columns:
