@@ -12,14 +12,20 @@ staff member reinstated (a seller is never part of its own reference):
 - speed: for a reason that usually takes days (Kaplan-Meier 75th percentile of at least 72 h), the
   chance that a reference episode is lifted this fast under a mixture of the reference's quick lifts
   (within a day: their share, and their spread as a log-normal) and the slow majority (a log-normal
-  fitted to the Kaplan-Meier 75th/90th percentiles; suspensions still open or closed are censored);
-  never below 1e-5. Honest fast settlements are part of the honest distribution, so they are ordinary.
+  fitted to the Kaplan-Meier 75th/90th percentiles of all the reason's episodes, the seller's own
+  included, which can only make the reason look faster, i.e. cautious; suspensions still open or
+  closed are censored); never below 1e-5. Honest fast settlements are part of the honest
+  distribution, so they are ordinary.
   For reasons that are usually fast (verification holds) the share of the reference lifted as fast.
 - staff (only where ``access_log`` logged the reinstatement): the employee's quick lifts of slow
-  reasons for *other* sellers against the team's rate (binomial tail). The team's rate is pooled over
-  the employees who are not themselves unusual against it (iterated until stable), so a few corrupt
-  employees do not make fast lifts look ordinary. An honest health-team member's fast settlements come
-  at the team's rate; a corrupt one's are nearly all quick.
+  reasons for *other* sellers against honest staff's. In a large team (at least 8 employees with 5
+  such lifts) honest employees differ too, by queue or shift: the blatant employees (beyond one shared
+  rate at p < 1e-4) are set aside, the rest's rate and spread (beta-binomial, by moments) are the
+  honest law, and who is unusual against it is decided with false-discovery control across
+  employees. A small team is taken to share one rate, pooled over the employees not unusual against
+  it (p < 0.05, iterated until stable). Either way a few corrupt employees make fast lifts look
+  neither ordinary nor varied; an employee far outside the honest spread is what DOMAIN.md calls
+  unusual, and is named in the evidence.
 
 A seller's episodes and distinct reinstating employees are combined with Fisher's method, so repeats
 add up. Without ``access_log`` the staff part is absent and the rest works unchanged.
@@ -37,6 +43,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from analytics.scoring.combine import bh_q_values
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
 
@@ -52,7 +59,12 @@ MIN_LOG_SCALE = 1.0  # never believe ordinary durations tighter than a factor e 
 MIN_EPISODE_P = 1e-5  # nor any tail beyond this
 QUICK_HOURS = 24.0  # "lifted within hours"
 SLOW_REASON_HOURS = 72.0  # a reason whose Kaplan-Meier 75th percentile is at least this takes days
-UNUSUAL_STAFF_P = 0.05  # an employee this unlikely at the team's rate is left out of the team's rate
+UNUSUAL_STAFF_P = 0.05  # small team: an employee this unlikely at the shared rate is left out of it
+BLATANT_STAFF_P = 1e-4  # large team: this unlikely at one shared rate is left out before the spread is measured
+UNUSUAL_STAFF_FDR = 0.05  # then unusual = discovered at this false-discovery level against the honest spread
+MAX_STAFF_RHO = 0.5  # honest employees' rates never believed to differ more than this correlation says
+MIN_STAFF_LIFTS = 5  # slow-reason reinstatements that let an employee show how honest staff differ
+MIN_STAFF_FOR_SPREAD = 8  # employees with that many needed to measure the spread (a large team)
 Z75, Z90 = stats.norm.ppf(0.75), stats.norm.ppf(0.90)
 
 
@@ -91,15 +103,26 @@ def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set]:
     if known.empty:
         return pd.DataFrame(columns=columns), set()
     per_employee = known.groupby("employee_id")["quick"].agg(n="size", k="sum")
-    usual = np.ones(len(per_employee), dtype=bool)
-    for _ in range(20):  # drop employees unusual at the current rate until none changes
-        # Half a pseudo-lift each way (Jeffreys): a team with no quick lifts on record has no zero rate.
-        rate = (per_employee["k"][usual].sum() + 0.5) / (per_employee["n"][usual].sum() + 1)
-        tail = stats.binom.sf(per_employee["k"] - 1, per_employee["n"], rate)
-        now = tail >= UNUSUAL_STAFF_P
+    k, n = per_employee["k"].to_numpy(float), per_employee["n"].to_numpy(float)
+    large_team = (n >= MIN_STAFF_LIFTS).sum() >= MIN_STAFF_FOR_SPREAD
+    # Employees whose quick lifts are beyond one shared rate leave it (iterated until stable), so a
+    # few corrupt employees do not make fast lifts look ordinary: only the blatant ones where the team
+    # is large enough to measure how honest employees differ, else every unlikely one.
+    usual = np.ones(len(k), dtype=bool)
+    for _ in range(20):
+        rate = (k[usual].sum() + 0.5) / (n[usual].sum() + 1)  # Jeffreys: never a zero rate
+        now = stats.binom.sf(k - 1, n, rate) >= (BLATANT_STAFF_P if large_team else UNUSUAL_STAFF_P)
         if (now == usual).all():
             break
         usual = now
+    rho = 0.0
+    if large_team:
+        # Honest staff differ among themselves (queues, shifts, rights-owner withdrawals): the rest's
+        # spread (beta-binomial, by moments) is honest variation, not evidence. Who is unusual against
+        # it is decided with false-discovery control across employees; the rate is pooled over the rest.
+        rho = _rate_spread(k[usual], n[usual], rate)
+        usual = bh_q_values(_staff_tail(k, n, rate, rho), len(k)) > UNUSUAL_STAFF_FDR
+        rate = (k[usual].sum() + 0.5) / (n[usual].sum() + 1)
     pairs = (known.groupby(["employee_id", "seller_id"])["quick"].agg(n="size", k="sum").reset_index()
              .merge(per_employee.add_suffix("_employee"), left_on="employee_id", right_index=True))
     pairs = pairs[pairs["k"] > 0]
@@ -107,8 +130,27 @@ def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set]:
     pairs["k_other"] = pairs["k_employee"] - pairs["k"]
     pairs = pairs[pairs["n_other"] > 0]
     pairs["team_rate"] = rate
-    pairs["p_staff"] = stats.binom.sf(pairs["k_other"] - 1, pairs["n_other"], rate)
+    pairs["p_staff"] = _staff_tail(pairs["k_other"].to_numpy(float), pairs["n_other"].to_numpy(float), rate, rho)
     return pairs[columns], set(per_employee.index[~usual])
+
+
+def _rate_spread(k: np.ndarray, n: np.ndarray, rate: float) -> float:
+    """Intra-employee correlation rho of quick lifts by moments, Var(k) = n m (1 - m) (1 + (n - 1) rho):
+    0 when honest employees look alike."""
+    pairs = float(np.sum(n * (n - 1)))
+    chance = rate * (1 - rate)
+    if pairs <= 0 or chance <= 0:
+        return 0.0
+    excess = float(np.sum((k - n * rate) ** 2) - np.sum(n * chance))
+    return float(np.clip(excess / (chance * pairs), 0.0, MAX_STAFF_RHO))
+
+
+def _staff_tail(k: np.ndarray, n: np.ndarray, rate: float, rho: float) -> np.ndarray:
+    """P(at least k of n quick) for an honest employee: beta-binomial (binomial when rho = 0)."""
+    if rho <= 0:
+        return stats.binom.sf(k - 1, n, rate)
+    concentration = 1 / rho - 1
+    return stats.betabinom.sf(k - 1, n, rate * concentration, (1 - rate) * concentration)
 
 
 def _own_counts(group: pd.DataFrame) -> pd.DataFrame:
