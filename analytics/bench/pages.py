@@ -75,8 +75,11 @@ def _page_timings(scenario: Scenario, timeout: float, warm_runs: int) -> tuple[f
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    # Emptying the data cache outside a server logs a warning on every page; it is expected here.
-    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    # Outside a server Streamlit warns on every page (no script-run context; emptying the data
+    # cache); both are expected here and would bury the figures.
+    for name in ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.scriptrunner_utils.script_run_context",
+                 "streamlit.runtime.caching.storage.dummy_cache_storage", "streamlit"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
     from analytics.auth import User
     from dashboard.auth_gate import SESSION_KEY
