@@ -77,8 +77,7 @@ def _page_timings(scenario: Scenario, timeout: float, warm_runs: int) -> tuple[f
 
     # Outside a server Streamlit warns on every page (no script-run context; emptying the data
     # cache); both are expected here and would bury the figures.
-    for name in ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.scriptrunner_utils.script_run_context",
-                 "streamlit.runtime.caching.storage.dummy_cache_storage", "streamlit"):
+    for name in ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.scriptrunner_utils.script_run_context"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
     from analytics.auth import User

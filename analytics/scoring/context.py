@@ -92,8 +92,9 @@ class ScoringContext:
         log_rank, log_price, log_ad_spend = (np.full((n_products, n_days), np.nan, dtype=np.float32)
                                              for _ in range(3))
         ranked_per_category_day = np.zeros(len(categories) * n_days, dtype=np.int64)
-        params = {"as_of": self.as_of, "first_day": self.first_day}
-        for batch in self.con.sql(queries.load("product_daily_cells"), params=params).to_arrow_reader(CELL_BATCH):
+        cells_sql = queries.load("product_daily_cells")
+        params = self.params(first_day=self.first_day)
+        for batch in self.con.sql(cells_sql, params=params).to_arrow_reader(CELL_BATCH):
             cells = {name: column.to_numpy(zero_copy_only=False)
                      for name, column in zip(batch.schema.names, batch.columns)}
             rows, cols = cells["product_idx"].astype(np.int64), cells["day_idx"].astype(np.int64)

@@ -96,8 +96,8 @@ def reinstating_staff(ctx: ScoringContext) -> pd.DataFrame:
 
 def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set]:
     """Per (seller, employee) where the employee lifted one of the seller's slow-reason suspensions
-    quickly: ``p_staff``, how unlikely the employee's quick lifts for *other* sellers are at the team's
-    rate. Also the set of unusual employees (those left out of the team's rate)."""
+    quickly: ``p_staff``, how unlikely the employee's quick lifts for *other* sellers are for an honest
+    employee. Also the set of unusual employees (those left out of the team's rate)."""
     known = episodes[episodes["reinstated"] & episodes["slow_reason"] & episodes["employee_id"].notna()]
     columns = ["seller_id", "employee_id", "n_other", "k_other", "team_rate", "p_staff"]
     if known.empty:
@@ -110,8 +110,8 @@ def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set]:
     # is large enough to measure how honest employees differ, else every unlikely one.
     usual = np.ones(len(k), dtype=bool)
     for _ in range(20):
-        rate = (k[usual].sum() + 0.5) / (n[usual].sum() + 1)  # Jeffreys: never a zero rate
-        now = stats.binom.sf(k - 1, n, rate) >= (BLATANT_STAFF_P if large_team else UNUSUAL_STAFF_P)
+        rate = _pooled_rate(k[usual], n[usual])
+        now = _staff_tail(k, n, rate, 0.0) >= (BLATANT_STAFF_P if large_team else UNUSUAL_STAFF_P)
         if (now == usual).all():
             break
         usual = now
@@ -122,7 +122,7 @@ def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set]:
         # it is decided with false-discovery control across employees; the rate is pooled over the rest.
         rho = _rate_spread(k[usual], n[usual], rate)
         usual = bh_q_values(_staff_tail(k, n, rate, rho), len(k)) > UNUSUAL_STAFF_FDR
-        rate = (k[usual].sum() + 0.5) / (n[usual].sum() + 1)
+        rate = _pooled_rate(k[usual], n[usual])
     pairs = (known.groupby(["employee_id", "seller_id"])["quick"].agg(n="size", k="sum").reset_index()
              .merge(per_employee.add_suffix("_employee"), left_on="employee_id", right_index=True))
     pairs = pairs[pairs["k"] > 0]
@@ -132,6 +132,11 @@ def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set]:
     pairs["team_rate"] = rate
     pairs["p_staff"] = _staff_tail(pairs["k_other"].to_numpy(float), pairs["n_other"].to_numpy(float), rate, rho)
     return pairs[columns], set(per_employee.index[~usual])
+
+
+def _pooled_rate(k: np.ndarray, n: np.ndarray) -> float:
+    """Quick lifts over lifts, with half a pseudo-lift each way (Jeffreys): never a zero rate."""
+    return float((k.sum() + 0.5) / (n.sum() + 1))
 
 
 def _rate_spread(k: np.ndarray, n: np.ndarray, rate: float) -> float:

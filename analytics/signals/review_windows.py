@@ -421,13 +421,9 @@ def fisher_noncentral_sf(x, total, group, drawn, odds, *, max_cells: int = 2_000
     # Odds of 0: the group is never drawn beyond what it must be (all the mass at lo).
     never = odds <= 0
     out[never] = (lo[never] > x[never]).astype(float)
-    x, total, group, drawn, odds, lo, hi = (v[~never] for v in (x, total, group, drawn, odds, lo, hi))
-    if never.any():
-        out_rest = fisher_noncentral_sf(x, total, group, drawn, odds, max_cells=max_cells)
-        out[~never] = out_rest
-        return out
     widths = (hi - lo).astype(np.int64) + 1
-    order = np.argsort(widths, kind="stable")  # rows of similar support width share a block
+    summed = np.flatnonzero(~never)
+    order = summed[np.argsort(widths[summed], kind="stable")]  # rows of similar support width share a block
     start = 0
     while start < len(order):
         # sorted by width, so a block's widest row is its last: grow the block while it fits

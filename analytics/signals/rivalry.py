@@ -4,7 +4,7 @@ Who competes with whom is the category: a seller's rivals are the other sellers 
 same category. What the three signals need on top of the scoring context:
 
 * things computed once per run and shared (``per_context``): the staff access log resolved to the
-  sellers, products and categories touched; the rank screen (the same as ``rank_jump``'s);
+  sellers, products and categories touched; the run's rank screen, as ``rank_jump`` reads it;
 * window means of a products x days matrix at many (row, day) pairs at once (cumulative sums per
   category, or gathers of just the cells needed), and how much a rank usually swings at its level;
 * counts of dated marks (staff touches) in day windows by sorted-key lookups, with no Python loop
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import warnings
-import weakref
 
 import numpy as np
 import pandas as pd
@@ -27,20 +26,13 @@ from analytics import queries
 from analytics.scoring.context import RANK_SCREEN_DAYS, ScoringContext
 
 
-_per_context: dict[tuple[int, str], object] = {}
-
-
 def per_context(function):
-    """Compute ``function(ctx)`` once per scoring context (the three signals share what they read);
-    the result is dropped with the context."""
+    """Compute ``function(ctx)`` once per scoring run and share it (``ScoringContext.shared``: the
+    three signals read the same things; the result goes with the context)."""
 
     @functools.wraps(function)
     def wrapper(ctx: ScoringContext):
-        key = (id(ctx), function.__qualname__)
-        if key not in _per_context:
-            _per_context[key] = function(ctx)
-            weakref.finalize(ctx, _per_context.pop, key, None)
-        return _per_context[key]
+        return ctx.shared(function.__qualname__, lambda: function(ctx))
 
     return wrapper
 
@@ -50,11 +42,10 @@ def positions(index_values, values) -> np.ndarray:
     return pd.Index(index_values).get_indexer(pd.Index(values))
 
 
-def rank_screen(ctx: ScoringContext, rows=None) -> tuple[np.ndarray, np.ndarray]:
+def rank_screen(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray]:
     """Per product row: (split day of its most likely sustained rank improvement, -1 where it cannot be
     judged; screen p-value), from the run's shared screen (``ScoringContext.rank_screen``, the one
-    ``rank_jump`` reads), so a change named here is the one the rank-jump evidence names. ``rows`` is
-    accepted for callers that only need some products; every product is screened once per run."""
+    ``rank_jump`` reads), so a change named here is the one the rank-jump evidence names."""
     if len(ctx.product_matrices.days) < sum(RANK_SCREEN_DAYS):
         n_rows = len(ctx.product_matrices.products)
         return np.full(n_rows, -1), np.ones(n_rows)

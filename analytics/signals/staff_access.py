@@ -66,7 +66,7 @@ def seller_changes(ctx: ScoringContext, sellers: np.ndarray) -> pd.DataFrame:
     p_change."""
     m = ctx.product_matrices
     mine = m.products["seller_id"].isin(sellers).to_numpy()
-    split, p_screen = rank_screen(ctx, np.flatnonzero(mine))
+    split, p_screen = rank_screen(ctx)
     products = m.products.assign(day_idx=split, p_screen=p_screen)
     judged = products[mine & (split >= 0)]
     per_seller = judged.groupby("seller_id")["product_idx"].transform("count")
