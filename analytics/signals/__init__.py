@@ -26,14 +26,26 @@ EVIDENCE_COLUMNS = (
 )
 
 
+TESTED_COLUMNS = ("seller_id", "p_value")
+
+
 @dataclass
 class SignalResult:
     evidence: pd.DataFrame  # one row per finding, EVIDENCE_COLUMNS
     n_tests: int  # how many (seller) hypotheses were tested, for false-discovery control
+    # Every seller tested with its seller-level p-value (TESTED_COLUMNS), reported or not: what the
+    # calibration check and the ranking below the flag line read. None where a signal does not say.
+    tested: pd.DataFrame | None = None
 
     @classmethod
-    def empty(cls, n_tests: int = 0) -> "SignalResult":
-        return cls(pd.DataFrame({c: pd.Series(dtype="object") for c in EVIDENCE_COLUMNS}), n_tests)
+    def empty(cls, n_tests: int = 0, tested: pd.DataFrame | None = None) -> "SignalResult":
+        return cls(pd.DataFrame({c: pd.Series(dtype="object") for c in EVIDENCE_COLUMNS}), n_tests, tested)
+
+
+def tested_frame(sellers, p_values) -> pd.DataFrame:
+    """A ``SignalResult.tested`` frame: one row per tested seller with its p-value."""
+    return pd.DataFrame({"seller_id": pd.Series(sellers, dtype=object),
+                         "p_value": pd.Series(p_values, dtype=float).to_numpy()})
 
 
 def all_signals():
