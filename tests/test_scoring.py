@@ -282,3 +282,12 @@ def test_honest_staff_who_differ_among_themselves_flag_nobody(monkeypatch, rate_
     result = reinstatement.find(Context())
     flagged = (bh_q_values(result.evidence["p_value"].to_numpy(), result.n_tests) <= reinstatement.FDR).sum()
     assert flagged == 0
+
+
+def test_a_silent_trace_cannot_cancel_a_strong_one():
+    from analytics.signals.combination import fisher_combination, min_p_combination
+
+    strong_with_silent = min_p_combination([[0.001, 1.0, np.nan]])[0]
+    assert strong_with_silent <= 0.002  # a p = 1 component costs at most the Bonferroni factor
+    assert np.isnan(min_p_combination([[np.nan, np.nan]])[0])  # nothing tested: absent, not p = 1
+    assert fisher_combination([[0.01, np.nan]])[0] == pytest.approx(0.01)

@@ -9,8 +9,7 @@ same category. What the three signals need on top of the scoring context:
   category, or gathers of just the cells needed), and how much a rank usually swings at its level;
 * counts of dated marks (staff touches) in day windows by sorted-key lookups, with no Python loop
   over sellers;
-* the tail of a Poisson-binomial count ("this happened k times where chance predicts sum(p)") and the
-  Cauchy combination of a seller's traces.
+* the tail of a Poisson-binomial count ("this happened k times where chance predicts sum(p)").
 """
 
 from __future__ import annotations
@@ -268,20 +267,3 @@ def successes_tail(trials: pd.DataFrame, key: str, success: str, chance: str) ->
             p[i] = poisson_binomial_sf(int(k[i]), group[chance].to_numpy())
     out["p"] = p
     return out
-
-
-def cauchy_combination(p_columns) -> np.ndarray:
-    """Each row's available (non-NaN) p-values combined by the Cauchy combination test (Liu & Xie
-    2020): valid whatever the dependence between them, and as strong as its strongest trace when the
-    others are silent (Fisher's method lets a silent trace dilute a strong one). p-values are capped
-    at 0.99: a p-value of 1 has a Cauchy term of minus infinity and would veto every other trace (so
-    a trace that could not be tested at all should be NaN, not 1)."""
-    p = np.clip(np.asarray(p_columns, dtype=float), 1e-300, 0.99)
-    available = ~np.isnan(p)
-    # tan((0.5 - p) * pi) = 1 / tan(p * pi); for tiny p it is 1 / (p * pi), computed without overflow.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        terms = np.where(p < 1e-15, 1 / (p * np.pi), 1 / np.tan(p * np.pi))
-    statistic = np.where(available, terms, 0.0).sum(axis=1) / np.maximum(available.sum(axis=1), 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        combined = np.where(statistic > 1e15, 1 / (statistic * np.pi), 0.5 - np.arctan(statistic) / np.pi)
-    return np.where(available.any(axis=1), np.clip(combined, 0.0, 1.0), np.nan)

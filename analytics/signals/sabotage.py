@@ -3,7 +3,7 @@
 Insiders were paid to attack a buyer's competitors: flood their listings with fake 1-star reviews and
 have their accounts suspended. An honest seller also gains when a rival has a genuine bad week (a
 defective batch, an honest suspension), so one coincidence proves nothing. Three traces
-are tested, each against the seller's own category, and combined (Cauchy combination test: valid
+are tested, each against the seller's own category, and combined (``combination.min_p_combination``: valid
 whatever their dependence, and as strong as the strongest) into one p-value per seller:
 
 A. Reused attack accounts (the strongest trace). Among this seller's fans (its 5-star reviewers in a
@@ -45,7 +45,8 @@ from scipy import stats
 
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import (DayCounter, WindowMeans, block_trend, cauchy_combination, positions,
+from analytics.signals.combination import min_p_combination
+from analytics.signals.rivalry import (DayCounter, WindowMeans, block_trend, positions,
                                        report_limit, staff_touches, successes_tail, swing_by_level,
                                        window_mean_at)
 
@@ -433,7 +434,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     combined = (sellers.merge(accounts, on="seller_id", how="left")
                 .merge(gains, on="seller_id", how="left")
                 .merge(staff, on="seller_id", how="left"))
-    combined["p_value"] = cauchy_combination(combined[["p_accounts", "p_gain", "p_staff"]])
+    combined["p_value"] = min_p_combination(combined[["p_accounts", "p_gain", "p_staff"]])
     registered = set(ctx.product_matrices.products["seller_id"])
     combined = combined[combined["seller_id"].isin(registered)]
     n_tests = len(combined)

@@ -14,7 +14,7 @@ account health), so the questions are timing and who:
   with the window's share of the period (the seller's own rate is the baseline); and whether one
   employee made more of the window's sessions than this seller's usual mix of employees predicts
   (the bought service is "often by one employee"; a dedicated account manager is the usual mix). All
-  combined by the Cauchy combination test (``rivalry.cauchy_combination``).
+  combined by ``combination.min_p_combination`` (no silent trace can veto a strong one).
 
 Look-ups of rivals' data are not tested here: a category's look-ups are the same for all its sellers
 and follow the category's seasons, so their timing says nothing about one seller. Look-ups of the very
@@ -33,7 +33,8 @@ from scipy import stats
 
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import (DayCounter, cauchy_combination, positions, rank_screen, report_limit,
+from analytics.signals.combination import min_p_combination
+from analytics.signals.rivalry import (DayCounter, positions, rank_screen, report_limit,
                                        staff_touches)
 
 NAME = "staff_access"
@@ -101,7 +102,7 @@ def find(ctx: ScoringContext) -> SignalResult:
         changes[f"k_{kind}"], changes[f"n_{kind}"] = k, total
         p_kinds.append(np.where(total > 0, stats.binom.sf(k - 1, total, share), np.nan))
         p_kinds.append(np.where(total > 0, one_employee_p(frame, changes, k, seller_categories), np.nan))
-    changes["p_value"] = cauchy_combination(np.column_stack(p_kinds))
+    changes["p_value"] = min_p_combination(np.column_stack(p_kinds))
     tested = changes[changes["p_value"].notna()]
     n_tests = len(tested)
     candidates = tested[tested["p_value"] <= report_limit(n_tests, FDR)]
