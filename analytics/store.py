@@ -77,20 +77,61 @@ def resolve(db: Path | str | None) -> Path:
 
 @contextlib.contextmanager
 def writer_lock(db_path: Path) -> Iterator[None]:
-    """One batch job at a time per database; a second one fails at once with a clear reason."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    """One batch job at a time per database; a second one fails at once with a clear reason.
+
+    The lock file (``<db>.lock``) exists only while a job holds it, and folders made for the
+    database are removed again when the job leaves nothing in them (a refused first ingest), so a
+    job leaves no trace but its result.
+    """
+    made = _make_parents(db_path.parent)
     lock_path = db_path.with_name(db_path.name + ".lock")
-    with open(lock_path, "a+") as lock_file:
+    fd = _acquire(lock_path, db_path)
+    try:
+        yield
+    finally:
+        # Removed while still held: a job that opened the old file meanwhile sees it is gone (below).
+        with contextlib.suppress(FileNotFoundError):
+            lock_path.unlink()
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; the ones made, deepest first."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            path.mkdir()
+    return missing
+
+
+def _acquire(lock_path: Path, db_path: Path) -> int:
+    while True:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            os.close(fd)
             raise StoreError(
                 f"{db_path}: another ingest or score job is writing this database; try again when it ends"
             ) from None
+        # The job before us may have removed the file between our open and our lock: then we hold a
+        # lock on a file nobody else can see, so start again on the one now at the path.
         try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
+            current = os.stat(lock_path)
+        except FileNotFoundError:
+            current = None
+        mine = os.fstat(fd)
+        if current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+            return fd
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def _remove_quietly(path: Path) -> None:

@@ -52,6 +52,11 @@ def snapshot(db: Path) -> dict:
             "tables": checksums(db, MARKET_TABLES + ["ingest_log"])}
 
 
+def beside(db: Path) -> list[str]:
+    """The files in the database's folder (the export folder aside): a job must leave no lock or copy."""
+    return sorted(p.name for p in db.parent.iterdir() if p.name != "export")
+
+
 def query(db: Path, sql: str) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -231,7 +236,7 @@ BROKEN = [
 @pytest.mark.parametrize("change, file, columns, fragment",
                          [pytest.param(*case[1:], id=case[0]) for case in BROKEN])
 def test_broken_export_is_refused_and_nothing_changes(tmp_path, db, change, file, columns, fragment):
-    before = snapshot(db)
+    before, files_before = snapshot(db), beside(db)
     tables = valid_tables()
     folder = tmp_path / "export"
     folder.mkdir()
@@ -248,7 +253,7 @@ def test_broken_export_is_refused_and_nothing_changes(tmp_path, db, change, file
         assert f"column{'s' if ',' in columns else ''} {columns}:" in message
     assert fragment in message
     assert snapshot(db) == before
-    assert not list(tmp_path.glob(".*.tmp")), "the private copy was not cleaned up"
+    assert beside(db) == files_before == ["market.duckdb"], "a lock file or the private copy was left behind"
 
 
 def test_refusal_message_reads_as_documented(tmp_path, db):
@@ -295,10 +300,27 @@ def test_broken_parquet_value_is_refused_with_its_row(tmp_path, db):
 def test_refused_first_export_creates_no_database(tmp_path):
     tables = valid_tables()
     tables["reviews"][0]["rating"] = "9"
-    db = tmp_path / "new.duckdb"
+    db = tmp_path / "new" / "folder" / "new.duckdb"
     with pytest.raises(ExportRejected):
         ingest(write_export(tmp_path / "export", tables), db=db, progress=False)
     assert not db.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export"], "no lock file, no folder made for it"
+
+
+def test_a_load_leaves_only_the_database(tmp_path):
+    db = tmp_path / "m.duckdb"
+    ingest(write_export(tmp_path / "export"), db=db, progress=False)
+    assert beside(db) == ["m.duckdb"]
+
+
+def test_a_second_job_is_refused_while_one_writes_and_the_lock_goes_with_it(tmp_path, db):
+    from analytics import store
+    with store.writer_lock(db):
+        assert beside(db) == ["market.duckdb", "market.duckdb.lock"]
+        with pytest.raises(store.StoreError, match="another ingest or score job is writing"):
+            ingest(write_export(tmp_path / "export"), db=db, progress=False)
+    assert beside(db) == ["market.duckdb"]
+    ingest(write_export(tmp_path / "export"), db=db, progress=False)  # free again
 
 
 # --- accepted variants -----------------------------------------------------------------------------------
@@ -510,6 +532,26 @@ def test_access_log_rows_are_their_own_key(tmp_path):
     assert query(db, "SELECT count(*) FROM access_log") == [(3,)]
     assert [t.rows_inserted for t in first.tables if t.table == "access_log"] == [3]
     assert [t.rows_inserted for t in second.tables if t.table == "access_log"] == [0]
+
+
+def test_the_summary_says_what_was_dropped(tmp_path):
+    tables = valid_tables()
+    tables["access_log"] += [dict(tables["access_log"][0]), dict(tables["access_log"][1])]  # two repeats
+    db = tmp_path / "m.duckdb"
+    log = io.StringIO()
+    first = ingest(write_export(tmp_path / "export", tables), db=db, progress=Lines(log))
+    access = next(t for t in first.tables if t.table == "access_log")
+    assert (access.rows_in_file, access.rows_inserted, access.duplicates_dropped) == (5, 3, 2)
+    assert access.describe() == "5 rows in file, 3 loaded, 2 exact duplicates dropped"
+    assert "ingest: access_log: 5 rows in file, 3 loaded, 2 exact duplicates dropped in" in log.getvalue()
+    assert "access_log: 5 rows in file, 3 loaded, 2 exact duplicates dropped" in first.format()
+    assert "ingest: product_daily: 8 rows loaded in" in log.getvalue()  # nothing dropped: said plainly
+
+    second = ingest(write_export(tmp_path / "again", tables), db=db, progress=False)
+    access = next(t for t in second.tables if t.table == "access_log")
+    assert access.describe() == "5 rows in file, 0 new or changed, 3 already loaded as they are, 2 exact duplicates dropped"
+    reviews = next(t for t in second.tables if t.table == "reviews")
+    assert reviews.describe() == "4 rows in file, 0 new or changed, 4 already loaded as they are"
 
 
 def test_each_load_is_recorded(tmp_path):

@@ -21,6 +21,7 @@ CHANGED = "_ingest_changed"
 class Merged:
     inserted: int
     updated: int
+    duplicates: int = 0  # rows of a keyless table that repeat another row of the same file exactly
 
 
 def is_empty(con: duckdb.DuckDBPyConnection, table: schema.Table) -> bool:
@@ -42,10 +43,14 @@ def merge(con: duckdb.DuckDBPyConnection, table: schema.Table, stage: str, *,
         return Merged(inserted=rows, updated=0)
     try:
         if not table.key:
+            # EXCEPT is a set operation: a row repeated in the file is stored once. Say how many.
+            (rows, distinct) = con.execute(
+                f"SELECT (SELECT count(*) FROM {stage}), (SELECT count(*) FROM (SELECT DISTINCT * FROM {stage}))"
+            ).fetchone()
             (inserted,) = con.execute(
                 f"INSERT INTO {table.name} SELECT * FROM {stage} EXCEPT SELECT * FROM {table.name}"
             ).fetchone()
-            return Merged(inserted=inserted, updated=0)
+            return Merged(inserted=inserted, updated=0, duplicates=rows - distinct)
 
         on = " AND ".join(f"s.{quote(k)} = t.{quote(k)}" for k in table.key)
         if absent:

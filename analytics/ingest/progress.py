@@ -40,8 +40,8 @@ class Reporter:
     def fraction(self, table: str, done: float) -> None:
         pass
 
-    def end(self, table: str, rows: int, seconds: float) -> None:
-        pass
+    def end(self, table: str, summary: str, seconds: float) -> None:
+        """A table is done; ``summary`` says what happened to its rows (``TableLoad.describe``)."""
 
     @contextlib.contextmanager
     def follow(self, con: duckdb.DuckDBPyConnection, table: str) -> Iterator[None]:
@@ -64,8 +64,8 @@ class Lines(Reporter):
     def begin(self, table: str, file: Path) -> None:
         self._say(f"ingest: {table}: reading {file}")
 
-    def end(self, table: str, rows: int, seconds: float) -> None:
-        self._say(f"ingest: {table}: {rows:,} rows loaded in {seconds:.1f} s")
+    def end(self, table: str, summary: str, seconds: float) -> None:
+        self._say(f"ingest: {table}: {summary} in {seconds:.1f} s")
 
 
 class Bars(Reporter):
@@ -100,8 +100,8 @@ class Bars(Reporter):
     def fraction(self, table: str, done: float) -> None:
         self.bars.update(self.tasks[table], completed=100 * done)
 
-    def end(self, table: str, rows: int, seconds: float) -> None:
-        self.bars.update(self.tasks[table], completed=100, status=f"{rows:,} rows")
+    def end(self, table: str, summary: str, seconds: float) -> None:
+        self.bars.update(self.tasks[table], completed=100, status=summary)
         self.bars.stop_task(self.tasks[table])
 
     @contextlib.contextmanager
