@@ -77,7 +77,7 @@ class IngestSummary:
             lines.append(f"{t.table:<16}{t.rows_in_file:>14,}{t.rows_inserted:>12,}"
                          f"{t.rows_updated:>12,}{t.rows_unchanged:>12,}{t.duplicates_dropped:>10,}"
                          f"{t.seconds:>9.1f}")
-        lines += [f"{t.table}: {t.describe()}" for t in self.tables if t.rows_unchanged or t.duplicates_dropped]
+        lines += [f"{t.table}: {t.describe()}" for t in self.tables if t.duplicates_dropped]
         return "\n".join(lines)
 
 
