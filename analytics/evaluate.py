@@ -33,6 +33,7 @@ class Evaluation:
     weekly_runs: list[dt.date]
     median_delay_days: float = float("nan")  # insiders whose onset falls in the weekly window
     delayed_n: int = 0
+    calibration: pd.DataFrame | None = None  # per signal: see ``calibration``
 
 
 def read_labels(path: Path | str) -> pd.DataFrame:
@@ -55,6 +56,45 @@ def average_precision(scores: np.ndarray, positives: np.ndarray) -> float:
     hits = positives[order].astype(float)
     precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
     return float(np.sum(precision * hits) / hits.sum())
+
+
+CALIBRATION_P = 0.05
+
+
+def calibration(con, as_of: dt.date, labels: pd.DataFrame) -> pd.DataFrame:
+    """Per signal in the run: sellers it tested, the unlabelled ones among them, the share of those with
+    p < 0.05 (near 5 % is honest; far below wastes power; far above is false alarms), and the same
+    share among insiders (its power at that level)."""
+    runs = con.execute("select signal, sellers_tested from signal_runs where as_of = $as_of order by signal",
+                       {"as_of": as_of}).df()
+    tests = con.execute("select seller_id, signal, p_value from signal_tests where as_of = $as_of",
+                        {"as_of": as_of}).df()
+    scored = con.execute("select seller_id from seller_scores where as_of = $as_of", {"as_of": as_of}).df()
+    scenario = scored.merge(labels[["seller_id", "scenario"]], on="seller_id", how="left")["scenario"]
+    unlabelled_share = float(scenario.isna().mean()) if len(scenario) else 0.0
+    insider_share = float((scenario.notna() & ~scenario.fillna("").str.startswith(BENIGN_PREFIX)).mean()) \
+        if len(scenario) else 0.0
+    tests = tests.merge(labels[["seller_id", "scenario"]], on="seller_id", how="left")
+    tests["scenario"] = tests["scenario"].fillna("unlabelled")
+    tests["low"] = tests["p_value"] < CALIBRATION_P
+    is_unlabelled = tests["scenario"] == "unlabelled"
+    is_insider = ~is_unlabelled & ~tests["scenario"].str.startswith(BENIGN_PREFIX)
+    out = runs.set_index("signal")
+    out["with_p"] = tests.groupby("signal").size().reindex(out.index).fillna(0).astype(int)
+    # A signal that gives p-values for only the sellers it reports: its tested sellers are counted in
+    # proportion (the share is then an estimate, marked as such).
+    out["complete"] = out["with_p"] >= out["sellers_tested"]
+    low_unlabelled = tests[is_unlabelled].groupby("signal")["low"].sum().reindex(out.index).fillna(0)
+    low_insiders = tests[is_insider].groupby("signal")["low"].sum().reindex(out.index).fillna(0)
+    unlabelled_tested = tests[is_unlabelled].groupby("signal").size().reindex(out.index).fillna(0)
+    insiders_tested = tests[is_insider].groupby("signal").size().reindex(out.index).fillna(0)
+    out["unlabelled_tested"] = np.where(out["complete"], unlabelled_tested, out["sellers_tested"] * unlabelled_share)
+    insiders_tested = np.where(out["complete"], insiders_tested, out["sellers_tested"] * insider_share)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["unlabelled_p_below_005"] = np.where(out["unlabelled_tested"] > 0,
+                                                 low_unlabelled / out["unlabelled_tested"], np.nan)
+        out["insiders_p_below_005"] = np.where(insiders_tested > 0, low_insiders / insiders_tested, np.nan)
+    return out.reset_index()
 
 
 def _run_scores(con, as_of: dt.date) -> pd.DataFrame:
@@ -82,6 +122,7 @@ def evaluate(*, db: Path | str | None = None, labels: Path | str, weeks: int = 0
         if latest is None:
             raise ValueError(f"{db_path}: no scoring run stored yet; run `python -m analytics score` first")
         scores = _run_scores(con, latest)
+        calibrated = calibration(con, latest, label_rows)
         first_flag = pd.DataFrame(columns=["seller_id", "first_flagged"])
         if weekly:
             runs = [_run_scores(con, d).assign(as_of=d) for d in weekly]
@@ -130,6 +171,7 @@ def evaluate(*, db: Path | str | None = None, labels: Path | str, weeks: int = 0
         weekly_runs=weekly,
         median_delay_days=float(table.loc[table["insider"], "delay_days"].median()),
         delayed_n=int(table.loc[table["insider"], "delay_days"].count()),
+        calibration=calibrated,
     )
 
 
@@ -151,6 +193,19 @@ def format_evaluation(result: Evaluation) -> str:
         lines.append(f"weekly runs: {result.weekly_runs[0]} .. {result.weekly_runs[-1]} ({len(result.weekly_runs)})")
         lines.append(f"median detection delay (insiders with onset in the window, flagged in a weekly run): "
                      f"{result.median_delay_days:.0f} days (n={result.delayed_n})")
+    if result.calibration is not None and not result.calibration.empty:
+        lines += ["", "calibration (latest run): share of tested sellers with p < 0.05 "
+                      "(unlabelled: near 5 % is honest; insiders: power)",
+                  f"{'signal':<22}{'tested':>8}{'with p':>8}{'unlabelled':>12}{'p<0.05':>10}{'insiders p<0.05':>17}"]
+        for row in result.calibration.itertuples():
+            mark = "" if row.complete else "*"
+            share = "" if pd.isna(row.unlabelled_p_below_005) else f"{100 * row.unlabelled_p_below_005:.1f} %{mark}"
+            power = "" if pd.isna(row.insiders_p_below_005) else f"{100 * row.insiders_p_below_005:.1f} %{mark}"
+            lines.append(f"{row.signal:<22}{row.sellers_tested:>8}{int(row.with_p):>8}"
+                         f"{row.unlabelled_tested:>12.0f}{share:>10}{power:>17}")
+        if not result.calibration["complete"].all():
+            lines.append("* the signal gives p-values only for the sellers it reports: shares among an "
+                         "estimated number tested")
     return "\n".join(lines)
 
 

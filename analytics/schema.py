@@ -220,6 +220,25 @@ OUTPUT_DDL = (
     )
     """,
     """
+    CREATE TABLE IF NOT EXISTS signal_tests (
+        as_of DATE NOT NULL,
+        seller_id VARCHAR NOT NULL,
+        signal VARCHAR NOT NULL,
+        p_value DOUBLE,              -- the seller-level p-value, reported as evidence or not
+        PRIMARY KEY (as_of, signal, seller_id)
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS signal_runs (
+        as_of DATE NOT NULL,
+        signal VARCHAR NOT NULL,
+        sellers_tested INTEGER NOT NULL,  -- the hypotheses its false-discovery control counted
+        findings INTEGER NOT NULL,        -- evidence rows written
+        significant INTEGER NOT NULL,     -- of which significant
+        PRIMARY KEY (as_of, signal)
+    )
+    """,
+    """
     CREATE TABLE IF NOT EXISTS category_rank_model (
         as_of DATE NOT NULL,
         category VARCHAR NOT NULL,

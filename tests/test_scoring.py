@@ -145,28 +145,31 @@ def test_a_failed_run_leaves_the_database_as_it_was(reinstatement_market, monkey
 
 
 def test_a_flagged_seller_always_outranks_an_unflagged_one():
-    """A rank jump alone (what an honest viral hit looks like) is 'watch', and sits below every flag,
-    however strong; among the unflagged, the stronger jump still ranks first."""
+    """Flagged first; below the line the order is by evidence (p-values, not q-values, which are ~1
+    for everyone there): core evidence at p = 0.01 outranks none, a rank jump backs core evidence but
+    alone (what an honest viral hit looks like) never outranks it, and nothing stays at 0."""
     from analytics import signals
     from analytics.scoring.combine import seller_scores
 
-    def row(seller, signal, q, day="2026-06-01"):
+    def row(seller, signal, p, q, day="2026-06-01"):
         return {"seller_id": seller, "signal": signal, "changepoint_date": dt.date.fromisoformat(day),
-                "p_value": q, "q_value": q, "significant": q <= 0.05, "detail": f"{signal} of {seller}"}
+                "p_value": p, "q_value": q, "significant": q <= 0.05, "detail": f"{signal} of {seller}"}
 
     evidence = pd.DataFrame([
-        row("weak_flag", "reinstatement", 0.049),
-        row("viral", "rank_jump", 1e-9),
-        row("smaller_jump", "rank_jump", 0.01),
-        row("near_miss", "review_removals", 0.08),
+        row("weak_flag", "reinstatement", 0.001, 0.049),
+        row("viral", "rank_jump", 1e-9, 1e-7),
+        row("near_miss_and_jump", "review_removals", 0.01, 0.6),
+        row("near_miss_and_jump", "rank_jump", 0.001, 0.2),
+        row("near_miss", "review_removals", 0.01, 0.6),
+        row("faint", "review_removals", 0.2, 0.9),
     ])
-    scores = seller_scores(pd.Series(["weak_flag", "viral", "smaller_jump", "near_miss", "quiet"]), evidence,
-                           signals.by_name()).set_index("seller_id")
+    sellers = pd.Series(["weak_flag", "viral", "near_miss_and_jump", "near_miss", "faint", "quiet"])
+    scores = seller_scores(sellers, evidence, signals.by_name()).set_index("seller_id")
     assert scores.loc["weak_flag", "flagged"] and not scores.loc["viral", "flagged"]
     assert scores.loc["weak_flag", "score_rank"] == 1
-    assert scores.loc["viral", "score"] > scores.loc["smaller_jump", "score"] > scores.loc["near_miss", "score"] > 0
+    assert (scores.loc["near_miss_and_jump", "score"] > scores.loc["near_miss", "score"]
+            > scores.loc["faint", "score"] > scores.loc["viral", "score"] == scores.loc["quiet", "score"] == 0.0)
     assert "watch, not flagged" in scores.loc["viral", "reasons"]
-    assert scores.loc["quiet", "score"] == 0.0
 
 
 def staffed_reinstatement_market(tmp_path, *, access_log: bool):

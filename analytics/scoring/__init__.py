@@ -39,15 +39,29 @@ def data_span(con) -> tuple[dt.date | None, dt.date | None]:
     return row[0], row[1]
 
 
-def run_signals(ctx: ScoringContext, *, log=None) -> tuple[pd.DataFrame, dict[str, int], dict[str, float]]:
-    """Every signal's evidence with q-values, the tests each made, and seconds per signal."""
+def _tested(module, result) -> pd.DataFrame:
+    """The signal's tested sellers with p-values (seller_id, signal, p_value); a signal that does not
+    say gives its evidence rows' smallest p per seller."""
+    if result.tested is not None:
+        tested = result.tested[["seller_id", "p_value"]]
+    else:
+        tested = (result.evidence.groupby("seller_id", as_index=False)["p_value"].min()
+                  if not result.evidence.empty else pd.DataFrame(columns=["seller_id", "p_value"]))
+    return tested.assign(signal=module.NAME)[["seller_id", "signal", "p_value"]]
+
+
+def run_signals(ctx: ScoringContext, *, log=None
+                ) -> tuple[pd.DataFrame, dict[str, int], dict[str, float], pd.DataFrame]:
+    """Every signal's evidence with q-values, the tests each made, seconds per signal, and every
+    tested seller's p-value per signal (seller_id, signal, p_value)."""
     modules = signals.all_signals()
-    frames, n_tests, seconds = [], {}, {}
+    frames, n_tests, seconds, tested = [], {}, {}, []
     for module in modules:
         started = time.perf_counter()
         result = module.find(ctx)
         seconds[module.NAME] = time.perf_counter() - started
         n_tests[module.NAME] = result.n_tests
+        tested.append(_tested(module, result))
         if not result.evidence.empty:
             frames.append(result.evidence)
         if log:
@@ -56,7 +70,11 @@ def run_signals(ctx: ScoringContext, *, log=None) -> tuple[pd.DataFrame, dict[st
     columns = list(signals.EVIDENCE_COLUMNS)
     evidence = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     evidence = add_q_values(evidence, n_tests, {m.NAME: m.FDR for m in modules})
-    return evidence, n_tests, seconds
+    tests = pd.concat([t for t in tested if not t.empty], ignore_index=True) if any(not t.empty for t in tested) \
+        else pd.DataFrame({"seller_id": pd.Series(dtype=object), "signal": pd.Series(dtype=object),
+                           "p_value": pd.Series(dtype=float)})
+    tests["p_value"] = tests["p_value"].astype(float)
+    return evidence, n_tests, seconds, tests
 
 
 @dataclass
@@ -66,6 +84,8 @@ class ScoredRun:
     evidence: pd.DataFrame  # evidence rows
     rank_model: pd.DataFrame  # category_rank_model rows
     seconds: dict[str, float]
+    tests: pd.DataFrame = field(default_factory=pd.DataFrame)  # signal_tests rows
+    n_tests: dict[str, int] = field(default_factory=dict)  # per signal: sellers tested
 
 
 def score_connection(con, as_of: dt.date | None = None, *, log=None) -> ScoredRun:
@@ -83,20 +103,22 @@ def score_connection(con, as_of: dt.date | None = None, *, log=None) -> ScoredRu
     ctx = ScoringContext(con=con, as_of=as_of, first_day=first_day)
     sellers = con.execute("select seller_id from sellers where registered_on <= $as_of order by seller_id",
                           {"as_of": as_of}).df()["seller_id"]
-    evidence, _, seconds = run_signals(ctx, log=log)
+    evidence, n_tests, seconds, tests = run_signals(ctx, log=log)
     seconds = {**ctx.timings, **seconds}
     started = time.perf_counter()
-    scores = seller_scores(sellers, evidence, {m.NAME: m for m in signals.all_signals()})
+    scores = seller_scores(sellers, evidence, {m.NAME: m for m in signals.all_signals()}, tests)
     seconds["combine"] = time.perf_counter() - started
     evidence.insert(0, "as_of", as_of)
     scores.insert(0, "as_of", as_of)
-    return ScoredRun(as_of, scores, evidence, ctx.rank_model.coefficients.assign(as_of=as_of), seconds)
+    tests.insert(0, "as_of", as_of)
+    return ScoredRun(as_of, scores, evidence, ctx.rank_model.coefficients.assign(as_of=as_of), seconds,
+                     tests, n_tests)
 
 
 def store_run(con, run: ScoredRun, started_at: dt.datetime, settings: dict) -> None:
     as_of, scores, evidence = run.as_of, run.scores, run.evidence
     con.execute("begin transaction")
-    for table in ("seller_scores", "evidence", "score_runs", "category_rank_model"):
+    for table in ("seller_scores", "evidence", "score_runs", "category_rank_model", "signal_tests", "signal_runs"):
         con.execute(f"delete from {table} where as_of = $as_of", {"as_of": as_of})
     con.register("new_rank_model", run.rank_model)
     con.execute("""insert into category_rank_model (as_of, category, price_coef, ad_coef, product_days)
@@ -115,6 +137,18 @@ def store_run(con, run: ScoredRun, started_at: dt.datetime, settings: dict) -> N
                 {"as_of": as_of, "started": started_at, "finished": dt.datetime.now(dt.UTC).replace(tzinfo=None),
                  "scored": len(scores), "flagged": int(scores["flagged"].sum()), "version": __version__,
                  "settings": json.dumps(settings)})
+    con.register("new_tests", run.tests)
+    con.execute("""insert into signal_tests (as_of, seller_id, signal, p_value)
+                   select as_of, seller_id, signal, p_value from new_tests""")
+    signal_runs = pd.DataFrame({"signal": list(run.n_tests), "sellers_tested": list(run.n_tests.values())})
+    con.register("new_signal_runs", signal_runs.assign(as_of=as_of))
+    con.execute("""insert into signal_runs (as_of, signal, sellers_tested, findings, significant)
+                   select r.as_of, r.signal, r.sellers_tested,
+                          (select count(*) from new_evidence as e where e.signal = r.signal),
+                          (select count(*) from new_evidence as e where e.signal = r.signal and e.significant)
+                   from new_signal_runs as r""")
+    con.unregister("new_tests")
+    con.unregister("new_signal_runs")
     con.unregister("new_rank_model")
     con.unregister("new_scores")
     con.unregister("new_evidence")

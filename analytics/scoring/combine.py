@@ -9,11 +9,14 @@
   between runs.
 * Flag: at least one *core* signal significant at its false-discovery level. Supporting signals
   (a rank jump) raise the score and the reasons but never flag on their own.
-* Every flagged seller outranks every unflagged one: an unflagged seller's sum ``s`` is squashed to
-  ``c (1 - exp(-s / c))``, ``c`` = the score of the weakest possible flag (a core signal at exactly
-  its false-discovery level). That keeps the order among the unflagged (a strong rank jump above a
-  weak one) while a rank jump, which an honest viral hit looks just like, never outranks a finding
-  that flags.
+* Every flagged seller outranks every unflagged one, and the unflagged are ranked by evidence, not
+  by q-values (under the line a q-value is ~1 for everyone, so sub-threshold evidence would count as
+  nothing): an unflagged seller's evidence is ``-log10`` of its seller-level p-value, the core
+  signals' p-values combined by ``min_p_combination`` (a calibrated p: Bonferroni over the signals
+  that tested it), plus a supporting signal's ``-log10 p`` up to as much again (it backs core
+  evidence, never stands alone). That sum ``s`` is squashed to ``c (1 - exp(-s / c))``, ``c`` = the
+  score of the weakest possible flag, so it stays below every flag. The p-values come from every
+  seller each signal tested (``SignalResult.tested``), reported or not.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
+
+from analytics.signals.combination import min_p_combination
 
 SUPPORT_CAP = 3.0  # a supporting signal adds at most this much: it backs a core finding, never outranks one
 CO_OCCURRENCE_DAYS = 60
@@ -61,8 +66,31 @@ def _q_words(q: float) -> str:
     return "q < 0.001" if q < 0.001 else f"q = {q:.3f}"
 
 
-def seller_scores(sellers: pd.Series, evidence: pd.DataFrame, signals: dict) -> pd.DataFrame:
-    """One row per seller: score, flagged, reasons, signals (the significant ones), score_rank."""
+def evidence_below_the_line(tests: pd.DataFrame, signals: dict) -> pd.Series:
+    """Per seller: the strength of its evidence for ranking below the flag line (see the module
+    docstring), from ``tests`` (seller_id, signal, p_value: every seller each signal tested)."""
+    if tests is None or tests.empty:
+        return pd.Series(dtype=float)
+    core = {name: module.CORE for name, module in signals.items()}
+    tests = tests.dropna(subset=["p_value"])
+    wide = tests.pivot_table(index="seller_id", columns="signal", values="p_value", aggfunc="min")
+    core_columns = [c for c in wide.columns if core.get(c, False)]
+    support_columns = [c for c in wide.columns if not core.get(c, False)]
+    core_p = min_p_combination(wide[core_columns].to_numpy()) if core_columns else np.full(len(wide), np.nan)
+    core_strength = np.nan_to_num(-np.log10(np.clip(core_p, 1e-300, 1.0)), nan=0.0)
+    support_strength = 0.0
+    if support_columns:
+        support_p = np.nanmin(np.where(np.isnan(wide[support_columns].to_numpy()), 1.0,
+                                       wide[support_columns].to_numpy()), axis=1)
+        support_strength = np.minimum(-np.log10(np.clip(support_p, 1e-300, 1.0)), core_strength)
+    return pd.Series(core_strength + support_strength, index=wide.index)
+
+
+def seller_scores(sellers: pd.Series, evidence: pd.DataFrame, signals: dict,
+                  tests: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per seller: score, flagged, reasons, signals (the significant ones), score_rank.
+
+    ``tests`` (seller_id, signal, p_value) ranks the unflagged; without it, the evidence rows' p-values."""
     weights = {name: module.WEIGHT for name, module in signals.items()}
     core = {name: module.CORE for name, module in signals.items()}
     order = {name: i for i, name in enumerate(signals)}
@@ -88,8 +116,15 @@ def seller_scores(sellers: pd.Series, evidence: pd.DataFrame, signals: dict) -> 
     per_seller["score"] = per_seller["score"].add(pd.Series(bonus, index=together.index), fill_value=0.0)
     per_seller["flagged"] = together["flagged"].reindex(per_seller.index, fill_value=False).astype(bool)
     ceiling = weakest_flag(signals)
+    if tests is None:
+        tests = evidence[["seller_id", "signal", "p_value"]]
+    below = evidence_below_the_line(tests, signals)
+    per_seller = per_seller.reindex(per_seller.index.union(below.index))
+    per_seller["score"] = per_seller["score"].fillna(0.0)
+    per_seller["flagged"] = per_seller["flagged"].fillna(False).astype(bool)
     unflagged = ~per_seller["flagged"]
-    per_seller.loc[unflagged, "score"] = ceiling * -np.expm1(-per_seller.loc[unflagged, "score"] / ceiling)
+    strength = below.reindex(per_seller.index).fillna(0.0)[unflagged]
+    per_seller.loc[unflagged, "score"] = ceiling * -np.expm1(-strength / ceiling)
 
     q_words = significant["q_value"].map(_q_words).astype(str)
     significant["reason"] = significant["detail"].astype(str) + " (" + q_words + ")"
