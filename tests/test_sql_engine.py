@@ -293,6 +293,71 @@ def test_read_only_statements_run(db, sql, rows):
     assert frame.attrs["truncated"] is False
 
 
+# --- DuckDB's own table functions: the catalogue by name, nothing else by prefix ----------------------
+
+CATALOGUE_CALLS = {
+    **{name: f"select * from {name}()" for name in sorted(statement_check.CATALOGUE_FUNCTIONS)
+       if name.startswith("duckdb_") or name == "pragma_collations"},
+    "pragma_table_info": "select * from pragma_table_info('sellers')",
+    "pragma_show": "from pragma_show('reviews')",
+    **{f"view {name}": f"select * from {name}" for name in sorted(statement_check.CATALOGUE_VIEWS)},
+    "catalogue in a join": "select t.table_name, count(*) as n from duckdb_tables() as t "
+                           "join duckdb_columns() as c using (table_name) group by all",
+}
+
+
+@pytest.mark.parametrize("sql", CATALOGUE_CALLS.values(), ids=CATALOGUE_CALLS.keys())
+def test_the_catalogue_functions_run(db, sql):
+    assert isinstance(run_query(sql, db=db), pd.DataFrame)
+
+
+def test_every_catalogue_function_is_one_duckdb_has():
+    # Names only pass when DuckDB knows them as table functions (a typo would allow nothing, silently).
+    assert statement_check.CATALOGUE_FUNCTIONS <= statement_check._known_table_functions()
+
+
+NOT_CATALOGUE = {
+    "duckdb_secrets": "select * from duckdb_secrets()",
+    "duckdb_secrets qualified": "select * from system.main.duckdb_secrets()",
+    "duckdb_secrets quoted upper case": 'select * from "DUCKDB_SECRETS"()',
+    "duckdb_secrets in a subquery": "select (select count(*) from duckdb_secrets()) as n",
+    "duckdb_secrets in a with clause": "with s as (from duckdb_secrets()) from s",
+    "duckdb_secrets explained": "explain select * from duckdb_secrets()",
+    "duckdb_secrets described": "describe select * from duckdb_secrets()",
+    "duckdb_secrets pivoted": "pivot (from duckdb_secrets()) on name using count(*)",
+    "duckdb_secret_types": "from duckdb_secret_types()",
+    "duckdb_settings": "select * from duckdb_settings()",
+    "duckdb_logs": "select * from duckdb_logs()",
+    "duckdb_logs view": "select * from duckdb_logs",
+    "duckdb_logs view qualified": "select * from main.duckdb_logs",
+    "duckdb_logs view in a dynamic pivot": "pivot duckdb_logs on message using count(*)",
+    "duckdb_extensions": "from duckdb_extensions()",
+    "duckdb_memory": "from duckdb_memory()",
+    "duckdb_temporary_files": "from duckdb_temporary_files()",
+    "duckdb_variables": "from duckdb_variables()",
+    "pragma_storage_info": "from pragma_storage_info('sellers')",
+    "pragma_version": "from pragma_version()",
+    "pragma_database_size": "from pragma_database_size()",
+}
+
+
+@pytest.mark.parametrize("sql", NOT_CATALOGUE.values(), ids=NOT_CATALOGUE.keys())
+def test_duckdb_functions_outside_the_catalogue_are_refused_with_the_reason(db, sql):
+    with pytest.raises(QueryRejected) as caught:
+        run_query(sql, db=db)
+    assert caught.value.kind == errors.REFUSED, str(caught.value)
+    assert "not a catalogue function" in str(caught.value) or "not part of the database's catalogue" in str(caught.value)
+    assert "duckdb_tables()" in str(caught.value)  # and it says what is allowed instead
+
+
+def test_no_other_duckdb_or_pragma_table_function_passes():
+    # Whatever DuckDB adds in a later version is refused until named here on purpose.
+    system = {name for name in statement_check._known_table_functions() if name.startswith(("duckdb_", "pragma_"))}
+    for name in sorted(system - statement_check.CATALOGUE_FUNCTIONS):
+        with pytest.raises(QueryRejected, match="not a catalogue function"):
+            statement_check.check(f"select * from {name}()")
+
+
 def test_literals_that_look_like_sql_come_back_as_data(db):
     frame = run_query("select ';' as semi, 'DROP TABLE sellers; --' as words;", db=db)
     assert frame.iloc[0].to_dict() == {"semi": ";", "words": "DROP TABLE sellers; --"}

@@ -10,8 +10,9 @@ Three looks, each able to refuse on its own:
 3. The syntax tree (``json_serialize_sql``) is walked: a SELECT can hide a write in its WITH clause
    (``WITH t AS (DELETE ... RETURNING *)`` or ``(COPY ... TO 'file')`` are typed SELECT and run), and
    table functions can read files (``read_csv``, ``glob``), run SQL held in a string (``query``) or
-   change state (``checkpoint``, ``enable_logging``). Only catalogue and generator table functions
-   pass. Where DuckDB cannot serialise the tree (dynamic PIVOT), the tokens are scanned instead.
+   change state (``checkpoint``, ``enable_logging``). Only generator table functions and the
+   catalogue functions named in ``CATALOGUE_FUNCTIONS`` pass (by name: ``duckdb_secrets()`` is no
+   catalogue function). Where DuckDB cannot serialise the tree (dynamic PIVOT), the tokens are scanned instead.
 
 The connection (``analytics.store.READER_CONFIG``: read-only, no external access, locked settings) is
 the layer underneath that holds even if this check misses something; this one gives the reason.
@@ -67,13 +68,29 @@ _TYPE_REASONS = {
 # DELETE_QUERY_NODE, COPY_QUERY_NODE, ...) is a write hidden inside a query.
 _QUERY_NODES = frozenset({"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE"})
 
+# DuckDB's catalogue, allowed by name: what the database holds (its tables, views, columns, types,
+# constraints, functions, ...), as the "duckdb_% metadata functions" and PRAGMA table_info / show
+# describe it. Not by prefix: other duckdb_ and pragma_ functions describe the process, not the
+# database (duckdb_secrets lists the credentials a deployment configured, duckdb_settings its paths,
+# duckdb_logs the queries others ran, duckdb_extensions, duckdb_memory, pragma_storage_info, ...).
+CATALOGUE_FUNCTIONS = frozenset({
+    "duckdb_columns", "duckdb_constraints", "duckdb_databases", "duckdb_dependencies", "duckdb_functions",
+    "duckdb_indexes", "duckdb_keywords", "duckdb_schemas", "duckdb_sequences", "duckdb_tables",
+    "duckdb_types", "duckdb_views", "pragma_table_info", "pragma_show", "pragma_collations",
+})
+# Views DuckDB defines over the catalogue functions (``from duckdb_tables`` without parentheses).
+CATALOGUE_VIEWS = frozenset({
+    "duckdb_columns", "duckdb_constraints", "duckdb_databases", "duckdb_indexes", "duckdb_schemas",
+    "duckdb_tables", "duckdb_types", "duckdb_views", "pragma_database_list",
+})
+_SYSTEM_PREFIXES = ("duckdb_", "pragma_")
+
 # Table functions an analyst may call: generators, JSON unnesting and the catalogue.
 _TABLE_FUNCTIONS_ALLOWED = frozenset({
     "range", "generate_series", "unnest", "repeat", "repeat_row", "json_each", "json_tree",
     "histogram", "histogram_values", "summary", "icu_calendar_names", "pg_timezone_names",
     "test_all_types", "test_vector_types",
-})
-_TABLE_FUNCTION_PREFIXES_ALLOWED = ("duckdb_", "pragma_")
+}) | CATALOGUE_FUNCTIONS
 _FILE_PREFIXES = ("read_", "parquet_", "sniff_", "iceberg_", "delta_", "sqlite_", "postgres_", "mysql_")
 _FILE_FUNCTIONS = frozenset({"glob", "st_read", "parquet_scan"})
 _STRING_SQL_FUNCTIONS = frozenset({"query", "query_table", "json_execute_serialized_sql"})
@@ -202,6 +219,8 @@ def _scan_tokens(text: str) -> None:
             _check_table_function(word.lower())
         if followed_by_call:
             _check_scalar_function(word.lower())
+        else:
+            _check_system_view(word.strip('"'))
 
 
 # --- the syntax tree -----------------------------------------------------------------------------------
@@ -275,11 +294,33 @@ def _walk_tree(tree: dict) -> None:
                 f"Refused: `{node['table_name']}` names a file; the explorer only reads the "
                 "marketplace database's tables."
             )
+        elif node_type in ("BASE_TABLE", "SHOW_REF"):
+            _check_system_view(str(node.get("table_name", "")))
+
+
+def _catalogue_list() -> str:
+    return ", ".join(f"{n}()" for n in sorted(CATALOGUE_FUNCTIONS))
+
+
+def _check_system_view(name: str) -> None:
+    """A DuckDB system view outside the catalogue (``from duckdb_logs``) is refused like its function."""
+    lowered = name.lower()
+    if lowered.startswith(_SYSTEM_PREFIXES) and lowered not in CATALOGUE_VIEWS:
+        raise QueryRejected(
+            f"Refused: {name} is not part of the database's catalogue (it describes the DuckDB process, "
+            f"not the marketplace data). The explorer allows these catalogue functions: {_catalogue_list()}."
+        )
 
 
 def _check_table_function(name: str) -> None:
-    if name in _TABLE_FUNCTIONS_ALLOWED or name.startswith(_TABLE_FUNCTION_PREFIXES_ALLOWED):
+    if name in _TABLE_FUNCTIONS_ALLOWED:
         return
+    if name.startswith(_SYSTEM_PREFIXES):
+        raise QueryRejected(
+            f"Refused: {name}() is not a catalogue function (it describes the DuckDB process, its "
+            "settings, secrets or logs, not the marketplace data). The explorer allows these catalogue "
+            f"functions: {_catalogue_list()}."
+        )
     if name in _FILE_FUNCTIONS or name.startswith(_FILE_PREFIXES):
         raise QueryRejected(
             f"Refused: {name}() reads files outside the database; the explorer only reads the "
