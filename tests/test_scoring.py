@@ -277,6 +277,7 @@ def test_honest_staff_who_differ_among_themselves_flag_nobody(monkeypatch, rate_
 
     episodes, staff = _honest_staff_market(seed=seed, rate_spread=rate_spread)
     monkeypatch.setattr(reinstatement, "reinstating_staff", lambda ctx: staff)
+    monkeypatch.setattr(reinstatement, "employee_history", lambda ctx: None)
 
     class Context:
         def query(self, name):

@@ -1,17 +1,33 @@
 -- One row per suspension known on $as_of: how it ended (reinstatement, closure, or still open on
 -- $as_of), how long it lasted, and the appeal closest before the reinstatement.
--- Events after the end of $as_of are not known yet and are ignored.
-with events as (
-    select seller_id, ts, event, reason
+-- Events after the end of $as_of are not known yet and are ignored. Reasons are grouped whatever their
+-- spelling ('ip_complaint', 'IP Complaint', 'ip-complaint', 'ipComplaint' are one reason, named by
+-- its most common spelling).
+with known as (
+    select seller_id, ts, event, reason,
+           regexp_replace(lower(coalesce(reason, 'unspecified')), '[^a-z0-9]', '', 'g') as reason_key
     from account_events
     where ts < ($as_of::date + interval 1 day)
+),
+
+reason_names as (
+    select reason_key, mode(coalesce(reason, 'unspecified') order by reason) as reason_name
+    from known
+    where event = 'suspended'
+    group by reason_key
+),
+
+events as (
+    select k.seller_id, k.ts, k.event, n.reason_name as reason
+    from known as k
+    left join reason_names as n using (reason_key)
 ),
 
 suspensions as (
     select
         seller_id,
         ts as suspended_at,
-        coalesce(reason, 'unspecified') as reason,
+        reason,
         lead(ts) over (partition by seller_id order by ts) as next_suspension_at
     from events
     where event = 'suspended'

@@ -45,7 +45,10 @@ from statsmodels.duration.survfunc import SurvfuncRight
 
 from analytics.scoring.combine import bh_q_values
 from analytics.scoring.context import ScoringContext
-from analytics.signals import EVIDENCE_COLUMNS, SignalResult
+from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
+from analytics.signals.combination import fisher_combination, min_p_combination
+from analytics.signals.rivalry import access_log_rows
+from analytics.signals.staff_history import staff_history
 
 NAME = "reinstatement"
 TITLE = "Suspension lifted unusually fast for its reason"
@@ -66,6 +69,10 @@ MAX_STAFF_RHO = 0.5  # honest employees' rates never believed to differ more tha
 MIN_STAFF_LIFTS = 5  # slow-reason reinstatements that let an employee show how honest staff differ
 MIN_STAFF_FOR_SPREAD = 8  # employees with that many needed to measure the spread (a large team)
 Z75, Z90 = stats.norm.ppf(0.75), stats.norm.ppf(0.90)
+MAX_LAG_HOURS = 72.0  # a log line further than this from a reinstatement is never taken for its cause
+LAG_QUANTILE = 0.95  # the attribution window covers this share of the log's own nearest lags (x 2)
+MIN_ATTRIBUTION_MINUTES = 15.0  # never narrower than this (clocks and queues)
+SET_ASIDE_PASSES = 3  # discovered sellers leave the speed reference; repeated until stable
 
 
 def ordinary_duration(hours: np.ndarray, ended: np.ndarray) -> tuple[float, float, float]:
@@ -84,14 +91,48 @@ def ordinary_duration(hours: np.ndarray, ended: np.ndarray) -> tuple[float, floa
     return float(np.log(q75) - Z75 * scale), float(scale), observed_q75
 
 
+def attribute(reinstated: pd.DataFrame, actions: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Which employee's reinstating action caused each reinstatement, with the window learnt from the log.
+
+    ``reinstated``: seller_id, reinstated_at; ``actions``: employee_id, seller_id, ts. A log line can
+    come seconds or hours before or after the event it caused (queues, batch jobs, clocks): each
+    reinstatement's nearest reinstating action on the same seller (either side, within
+    ``MAX_LAG_HOURS``) is a candidate, and the window is twice the ``LAG_QUANTILE`` of those lags (at
+    least ``MIN_ATTRIBUTION_MINUTES``): wide enough for the log at hand, never a fixed guess.
+    Returns (seller_id, reinstated_at, employee_id, lag_minutes) and the window in minutes."""
+    columns = ["seller_id", "reinstated_at", "employee_id", "lag_minutes"]
+    if reinstated.empty or actions.empty:
+        return pd.DataFrame(columns=columns), float("nan")
+    events = reinstated[["seller_id", "reinstated_at"]].dropna().drop_duplicates()
+    events = events.assign(reinstated_at=pd.to_datetime(events["reinstated_at"]).astype("datetime64[us]"))
+    logged = actions.assign(ts=pd.to_datetime(actions["ts"]).astype("datetime64[us]"),
+                            acted_at=pd.to_datetime(actions["ts"]).astype("datetime64[us]"))
+    nearest = pd.merge_asof(events.sort_values("reinstated_at"), logged.sort_values("ts"),
+                            left_on="reinstated_at", right_on="ts", by="seller_id", direction="nearest",
+                            tolerance=pd.Timedelta(hours=MAX_LAG_HOURS))
+    nearest = nearest.dropna(subset=["employee_id"])
+    if nearest.empty:
+        return pd.DataFrame(columns=columns), float("nan")
+    nearest["lag_minutes"] = (nearest["reinstated_at"] - nearest["acted_at"]).dt.total_seconds() / 60.0
+    window = max(2.0 * float(np.quantile(nearest["lag_minutes"].abs(), LAG_QUANTILE)), MIN_ATTRIBUTION_MINUTES)
+    window = min(window, 60.0 * MAX_LAG_HOURS)
+    kept = nearest[nearest["lag_minutes"].abs() <= window]
+    return kept[columns].reset_index(drop=True), window
+
+
 def reinstating_staff(ctx: ScoringContext) -> pd.DataFrame:
-    """``reinstatement_staff`` (seller_id, reinstated_at, employee_id); empty without an access log."""
-    exists = ctx.con.execute(
-        "select count(*) from duckdb_tables() where table_name = 'access_log' and not temporary"
-    ).fetchone()[0]
-    if not exists:
+    """(seller_id, reinstated_at, employee_id) for the reinstatements the access log attributes to an
+    employee (``attribute``); empty without an access log."""
+    if access_log_rows(ctx) == 0:
         return pd.DataFrame(columns=["seller_id", "reinstated_at", "employee_id"])
-    return ctx.query("reinstatement_staff")
+    episodes = ctx.query("suspension_episodes")
+    attributed, _ = attribute(episodes[episodes["reinstated"]], ctx.query("reinstatement_actions"))
+    return attributed[["seller_id", "reinstated_at", "employee_id"]]
+
+
+def employee_history(ctx: ScoringContext):
+    """The staff history an employee's reinstatement is judged against (None without an access log)."""
+    return staff_history(ctx)
 
 
 def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set]:
@@ -107,8 +148,11 @@ def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set]:
     large_team = (n >= MIN_STAFF_LIFTS).sum() >= MIN_STAFF_FOR_SPREAD
     # Employees whose quick lifts are beyond one shared rate leave it (iterated until stable), so a
     # few corrupt employees do not make fast lifts look ordinary: only the blatant ones where the team
-    # is large enough to measure how honest employees differ, else every unlikely one.
-    usual = np.ones(len(k), dtype=bool)
+    # is large enough to measure how honest employees differ, else every unlikely one. The iteration
+    # starts from the median employee's rate, not the pooled one: in a team where a tenth of the
+    # reinstatements are bought, the pooled rate is the buyers' as much as the team's.
+    rate = _median_rate(k, n)
+    usual = _staff_tail(k, n, rate, 0.0) >= (BLATANT_STAFF_P if large_team else UNUSUAL_STAFF_P)
     for _ in range(20):
         rate = _pooled_rate(k[usual], n[usual])
         now = _staff_tail(k, n, rate, 0.0) >= (BLATANT_STAFF_P if large_team else UNUSUAL_STAFF_P)
@@ -134,20 +178,33 @@ def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set]:
     return pairs[columns], set(per_employee.index[~usual])
 
 
+def _median_rate(k: np.ndarray, n: np.ndarray) -> float:
+    """The median employee's quick-lift rate (Jeffreys-smoothed), over employees with at least
+    MIN_STAFF_LIFTS lifts where there are any: robust to a minority of corrupt employees."""
+    enough = n >= MIN_STAFF_LIFTS
+    if not enough.any():
+        return _pooled_rate(k, n)
+    return float(np.median((k[enough] + 0.5) / (n[enough] + 1)))
+
+
 def _pooled_rate(k: np.ndarray, n: np.ndarray) -> float:
     """Quick lifts over lifts, with half a pseudo-lift each way (Jeffreys): never a zero rate."""
     return float((k.sum() + 0.5) / (n.sum() + 1))
 
 
 def _rate_spread(k: np.ndarray, n: np.ndarray, rate: float) -> float:
-    """Intra-employee correlation rho of quick lifts by moments, Var(k) = n m (1 - m) (1 + (n - 1) rho):
-    0 when honest employees look alike."""
-    pairs = float(np.sum(n * (n - 1)))
+    """Intra-employee correlation rho of quick lifts, Var(k) = n m (1 - m) (1 + (n - 1) rho): 0 when
+    honest employees look alike. Estimated robustly, so that a few corrupt employees left among the
+    rest do not pass for honest spread: the dispersion of the employees' standardised counts is
+    measured by their median absolute deviation (1.4826 MAD: 1 for binomial counts), not their
+    squares, and turned into rho at the employees' typical number of lifts."""
     chance = rate * (1 - rate)
-    if pairs <= 0 or chance <= 0:
+    if len(k) < 3 or chance <= 0:
         return 0.0
-    excess = float(np.sum((k - n * rate) ** 2) - np.sum(n * chance))
-    return float(np.clip(excess / (chance * pairs), 0.0, MAX_STAFF_RHO))
+    z = (k - n * rate) / np.sqrt(np.maximum(n * chance, 1e-12))
+    dispersion = (1.4826 * float(np.median(np.abs(z - np.median(z))))) ** 2
+    typical = max(float(np.median(n)) - 1.0, 1.0)
+    return float(np.clip((dispersion - 1.0) / typical, 0.0, MAX_STAFF_RHO))
 
 
 def _staff_tail(k: np.ndarray, n: np.ndarray, rate: float, rho: float) -> np.ndarray:
@@ -175,10 +232,12 @@ def _own_counts(group: pd.DataFrame) -> pd.DataFrame:
     return own.reindex(group.index, fill_value=0)
 
 
-def episode_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def episode_p_values(episodes: pd.DataFrame, set_aside: frozenset = frozenset()
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The reinstated episodes, each with ``p_speed`` (= ``p_episode``) and the reason's
     ``ordinary_hours``; and the staff p-values (see ``staff_p_values``). ``episodes`` may carry
-    ``employee_id`` (who reinstated it, where logged)."""
+    ``employee_id`` (who reinstated it, where logged). The episodes of the ``set_aside`` sellers (this
+    run's discoveries) are left out of every reference, so bought lifts do not make lifts look ordinary."""
     episodes = episodes.copy()
     if "employee_id" not in episodes:
         episodes["employee_id"] = None
@@ -194,7 +253,7 @@ def episode_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
     episodes["quick"] = episodes["reinstated"] & episodes["slow_reason"] & (episodes["hours"] <= QUICK_HOURS)
 
     staff, unusual = staff_p_values(episodes)
-    episodes["in_reference"] = ~episodes["employee_id"].isin(unusual)
+    episodes["in_reference"] = ~episodes["employee_id"].isin(unusual) & ~episodes["seller_id"].isin(set_aside)
 
     parts = []
     for _, group in episodes.groupby("reason_group"):
@@ -247,12 +306,52 @@ def _describe(row) -> str:
             f"{appeal}; an honest '{row.reason}' suspension is lifted this fast with probability "
             f"{row.p_speed:.2%} (most last about {row.median_hours:.0f} h)")
     if pd.notna(row.staff_employee):
-        text += (f"; reinstated by {row.staff_employee}, {row.staff_k:.0f} of whose {row.staff_n:.0f} "
-                 f"slow-reason reinstatements for other sellers came within {QUICK_HOURS:.0f} h "
-                 f"(team: {row.staff_rate:.0%})")
+        text += f"; reinstated by {row.staff_employee}"
+        if pd.notna(row.staff_n):
+            text += (f", {row.staff_k:.0f} of whose {row.staff_n:.0f} slow-reason reinstatements for other "
+                     f"sellers came within {QUICK_HOURS:.0f} h (team: {row.staff_rate:.0%})")
+        if pd.notna(row.p_kind) and row.p_kind < 0.05:
+            text += (f"; reinstating is outside that employee's usual work ({row.reinstate_share:.1%} of "
+                     f"their {row.history_actions:.0f} logged actions for other sellers)")
     if row.quick > 1:
         text += f"; {row.quick} unusually quick reinstatements in all"
     return text
+
+
+def employee_pairs(episodes: pd.DataFrame, staff: pd.DataFrame, history) -> pd.DataFrame:
+    """Per (seller, employee who reinstated it): ``p_staff`` (the employee's quick lifts for other sellers
+    against honest staff's, where known), ``p_kind`` (reinstating against the employee's own usual
+    work, the seller left out; NaN without a long enough history) and ``p_employee``, the two combined
+    (min-p: both are about the same employee)."""
+    if "employee_id" not in episodes:
+        episodes = episodes.assign(employee_id=None)
+    known = episodes[episodes["reinstated"].astype(bool) & episodes["employee_id"].notna()]
+    pairs = known[["seller_id", "employee_id"]].drop_duplicates().reset_index(drop=True)
+    pairs = pairs.merge(staff, on=["seller_id", "employee_id"], how="left")
+    pairs["p_kind"] = np.nan
+    pairs["reinstate_share"] = np.nan
+    pairs["history_actions"] = np.nan
+    if history is not None and not pairs.empty:
+        pairs["p_kind"] = history.rarity(pairs["employee_id"], ["reinstate"] * len(pairs), pairs["seller_id"],
+                                         field="kind")
+        share, total = history.share(pairs["employee_id"], ["reinstate"] * len(pairs), pairs["seller_id"],
+                                     field="kind")
+        pairs["reinstate_share"], pairs["history_actions"] = share, total
+    pairs["p_employee"] = min_p_combination(pairs[["p_staff", "p_kind"]].to_numpy(float))
+    return pairs
+
+
+def seller_p_values(scored: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
+    """Per seller: Fisher's method over its reinstated episodes' speed and its distinct reinstating
+    employees (absent components left out), so repeats add up."""
+    parts = pd.concat([
+        pd.DataFrame({"seller_id": scored["seller_id"], "p": scored["p_episode"].astype(float)}),
+        pd.DataFrame({"seller_id": pairs["seller_id"], "p": pairs["p_employee"].astype(float)}),
+    ], ignore_index=True).dropna()
+    parts["p"] = parts["p"].clip(lower=1e-12)
+    parts["slot"] = parts.groupby("seller_id").cumcount()
+    wide = parts.pivot(index="seller_id", columns="slot", values="p")
+    return pd.Series(fisher_combination(wide.to_numpy()), index=wide.index)
 
 
 def find(ctx: ScoringContext) -> SignalResult:
@@ -261,31 +360,44 @@ def find(ctx: ScoringContext) -> SignalResult:
         return SignalResult.empty()
     staff_rows = reinstating_staff(ctx)
     if not staff_rows.empty:
+        staff_rows = staff_rows.assign(reinstated_at=pd.to_datetime(staff_rows["reinstated_at"]).astype("datetime64[us]"))
+        episodes = episodes.assign(reinstated_at=pd.to_datetime(episodes["reinstated_at"]).astype("datetime64[us]"))
         episodes = episodes.merge(staff_rows, on=["seller_id", "reinstated_at"], how="left")
-    scored, staff = episode_p_values(episodes)
-    n_tests = int(episodes["seller_id"].nunique())
-    if scored.empty:
-        return SignalResult.empty(n_tests)
+    history = employee_history(ctx)
+    # One hypothesis per seller with a reinstatement: sellers whose suspensions are all still open or
+    # closed have nothing to judge.
+    n_tests = int(episodes.loc[episodes["reinstated"].astype(bool), "seller_id"].nunique())
+    if n_tests == 0:
+        return SignalResult.empty()
 
-    # Fisher's method per seller over its episodes and its distinct reinstating employees, vectorised:
-    # -2 sum(ln p) ~ chi2 with 2k degrees of freedom.
+    # Discoveries leave the speed reference and the test is run again, until they no longer change
+    # (within this run only: nothing is carried between runs).
+    set_aside: frozenset = frozenset()
+    for _ in range(SET_ASIDE_PASSES):
+        scored, staff = episode_p_values(episodes, set_aside)
+        if scored.empty:
+            return SignalResult.empty(n_tests)
+        pairs = employee_pairs(episodes, staff, history)
+        p_seller = seller_p_values(scored, pairs)
+        found = frozenset(p_seller.index[bh_q_values(p_seller.to_numpy(), n_tests) <= FDR])
+        if found == set_aside:
+            break
+        set_aside = found
+
     scored = scored.assign(quick_found=(scored["p_episode"] < 0.05).astype(int))
-    log_p = pd.concat([
-        pd.DataFrame({"seller_id": scored["seller_id"], "log_p": np.log(scored["p_episode"].clip(lower=1e-12))}),
-        pd.DataFrame({"seller_id": staff["seller_id"],
-                      "log_p": np.log(staff["p_staff"].astype(float).clip(lower=1e-12))}),
-    ], ignore_index=True)
-    per_seller = log_p.groupby("seller_id")["log_p"].agg(log_p="sum", k="size")
+    per_seller = pd.DataFrame({"p_value": p_seller})
     per_seller["quick"] = scored.groupby("seller_id")["quick_found"].sum()
-    per_seller["p_value"] = stats.chi2.sf(-2 * per_seller["log_p"], 2 * per_seller["k"])
-    strongest_staff = (staff.sort_values(["seller_id", "p_staff"]).drop_duplicates("seller_id")
-                       .set_index("seller_id")
+    strongest_staff = (pairs.sort_values(["seller_id", "p_employee"], na_position="last")
+                       .drop_duplicates("seller_id").set_index("seller_id")
                        .rename(columns={"employee_id": "staff_employee", "n_other": "staff_n",
                                         "k_other": "staff_k", "team_rate": "staff_rate"}))
+    staff_columns = ["staff_employee", "staff_n", "staff_k", "staff_rate", "p_kind", "reinstate_share",
+                     "history_actions"]
     fastest = (scored.drop(columns="quick").sort_values(["seller_id", "p_episode"])
                .drop_duplicates("seller_id").set_index("seller_id")
-               .join(per_seller[["p_value", "quick"]])
-               .join(strongest_staff[["staff_employee", "staff_n", "staff_k", "staff_rate"]]))
+               .drop(columns=[c for c in staff_columns if c in scored.columns])
+               .join(per_seller[["p_value", "quick"]], how="inner")
+               .join(strongest_staff.reindex(columns=staff_columns)))
     fastest["median_hours"] = fastest["ordinary_hours"]
     fastest = fastest.reset_index()
 
@@ -302,4 +414,4 @@ def find(ctx: ScoringContext) -> SignalResult:
         "related_seller_id": None,
         "detail": [_describe(row) for row in fastest.itertuples()],
     }, columns=list(EVIDENCE_COLUMNS))
-    return SignalResult(evidence, n_tests)
+    return SignalResult(evidence, n_tests, tested_frame(p_seller.index, p_seller.to_numpy()))

@@ -75,24 +75,41 @@ class StaffHistory:
     def values(self, field: str) -> pd.Index:
         return self._fields[field].values
 
+    def share(self, employees, values, sellers, *, field: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per query: the employee's own share of ``value`` among their actions outside the seller, and
+        how many such actions they have (for the analyst's reading of ``rarity``)."""
+        rows, usable, v = self._rows_without_seller(employees, values, sellers, field)
+        share = np.full(len(v), np.nan)
+        total = np.full(len(v), np.nan)
+        if usable.size:
+            history = rows.sum(axis=1)
+            total[usable] = history
+            share[usable] = rows[np.arange(usable.size), v[usable]] / np.maximum(history, 1.0)
+        return share, total
+
+    def _rows_without_seller(self, employees, values, sellers, field: str):
+        f = self._fields[field]
+        e = self.employees.get_indexer(pd.Index(employees))
+        v = f.values.get_indexer(pd.Index(values))
+        s = self.sellers.get_indexer(pd.Index(sellers))
+        usable = np.flatnonzero((e >= 0) & (v >= 0))
+        rows = f.counts[e[usable]].copy()
+        if usable.size:
+            own = f.own.reindex(pd.MultiIndex.from_arrays(
+                [np.repeat(e[usable], len(f.values)), np.repeat(s[usable], len(f.values)),
+                 np.tile(np.arange(len(f.values)), usable.size)]))
+            rows -= np.nan_to_num(own.to_numpy(float)).reshape(rows.shape)
+        return rows, usable, v
+
     def rarity(self, employees, values, sellers, *, field: str) -> np.ndarray:
         """Per query (employee_id, value of ``field``, seller_id left out): the own-history rarity
         p-value described in the module docstring; NaN where the employee's history outside the
         seller is too short, or the employee or value never appears in the log."""
         f = self._fields[field]
-        e = self.employees.get_indexer(pd.Index(employees))
-        v = f.values.get_indexer(pd.Index(values))
-        s = self.sellers.get_indexer(pd.Index(sellers))
-        out = np.full(len(e), np.nan)
-        usable = np.flatnonzero((e >= 0) & (v >= 0))
+        rows, usable, v = self._rows_without_seller(employees, values, sellers, field)
+        out = np.full(len(v), np.nan)
         if usable.size == 0:
             return out
-        rows = f.counts[e[usable]].copy()
-        # leave the seller out: subtract its own actions from the employee's row
-        own = f.own.reindex(pd.MultiIndex.from_arrays(
-            [np.repeat(e[usable], len(f.values)), np.repeat(s[usable], len(f.values)),
-             np.tile(np.arange(len(f.values)), usable.size)]))
-        rows -= np.nan_to_num(own.to_numpy(float)).reshape(rows.shape)
         history = rows.sum(axis=1)
         share = (rows + PRIOR_ACTIONS * f.team_share[None, :]) / (history + PRIOR_ACTIONS)[:, None]
         this = share[np.arange(usable.size), v[usable]]
