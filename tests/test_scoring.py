@@ -295,3 +295,24 @@ def test_a_silent_trace_cannot_cancel_a_strong_one():
     assert strong_with_silent <= 0.002  # a p = 1 component costs at most the Bonferroni factor
     assert np.isnan(min_p_combination([[np.nan, np.nan]])[0])  # nothing tested: absent, not p = 1
     assert fisher_combination([[0.01, np.nan]])[0] == pytest.approx(0.01)
+
+
+def test_a_staff_log_line_hours_from_its_event_is_attributed():
+    """Log lines come seconds to hours before or after the event they caused: the window is learnt
+    from the log's own lags, so a line 5 hours after a reinstatement is attributed, and a line from
+    another occasion weeks away is not."""
+    from analytics.signals.reinstatement import attribute
+
+    rng = np.random.default_rng(3)
+    events = pd.DataFrame({"seller_id": [f"S{i}" for i in range(40)],
+                           "reinstated_at": pd.Timestamp("2026-03-01") + pd.to_timedelta(np.arange(40), unit="D")})
+    lags_hours = rng.uniform(-6, 6, 40)  # the log here runs up to 6 hours either way
+    actions = pd.DataFrame({"employee_id": "E1", "seller_id": events["seller_id"],
+                            "ts": events["reinstated_at"] - pd.to_timedelta(lags_hours, unit="h")})
+    actions.loc[0, "ts"] = events.loc[0, "reinstated_at"] - pd.Timedelta(hours=-5)  # 5 hours after
+    stray = pd.DataFrame({"employee_id": ["E2"], "seller_id": ["S1"],
+                          "ts": [events.loc[1, "reinstated_at"] + pd.Timedelta(days=20)]})
+    attributed, window_minutes = attribute(events, pd.concat([actions, stray], ignore_index=True))
+    assert window_minutes >= 5 * 60
+    assert set(attributed["seller_id"]) == set(events["seller_id"])
+    assert (attributed["employee_id"] == "E1").all()
