@@ -212,9 +212,9 @@ def test_reused_attack_accounts_flag_the_seller_whose_rivals_they_hit(sabotaged)
     assert row["significant"]
     assert row["related_seller_id"] in {"K03", "K04", "K05"}
     # The 12 sock puppets, and perhaps a few ordinary customers who happened to look alike.
-    accounts = int(re.search(r"(\d+) accounts that gave this seller 5 stars", row["detail"]).group(1))
+    accounts = int(re.search(r"(\d+) accounts that wrote the 1-star bursts", row["detail"]).group(1))
     assert 12 <= accounts <= 18
-    assert "rivals in Kitchen nothing but 1-star reviews" in row["detail"]
+    assert "on 3 rivals in Kitchen also gave this seller 5 stars" in row["detail"]
     assert pd.Timestamp("2026-03-20") <= pd.Timestamp(row["changepoint_date"]) <= pd.Timestamp("2026-03-31")
     assert row["after"] < row["before"]  # its rank share improved
     assert scores(sabotaged).loc["K06", "flagged"]
@@ -407,20 +407,46 @@ def test_staff_access_is_a_no_op_without_an_access_log(sabotaged):
     assert read(sabotaged, "select count(*) as n from evidence where signal = 'staff_access'")["n"].iat[0] == 0
 
 
-def test_two_look_alike_accounts_are_never_evidence_however_rare():
-    from analytics.signals.sabotage import reused_accounts
+def _burst_praise_rows(praised: dict[str, int], fans: dict[str, int], accounts: int = 60) -> pd.DataFrame:
+    """targeting_burst_praise rows for one category: ``accounts`` burst accounts on rival R, each
+    praising 2 sellers; ``praised[s]`` of them praise seller s (the rest praise the others at random)."""
+    rng = np.random.default_rng(5)
+    rows = [{"part": "fans", "category": "Kitchen", "reviewer_key": None, "seller_id": s, "first_at": pd.NaT,
+             "n": n} for s, n in fans.items()]
+    others = [s for s in fans if s not in praised and s != "R"]
+    given = [s for s, k in praised.items() for _ in range(k)]
+    for a in range(accounts):
+        rows.append({"part": "attack", "category": "Kitchen", "reviewer_key": a, "seller_id": "R",
+                     "first_at": pd.Timestamp("2026-03-01"), "n": None})
+        targets = {given[a]} if a < len(given) else set()
+        while len(targets) < 2:
+            targets.add(others[rng.integers(len(others))])
+        rows += [{"part": "praise", "category": "Kitchen", "reviewer_key": a, "seller_id": t,
+                  "first_at": pd.Timestamp("2026-02-01"), "n": None} for t in targets]
+    return pd.DataFrame(rows)
 
-    # 40 sellers with 30 fans each and no attack-like account, and a small seller whose only 3 fans
-    # include 2 such accounts: a rate of 2/3 against 0, but two accounts are a coincidence.
-    rows = [{"seller_id": f"S{i:02d}", "category": "Kitchen", "five_star_reviews": 30, "attack_accounts": 0,
-             "praise_and_attack_accounts": 0, "rival_seller_id": None, "rival_accounts": 0,
-             "rival_account_one_stars": 0, "first_one_star_at": pd.NaT} for i in range(40)]
-    rows.append({**rows[0], "seller_id": "SMALL", "five_star_reviews": 3, "attack_accounts": 2,
-                 "praise_and_attack_accounts": 2, "rival_seller_id": "S01", "rival_accounts": 2,
-                 "rival_account_one_stars": 4, "first_one_star_at": pd.Timestamp("2026-03-01")})
-    accounts = reused_accounts(pd.DataFrame(rows)).set_index("seller_id")
-    assert np.isnan(accounts.loc["SMALL", "p_accounts"])  # not testable: no evidence either way
+
+def test_one_burst_account_that_praised_the_seller_is_never_evidence_however_rare():
+    from analytics.signals.sabotage import attackers_praise
+
+    # 40 sellers with 300 fans each, and a small seller with 3: one of the burst accounts praised it
+    # (a chance of about 2 x 3/12,000 per account), which is rare but one account is a coincidence.
+    fans = {f"S{i:02d}": 300 for i in range(40)} | {"SMALL": 3, "R": 300}
+    result = attackers_praise(_burst_praise_rows({"SMALL": 1}, fans)).set_index("seller_id")
+    assert np.isnan(result.loc["SMALL", "p_accounts"])  # not testable: no evidence either way
     # Three such accounts are: the same small seller is then judged, and far from chance.
-    rows[-1] = {**rows[-1], "attack_accounts": 3, "praise_and_attack_accounts": 3}
-    accounts = reused_accounts(pd.DataFrame(rows)).set_index("seller_id")
-    assert accounts.loc["SMALL", "p_accounts"] < 1e-3
+    result = attackers_praise(_burst_praise_rows({"SMALL": 3}, fans)).set_index("seller_id")
+    assert result.loc["SMALL", "p_accounts"] < 1e-4
+    assert result.loc["SMALL", "rival_seller_id"] == "R"
+
+
+def test_burst_accounts_praising_a_big_seller_as_often_as_its_share_is_not_evidence():
+    from analytics.signals.sabotage import attackers_praise
+
+    # BIG has a quarter of the category's fans; a quarter-ish of the burst accounts' praise landing on
+    # it is what anyone's praise does: no evidence. Three times its share is.
+    fans = {f"S{i:02d}": 100 for i in range(30)} | {"BIG": 1000, "R": 100}
+    result = attackers_praise(_burst_praise_rows({"BIG": 30}, fans)).set_index("seller_id")
+    assert result.loc["BIG", "p_accounts"] > 0.05
+    many = attackers_praise(_burst_praise_rows({"BIG": 60}, fans, accounts=60)).set_index("seller_id")
+    assert many.loc["BIG", "p_accounts"] < 1e-4

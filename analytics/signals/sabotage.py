@@ -44,7 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from analytics.scoring.context import ScoringContext
-from analytics.signals import EVIDENCE_COLUMNS, SignalResult
+from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
 from analytics.signals.combination import min_p_combination
 from analytics.signals.rivalry import (DayCounter, WindowMeans, block_trend, positions,
                                        report_limit, staff_touches, successes_tail, swing_by_level,
@@ -57,8 +57,7 @@ CORE = True
 FDR = 0.05
 WEIGHT = 1.0
 
-MIN_ATTACK_ACCOUNTS = 3  # fewer reused accounts than this is a coincidence, whatever the rate
-PRAISE_DAYS = 14  # a rival's 1-star this close to an account's praise for the seller is one act
+MIN_ATTACK_ACCOUNTS = 2  # one burst account that also praised the seller is a coincidence, however rare
 BURST_MIN_ONE_STAR = 5  # a week with fewer 1-star reviews is never a burst
 BURST_P = 1e-4  # Poisson tail below which a week's 1-star count is a burst for that product
 WINDOW = 28  # days before / after a hit over which ranks are compared
@@ -74,104 +73,100 @@ ACTS = ("remove", "reinstate", "suspend", "reviewers", "export")  # staff action
 MIN_STAFF_TRIALS = 2  # hits an employee must have touched the rival before, for it to be judged
 
 
-# --- A. reused attack accounts ---------------------------------------------------------------------
+# --- A. the attackers also praise this seller ---------------------------------------------------------
 
-def _overdispersion(y: np.ndarray, n: np.ndarray, q: np.ndarray) -> float:
-    """Intra-class correlation rho of a beta-binomial, by moments over sellers with n >= 5: the excess
-    of squared standardised residuals over 1 grows like (n - 1) * rho. The top 1% is trimmed so the
-    attackers themselves do not set the yardstick."""
-    use = (n >= 5) & (q > 0) & (q < 1)
-    if use.sum() < 20:
-        return 0.05
-    y, n, q = y[use], n[use], q[use]
-    r2 = (y - n * q) ** 2 / (n * q * (1 - q))
-    keep = r2 <= np.quantile(r2, 0.99)
-    rho = np.sum((r2[keep] - 1) * (n[keep] - 1)) / np.sum((n[keep] - 1) ** 2)
-    return float(np.clip(rho, 1e-4, 0.5))
+def attackers_praise(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per seller: how many of the accounts behind its rivals' rating bursts also gave it 5 stars
+    (k_accounts), how many would by chance (expected_accounts), and the Poisson tail p_accounts.
 
-
-def _excess_p(observed: np.ndarray, trials: np.ndarray, expected: np.ndarray, floor: np.ndarray) -> np.ndarray:
-    """One-sided beta-binomial p-value of ``observed`` successes out of ``trials`` where ``expected``
-    were expected, the overdispersion estimated across sellers; NaN (not testable) where ``floor`` fails.
-
-    A normal approximation with the beta-binomial's variance for all, the exact tail where it is small
-    (scipy computes that one seller at a time)."""
-    q = np.clip(expected / np.maximum(trials, 1), 1e-6, 1 - 1e-6)
-    rho = _overdispersion(observed, trials, q)
-    ab = 1 / rho - 1  # beta-binomial with mean q and intra-class correlation rho
-    variance = trials * q * (1 - q) * (1 + (trials - 1) * rho)
-    z = (observed - trials * q) / np.sqrt(np.maximum(variance, 1e-12))
-    p = np.where(observed > trials * q, stats.norm.sf(z), 1.0)
-    exact = floor & (z > 2)
-    p[exact] = stats.betabinom.sf(observed[exact] - 1, trials[exact].astype(int), q[exact] * ab,
-                                  (1 - q[exact]) * ab)
-    return np.where(floor, np.clip(p, 0.0, 1.0), np.nan)
-
-
-def _leave_one_out_rate(per_cat: pd.DataFrame, hits: str, trials: str, prior: float = 20.0) -> pd.Series:
-    """The category's rate of ``hits`` per ``trials`` among everyone else's fans, shrunk by ``prior``
-    trials towards the marketplace's rate."""
-    totals = per_cat.groupby("category")[[hits, trials]].transform("sum")
-    market = (per_cat[hits].sum() + 1) / (per_cat[trials].sum() + 2)
-    return (totals[hits] - per_cat[hits] + prior * market) / (totals[trials] - per_cat[trials] + prior)
-
-
-def reused_accounts(overlap: pd.DataFrame) -> pd.DataFrame:
-    """Per seller, two counts of reused-looking attack accounts among its fans (5-star reviewers), each
-    against its categories' rate per fan for everyone else: fans who gave rivals two or more 1-star
-    reviews and never 5 stars, and fans who gave a rival a 1-star within PRAISE_DAYS of praising this
-    seller and never a rival 5 stars. p_accounts is the smaller p-value, Bonferroni for the counts that
-    could be tested (NaN if neither: too few accounts to say anything). attack_accounts (and its
-    expectation) is the larger count, for the evidence sentence."""
-    columns = ["seller_id", "fans", "attack_accounts", "expected_attack_accounts", "p_accounts",
-               "category", "rival_seller_id", "rival_accounts", "rivals_hit", "first_attack_at"]
-    if overlap.empty:
+    ``rows`` is ``targeting_burst_praise``: the burst accounts ('attack': category, reviewer, rival
+    hit, when), their 5-star reviews in that category ('praise') and every seller's number of
+    5-star reviewers there ('fans'). The burst accounts are chosen without looking at whom they
+    praise, so under no sabotage an account's praise lands on a seller as any praise in the category
+    does: with the seller's share f of the category's fans per seller it praised. An account that
+    praised m other sellers (not the ones it attacked) praises this one with chance at most m x f,
+    so the expected count is the sum of that over the accounts that attacked rivals (the seller's own
+    attackers left out) and the count is judged against it over the whole history, all categories
+    summed. Timing and verification are not used: nothing says when a sock puppet praises its
+    client, or that it buys nothing. A seller is testable from ``MIN_ATTACK_ACCOUNTS`` accounts (one
+    account that praised it is a coincidence, however rare); fewer: NaN."""
+    columns = ["seller_id", "k_accounts", "expected_accounts", "p_accounts", "category", "rival_seller_id",
+               "rival_accounts", "rivals_hit", "first_attack_at"]
+    attack = rows[rows["part"] == "attack"]
+    if attack.empty:
         return pd.DataFrame(columns=columns)
-    per_cat = overlap.drop_duplicates(["seller_id", "category"]).copy()
-    for count in ("attack_accounts", "praise_and_attack_accounts"):
-        per_cat[f"expected_{count}"] = per_cat["five_star_reviews"] * _leave_one_out_rate(
-            per_cat, count, "five_star_reviews")
-    per_seller = per_cat.groupby("seller_id")[
-        ["five_star_reviews", "attack_accounts", "expected_attack_accounts", "praise_and_attack_accounts",
-         "expected_praise_and_attack_accounts"]].sum().rename(columns={"five_star_reviews": "fans"})
-    tests = []
-    for count in ("attack_accounts", "praise_and_attack_accounts"):
-        observed = per_seller[count].to_numpy(float)
-        tests.append(_excess_p(observed, per_seller["fans"].to_numpy(float),
-                               per_seller[f"expected_{count}"].to_numpy(float),
-                               observed >= MIN_ATTACK_ACCOUNTS))  # never from one or two accounts
-    tests = np.column_stack(tests)
-    testable = (~np.isnan(tests)).sum(axis=1)
-    smallest = np.min(np.where(np.isnan(tests), 1.0, tests), axis=1)
-    per_seller["p_accounts"] = np.where(testable > 0, np.minimum(1.0, testable * smallest), np.nan)
-    praise_larger = per_seller["praise_and_attack_accounts"] > per_seller["attack_accounts"]
-    per_seller["expected_attack_accounts"] = np.where(
-        praise_larger, per_seller["expected_praise_and_attack_accounts"], per_seller["expected_attack_accounts"])
-    per_seller["attack_accounts"] = np.where(
-        praise_larger, per_seller["praise_and_attack_accounts"], per_seller["attack_accounts"])
+    praise = rows[rows["part"] == "praise"]
+    fans = rows[rows["part"] == "fans"][["category", "seller_id", "n"]]
+    # Praise of a seller the account itself attacked says nothing about sabotage on its behalf.
+    attacked = attack[["category", "reviewer_key", "seller_id"]].assign(own=True)
+    praise = praise.merge(attacked, on=["category", "reviewer_key", "seller_id"], how="left")
+    praise = praise[praise["own"].isna()].drop(columns="own")
+    # m: how many sellers each burst account praised in the category, besides those it attacked.
+    accounts = attack.drop_duplicates(["category", "reviewer_key"])[["category", "reviewer_key"]]
+    m = praise.groupby(["category", "reviewer_key"]).size().rename("m")
+    accounts = accounts.join(m, on=["category", "reviewer_key"]).fillna({"m": 0})
+    accounts = accounts[accounts["m"] > 0]
+    if accounts.empty:
+        return pd.DataFrame(columns=columns)
+    by_m = accounts.groupby(["category", "m"]).size().rename("accounts").reset_index()
+    fans = fans.assign(share=fans["n"] / fans.groupby("category")["n"].transform("sum"))
+    fans = fans[fans["category"].isin(by_m["category"])]
+    # Expected: sum over accounts of min(1, m x share), by category (sellers x distinct m, small).
+    expected = np.zeros(len(fans))
+    for category, group in by_m.groupby("category", sort=False):
+        inside = np.flatnonzero((fans["category"] == category).to_numpy())
+        share = fans["share"].to_numpy()[inside]
+        expected[inside] = (np.minimum(1.0, share[:, None] * group["m"].to_numpy()[None, :])
+                            * group["accounts"].to_numpy()[None, :]).sum(axis=1)
+    fans = fans.assign(expected=expected)
+    # The seller's own attackers are not its trials: take their chances out of its expectation.
+    own = attack.merge(accounts, on=["category", "reviewer_key"]).merge(fans[["category", "seller_id", "share"]],
+                                                                        on=["category", "seller_id"])
+    own_chance = (np.minimum(1.0, own["m"] * own["share"])).groupby([own["category"], own["seller_id"]]).sum()
+    fans = fans.join(own_chance.rename("own_chance"), on=["category", "seller_id"]).fillna({"own_chance": 0.0})
+    fans["expected"] = np.maximum(fans["expected"] - fans["own_chance"], 0.0)
+    observed = praise.groupby(["category", "seller_id"])["reviewer_key"].nunique().rename("k")
+    fans = fans.join(observed, on=["category", "seller_id"]).fillna({"k": 0})
+    per_seller = fans.groupby("seller_id")[["k", "expected"]].sum()
+    k = per_seller["k"].to_numpy()
+    p = stats.poisson.sf(k - 1, np.maximum(per_seller["expected"].to_numpy(), 1e-12))
+    per_seller["p_accounts"] = np.where(k >= MIN_ATTACK_ACCOUNTS, np.clip(p, 0.0, 1.0), np.nan)
+    per_seller = per_seller.rename(columns={"k": "k_accounts", "expected": "expected_accounts"})
 
-    hits = overlap.dropna(subset=["rival_seller_id"])
-    if hits.empty:
+    # For the sentence: the rival those accounts hit most, and when they first did.
+    links = praise[["category", "reviewer_key", "seller_id"]].merge(
+        attack.rename(columns={"seller_id": "rival_seller_id"})[["category", "reviewer_key", "rival_seller_id",
+                                                                  "first_at"]],
+        on=["category", "reviewer_key"])
+    if links.empty:
         main = pd.DataFrame(columns=["category", "rival_seller_id", "rival_accounts", "rivals_hit",
                                      "first_attack_at"], index=pd.Index([], name="seller_id"))
     else:
-        ordered = hits.sort_values(["seller_id", "rival_accounts", "rival_account_one_stars"],
-                                   ascending=[True, False, False])
-        main = ordered.drop_duplicates("seller_id").set_index("seller_id")[
-            ["category", "rival_seller_id", "rival_accounts", "first_one_star_at"]]
-        main = main.rename(columns={"first_one_star_at": "first_attack_at"})
-        main["rivals_hit"] = hits.groupby("seller_id")["rival_seller_id"].nunique()
+        per_rival = links.groupby(["seller_id", "category", "rival_seller_id"]).agg(
+            rival_accounts=("reviewer_key", "nunique"), first_attack_at=("first_at", "min")).reset_index()
+        main = per_rival.sort_values(["seller_id", "rival_accounts", "first_attack_at"],
+                                     ascending=[True, False, True]).drop_duplicates("seller_id").set_index("seller_id")
+        main["rivals_hit"] = per_rival.groupby("seller_id")["rival_seller_id"].nunique()
+        main["first_attack_at"] = links.groupby("seller_id")["first_at"].min()
     return per_seller.join(main, how="left").reset_index()[columns]
+
+
+def burst_praise(ctx: ScoringContext, weeks: pd.DataFrame) -> pd.DataFrame:
+    """``targeting_burst_praise`` for the burst product-weeks ``weeks`` (product_id, week)."""
+    if weeks.empty:
+        return pd.DataFrame(columns=["part", "category", "reviewer_key", "seller_id", "first_at", "n"])
+    return ctx.query("targeting_burst_praise", burst_products=weeks["product_id"].astype(str).tolist(),
+                     burst_weeks=weeks["week"].astype(np.int64).tolist())
 
 
 # --- hits on rivals ----------------------------------------------------------------------------------
 
-def rating_bursts(ctx: ScoringContext) -> pd.DataFrame:
-    """Product-weeks whose 1-star count is far above that product's usual, as hits (one per run of
-    consecutive burst weeks): category, day_idx, rival_seller_id, product_id, one_star."""
+def burst_weeks(ctx: ScoringContext) -> pd.DataFrame:
+    """Product-weeks whose 1-star count is far above that product's usual (Poisson tail under
+    ``BURST_P``): product_id, seller_id, category, week, one_star, first_one_star_at."""
     weeks = ctx.query("targeting_rating_bursts", min_one_star=BURST_MIN_ONE_STAR)
     if weeks.empty:
-        return pd.DataFrame(columns=["category", "day_idx", "rival_seller_id", "product_id", "kind", "size"])
+        return weeks
     # Usual 1-star count for a week like this one: the product's own share of 1-star reviews times
     # this week's other reviews, or its usual weekly count, whichever is larger (so a product that is
     # simply getting more reviews this week is not bursting).
@@ -179,7 +174,12 @@ def rating_bursts(ctx: ScoringContext) -> pd.DataFrame:
     per_week = (weeks["one_star_other_weeks"] + 0.5) / weeks["other_weeks"]
     usual = np.maximum(odds * weeks["other_reviews"], per_week)
     weeks["p"] = stats.poisson.sf(weeks["one_star"] - 1, usual)
-    bursts = weeks[weeks["p"] < BURST_P].sort_values(["product_id", "week"])
+    return weeks[weeks["p"] < BURST_P].sort_values(["product_id", "week"]).reset_index(drop=True)
+
+
+def rating_bursts(ctx: ScoringContext, bursts: pd.DataFrame) -> pd.DataFrame:
+    """The burst weeks as hits (one per run of consecutive burst weeks): category, day_idx,
+    rival_seller_id, product_id, kind, size."""
     if bursts.empty:
         return pd.DataFrame(columns=["category", "day_idx", "rival_seller_id", "product_id", "kind", "size"])
     new_run = (bursts["product_id"] != bursts["product_id"].shift()) | (bursts["week"].diff() > 1)
@@ -421,8 +421,9 @@ def staff_on_both_sides(touches: pd.DataFrame, study: pd.DataFrame) -> pd.DataFr
 # --- the signal ---------------------------------------------------------------------------------------
 
 def find(ctx: ScoringContext) -> SignalResult:
-    accounts = reused_accounts(ctx.query("targeting_reviewer_overlap", praise_days=PRAISE_DAYS))
-    hits = pd.concat([rating_bursts(ctx), suspensions(ctx)], ignore_index=True).astype({"day_idx": np.int64})
+    bursts = burst_weeks(ctx)
+    accounts = attackers_praise(burst_praise(ctx, bursts))
+    hits = pd.concat([rating_bursts(ctx, bursts), suspensions(ctx)], ignore_index=True).astype({"day_idx": np.int64})
     study = event_study(ctx, hits) if not hits.empty else pd.DataFrame()
     gains = gains_from_falls(study)
     staff = staff_on_both_sides(staff_touches(ctx), study)
@@ -436,8 +437,9 @@ def find(ctx: ScoringContext) -> SignalResult:
                 .merge(staff, on="seller_id", how="left"))
     combined["p_value"] = min_p_combination(combined[["p_accounts", "p_gain", "p_staff"]])
     registered = set(ctx.product_matrices.products["seller_id"])
-    combined = combined[combined["seller_id"].isin(registered)]
+    combined = combined[combined["seller_id"].isin(registered) & combined["p_value"].notna()]
     n_tests = len(combined)
+    tested = tested_frame(combined["seller_id"], combined["p_value"])
     candidates = combined[combined["p_value"] <= report_limit(n_tests, FDR)]
     if not study.empty:
         study = study[study["seller_id"].isin(candidates["seller_id"])]
@@ -448,7 +450,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     rows = [_evidence_row(ctx, c, by_seller.get(c.seller_id, pd.DataFrame()), rows_of)
             for c in candidates.itertuples()]
     evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
-    return SignalResult(evidence, n_tests)
+    return SignalResult(evidence, n_tests, tested)
 
 
 def _plural(n: int, word: str) -> str:
@@ -491,9 +493,9 @@ def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame, rows_of: dic
     parts = []
     if not np.isnan(c.p_accounts) and c.p_accounts <= 0.05:
         rivals = _plural(int(c.rivals_hit), "rival") if isinstance(c.rival_seller_id, str) else "rivals"
-        parts.append(f"{_plural(int(c.attack_accounts), 'account')} that gave this seller 5 stars gave "
-                     f"{rivals} {where} nothing but 1-star reviews ({c.expected_attack_accounts:.2g} such "
-                     f"accounts expected from the category for its {int(c.fans):,} 5-star reviews)")
+        parts.append(f"{_plural(int(c.k_accounts), 'account')} that wrote the 1-star bursts on {rivals} "
+                     f"{where} also gave this seller 5 stars ({c.expected_accounts:.2g} expected from its share "
+                     f"of the category's praise)")
     if not np.isnan(c.p_gain) and c.p_gain <= 0.05 and c.top_places > 0:
         parts.append(f"it was among the biggest gainers {_plural(int(c.top_places), 'time')} when a rival "
                      f"{where} fell after a 1-star burst or suspension")
@@ -506,7 +508,7 @@ def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame, rows_of: dic
     if np.isfinite(before) and np.isfinite(after) and after < before:
         sentence += f", while its rank improved {before / after:.1f}x"
     if has_accounts:
-        effect = float(np.log((c.attack_accounts + 0.5) / (c.expected_attack_accounts + 0.5)))
+        effect = float(np.log((c.k_accounts + 0.5) / (c.expected_accounts + 0.5)))
     else:
         effect = float(c.z_gain) if not np.isnan(c.z_gain) else np.nan
     return {
