@@ -101,19 +101,24 @@ def test_an_oidc_provider_signs_in_through_st_login_and_names_the_leads(review_d
     assert [b.label for b in at.button] == ["Sign in"]  # st.login's button (Authlib is in requirements.txt)
 
     # An install without Authlib says what to install instead of failing inside st.login.
+    # (A context, not monkeypatch.undo(): undo() would also undo every other patch of this test.)
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "authlib" else real_find_spec(name, *a))
-    at = app(secrets=secrets)
-    at.user = {"is_logged_in": False}
-    at.run()
-    assert "needs the Authlib package" in at.error[0].value and not at.button
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(importlib.util, "find_spec",
+                      lambda name, *a: None if name == "authlib" else real_find_spec(name, *a))
+        at = app(secrets=secrets)
+        at.user = {"is_logged_in": False}
+        at.run()
+        assert "needs the Authlib package" in at.error[0].value and not at.button
 
     at = app(secrets=secrets)
     at.user = {"is_logged_in": True, "email": "lea@example.com"}
     at.run()
     assert at.session_state[SESSION_KEY] == User("lea@example.com", "lead")
+    # The sign-in is audited in this test's own analysts' store, never in a real one.
+    assert store.analyst_db_path() == Path(os.environ["ANOMALY_ANALYST_DB"])
+    assert store.analyst_db_path().parent == review_db.parent  # this test's tmp_path
+    assert audit.events(action="sign_in")[["actor", "detail"]].values.tolist() == [["lea@example.com", "oidc"]]
 
 
 def test_the_audit_log_is_for_leads_only(review_db):
