@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.scoring.context import ScoringContext
-from analytics.signals import EVIDENCE_COLUMNS, SignalResult
+from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
 from analytics.signals.review_windows import REPORT_P, review_facts, share_scan, window_dates
 
 NAME = "harvested_reviewers"
@@ -55,10 +55,12 @@ def find(ctx: ScoringContext) -> SignalResult:
     p_values = np.column_stack([scan.scan.p_value for scan in scans])
     marker = np.argmin(p_values, axis=1)
     p_seller = np.minimum(1.0, len(scans) * p_values.min(axis=1))
-    n_tests = int((scans[0].total_reviewers > 0).sum())
+    tested_sellers = scans[0].total_reviewers > 0
+    n_tests = int(tested_sellers.sum())
+    tested = tested_frame(facts.sellers[tested_sellers], p_seller[tested_sellers])
     reported = np.flatnonzero(p_seller <= REPORT_P)
     if len(reported) == 0:
-        return SignalResult.empty(n_tests)
+        return SignalResult.empty(n_tests, tested)
 
     rows_of = facts.rows_of(reported, nr.unit, nr.minute)
     rows = []
@@ -96,4 +98,4 @@ def find(ctx: ScoringContext) -> SignalResult:
                        f"({100 * x / n:.0f}%{unverified_words}), against {before_words}"
                        f"{100 * e / n:.0f}% expected from its category in those weeks"),
         })
-    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
+    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests, tested)

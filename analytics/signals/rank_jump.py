@@ -26,7 +26,7 @@ import pandas as pd
 
 from analytics.changepoints import step_test
 from analytics.scoring.context import RANK_SCREEN_DAYS, ScoringContext
-from analytics.signals import EVIDENCE_COLUMNS, SignalResult
+from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
 
 NAME = "rank_jump"
 TITLE = "Sales-rank jump not explained by price, ads or season"
@@ -60,7 +60,13 @@ def find(ctx: ScoringContext) -> SignalResult:
     with ctx.timed("rank_jump: confirm"):
         rows = _confirm(best[best["p_seller"] < CANDIDATE_P], m, screened)
     evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
-    return SignalResult(evidence, n_tests)
+    # The screen's p-value for every seller, raised to the confirmation's where it was run (a
+    # candidate that price and ads explain is p = 1).
+    p_seller = best.set_index("seller_id")["p_seller"]
+    confirmed = evidence.set_index("seller_id")["p_value"] if not evidence.empty else pd.Series(dtype=float)
+    candidates = best.loc[best["p_seller"] < CANDIDATE_P, "seller_id"]
+    p_seller.loc[candidates] = confirmed.reindex(candidates).fillna(1.0).to_numpy()
+    return SignalResult(evidence, n_tests, tested_frame(p_seller.index, p_seller.to_numpy()))
 
 
 def _confirm(candidates: pd.DataFrame, m, screened) -> list[dict]:

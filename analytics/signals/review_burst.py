@@ -31,7 +31,7 @@ from scipy import stats
 
 from analytics.changepoints import NotEnoughPoints, step_test
 from analytics.scoring.context import ScoringContext
-from analytics.signals import EVIDENCE_COLUMNS, SignalResult
+from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
 from analytics.signals.review_windows import REPORT_P, day_counts, review_facts, share_scan, window_dates
 
 NAME = "review_burst"
@@ -77,10 +77,13 @@ def find(ctx: ScoringContext) -> SignalResult:
     nr = facts.new_reviewers
     thin = thin_praise(nr)
     [found] = share_scan(facts, thin)
-    n_tests = int((found.total_reviewers > 0).sum())
+    tested_sellers = found.total_reviewers > 0
+    n_tests = int(tested_sellers.sum())
+    # Every tested seller's p-value: the scan's, raised to the burst's own tests where they were run.
+    p_seller = found.scan.p_value.copy()
     candidates = np.flatnonzero(found.scan.p_value <= REPORT_P)
     if len(candidates) == 0:
-        return SignalResult.empty(n_tests)
+        return SignalResult.empty(n_tests, tested_frame(facts.sellers[tested_sellers], p_seller[tested_sellers]))
 
     new_rows = facts.rows_of(candidates, nr.unit, nr.minute)
     review_rows = facts.reviews_of(candidates)
@@ -96,12 +99,15 @@ def find(ctx: ScoringContext) -> SignalResult:
         daily = day_counts(facts.day(facts.created[review_rows[int(s)]]), facts.n_days)
         span = min(max(end, start + MIN_BURST_DAYS), facts.n_days) - start
         p_count = _exact_count_p(daily, start, start + span)
+        p_seller[s] = max(p_seller[s], p_count)
         if p_count > REPORT_P:
             continue
         step = _count_step(daily, start, start + span)
         if step is None or not step.step > 0:
+            p_seller[s] = 1.0
             continue
         p_value = max(float(found.scan.p_value[s]), step.p_value / 2, p_count)
+        p_seller[s] = p_value
         n, x, e = (found.scan.at_best[name][s] for name in ("reviewers", "chosen", "expected"))
         rows.append({
             "seller_id": facts.sellers[s],
@@ -121,4 +127,5 @@ def find(ctx: ScoringContext) -> SignalResult:
                        f"purchase, a first review ever, reviewing only this seller ({100 * x / n:.0f}%, "
                        f"against {100 * e / n:.0f}% expected from its category in those weeks)"),
         })
-    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
+    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests,
+                        tested_frame(facts.sellers[tested_sellers], p_seller[tested_sellers]))
