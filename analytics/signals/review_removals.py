@@ -1,34 +1,47 @@
-"""Bought deletions: a seller's own 1-2 star reviews removed by staff, selectively, in a short span.
+"""Bought deletions: a seller's own genuine complaints removed by staff, beyond what its moderation explains.
 
 Staff honestly remove reviews of every rating every day, sometimes in sweeps; automated filters clean
-up spam of every rating; customers take back their own reviews. What a bought deletion leaves is
-different in two ways at once, and the test asks for both (an intersection-union test: the
-window's p-value is the larger of the two):
+up spam of every rating; customers take back their own reviews; staff clean up fake 1-star attacks on
+sabotaged sellers. What a bought deletion leaves is staff removing the seller's *genuine complaints*
+(verified-purchase 1-2 star reviews: what a seller pays to hide) far beyond what the rest of its own
+moderation explains. One seller-level test over the whole history says that at once:
 
-Only verified-purchase reviews count: genuine complaints are what a seller pays to hide, while the
-fake 1-star attacks that staff honestly clean up within days (a sabotaged rival's look-alike) seldom
-are verified.
+* **The category's rates, robustly.** For each week, the rest of the seller's category's staff-removal
+  rate of verified 1-2 star reviews, and of every other review (leave one out, shrunk towards the
+  category's usual rate), gives the removals the seller's reviews on show would draw: ``expected``
+  for its complaints, ``other_expected`` for the rest. Sellers found in one pass are set aside from
+  everyone's references in the next, until the set no longer changes (within the run only): in a
+  category where a tenth of the removals are bought, the buyers would otherwise make bought
+  deletions look like the category's habit.
+* **The seller's own moderation.** Sellers differ honestly: some attract many more removals of every
+  kind (policy sweeps, spam, clean-ups of attacks). The seller's rate is drawn from a Gamma law and
+  learnt from its staff removals of its *other* reviews; its complaints' removals are then judged by
+  the negative-binomial predictive tail (``review_windows.gamma_poisson_tail`` with that history). A
+  sweep of every rating raises the rate it is judged by; a wipe of complaints alone does not. This is
+  selectivity and rate in one exact test, with no intersection whose weaker part decides: its p-value
+  keeps falling with every further complaint removed.
+* **Honest spread from the bulk.** The Gamma law's shape is fitted by maximum likelihood of that same
+  predictive law over the sellers not set aside, so the tail is as wide as honest sellers really are.
 
-1. **Beyond the category's rate.** Staff removals of the seller's 1-2 star reviews in a 2- to 8-week
-   window, against the number its visible 1-2 star reviews would draw at its category's staff-removal
-   rate in those weeks (without the seller itself), with a negative-binomial tail whose spread
-   between honest sellers is estimated from all sellers (``review_windows``).
-2. **Selective.** Of the staff removals of its 1-2 and 4-5 star reviews in the window, how many
-   were 1-2 star, against the split the rest of its category's staff removals show, given each
-   side's mix of visible reviews (an exact conditional test, ``_Selectivity``). An honest sweep
-   removes all ratings; a bought one only the bad ones.
+Every seller with verified 1-2 star reviews on show is tested; its p-value goes to ``tested`` (an
+analyst's calibration table and the ranking below the flag line read it). A seller with fewer than
+``MIN_REMOVALS`` such removals is never *reported*: one or two removals are what honest moderation does
+to anyone, and a clean-up of a handful breaks the independence the tails assume.
 
-Only ``staff`` removals count: customers withdrawing reviews and spam filters are what honest
-clean-ups look like, and are reported beside the finding for context. The best window per seller is
-Bonferroni-corrected for the windows the seller had 1-2 star reviews in, so a seller is one
-hypothesis; fewer than ``MIN_REMOVALS`` removals in a window are never evidence (a single removal is
-what honest moderation does to anyone). For the sellers that pass, what the removals bought is
-measured as an interrupted time series (``changepoints.step_test``): the visible average rating
-before and after the first removal, and the sales rank of its products (reported, not tested: the
-rank-jump signal judges the rank).
+The staff behind the removals (``access_log``'s ``remove_review`` lines naming the seller) add a second
+component where the log allows: are the seller's removals done by employees for whom removing reviews
+is outside their own usual work (``staff_history``), more often than removals elsewhere are? NaN without
+a log or without logged removals for the seller; combined with the first by ``min_p_combination``.
+
+For the sellers reported, the evidence row names the span where the removals were densest (the window
+of 2-8 weeks most beyond the seller's own rate; a description, not a test) and what the removals
+bought there: the visible average rating before and after the first removal
+(``changepoints.step_test``), and the sales rank of its products (reported, not tested: the rank-jump
+signal judges the rank).
 
 ``before``/``after``: visible average rating (stars). ``effect``: log of observed over expected staff
-removals of 1-2 star reviews in the window (0.5 added to both).
+removals of the seller's verified 1-2 star reviews over the whole history, expected from its category
+and its own other removals (0.5 added to both).
 """
 
 from __future__ import annotations
@@ -37,14 +50,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from analytics.changepoints import NotEnoughPoints, step_test
 from analytics.scoring.context import ScoringContext
-from analytics.signals import EVIDENCE_COLUMNS, SignalResult
+from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
+from analytics.signals.combination import min_p_combination
 from analytics.signals.review_windows import (
-    BY_AUTOMATED, BY_CUSTOMER, BY_STAFF, MINUTES_PER_DAY, REPORT_P, ReviewFacts, Scan, fisher_noncentral_sf,
-    gamma_poisson_tail, rate_shape, review_facts, scan, where_observed, window_dates, windows,
+    BY_AUTOMATED, BY_CUSTOMER, BY_STAFF, MAX_SHAPE, MIN_SHAPE, MINUTES_PER_DAY, ReviewFacts,
+    gamma_poisson_tail, review_facts, window_dates, window_sums, windows,
 )
+from analytics.signals.rivalry import report_limit
 
 NAME = "review_removals"
 TITLE = "Negative reviews removed by staff, selectively"
@@ -54,9 +70,10 @@ FDR = 0.05
 WEIGHT = 1.0
 
 PRIOR_REMOVALS = 2.0  # a week's category rate is shrunk towards its usual rate by this many removals
-MIN_REMOVALS = 3  # fewer staff removals of 1-2 star reviews than this in a window is never evidence
-OUTLIER_P = 1e-3  # sellers this extreme in a first pass are left out of others' baselines in the second
-MIN_REST_REMOVALS = 20  # staff removals a category needs to be its own baseline for selectivity
+MIN_REMOVALS = 3  # fewer staff removals of a seller's verified 1-2 star reviews than this are never reported
+MAX_PASSES = 20  # passes of setting discoveries aside from the references (stops earlier once stable)
+SHAPE_GRID = np.geomspace(MIN_SHAPE, MAX_SHAPE, 49)  # Gamma shapes the maximum-likelihood fit chooses among
+EXTRA_GRID = np.geomspace(MIN_SHAPE, 1e4, 61)  # and the shapes of the complaints' extra factor (1e4: none)
 ITS_DAYS = 28  # days either side of the first removal for the interrupted time series
 
 
@@ -86,45 +103,177 @@ def _weekly_rates(facts: ReviewFacts, removed: np.ndarray, at_risk: np.ndarray, 
     return weekly, usual
 
 
+@dataclass
+class _Counts:
+    """units x weeks: verified 1-2 star reviews ("complaints") shown and removed by staff; the same for
+    each other kind of review (verified 3-5 star; unverified), each judged at its own category rate."""
+
+    neg_at_risk: np.ndarray
+    neg_removed: np.ndarray
+    other_at_risk: list[np.ndarray]
+    other_removed: list[np.ndarray]
+
+
+@dataclass
+class _Model:
+    """Per seller: complaints removed by staff and expected from the category; the same for its other
+    reviews; the fitted Gamma shape; the p-value (NaN where not tested); who was set aside."""
+
+    observed: np.ndarray
+    expected: np.ndarray
+    other_observed: np.ndarray
+    other_expected: np.ndarray
+    shape: float
+    extra: float
+    p_value: np.ndarray
+    set_aside: np.ndarray
+    counted: np.ndarray  # per unit: made the references
+
+    @property
+    def own_rate(self) -> np.ndarray:
+        """The seller's moderation rate (1 = its category's), learnt from its other reviews' removals."""
+        return (self.shape + self.other_observed) / (self.shape + self.other_expected)
+
+
+def _expected(facts: ReviewFacts, removed: np.ndarray, at_risk: np.ndarray, counted: np.ndarray) -> np.ndarray:
+    rate, _ = _weekly_rates(facts, removed, at_risk, counted)
+    return facts.by_seller((at_risk * rate).sum(axis=1, keepdims=True))[:, 0]
+
+
+def _nb_log_pmf(x, mean_rate_shape, mean_rate_rate, expected):
+    """log P(X = x) for X ~ Poisson(expected x rate), rate ~ Gamma(shape, rate)."""
+    r, b = mean_rate_shape, mean_rate_rate
+    return (special.gammaln(x + r) - special.gammaln(r) - special.gammaln(x + 1)
+            + r * np.log(b / (b + expected)) + x * np.log(np.where(expected > 0, expected, 1.0) / (b + expected)))
+
+
+def fit_shape(observed, expected) -> float:
+    """Maximum-likelihood shape of the Gamma law of sellers' rates (mean 1) from counts with the given
+    expectations (a negative-binomial fit), within the shared bounds."""
+    used = expected > 0
+    if used.sum() < 2 or observed[used].sum() == 0:
+        return MIN_SHAPE
+    x, e = observed[used], expected[used]
+    loglik = [float(np.sum(_nb_log_pmf(x, a, a, e))) for a in SHAPE_GRID]
+    return float(SHAPE_GRID[int(np.argmax(loglik))])
+
+
+def complaint_law(shape: float, extra: float, other_observed, other_expected) -> tuple[np.ndarray, np.ndarray]:
+    """The Gamma law (shape, rate) of a seller's complaint-removal rate: its moderation rate learnt from
+    its other reviews' removals (Gamma(shape + other_observed, shape + other_expected)) times an honest
+    extra factor of its complaints (Gamma(extra, extra): some sellers' complaints draw more removals
+    than the rest of their reviews), the product matched to a Gamma law by its mean and variance."""
+    other_observed = np.asarray(other_observed, dtype=float)
+    other_expected = np.asarray(other_expected, dtype=float)
+    r = shape + other_observed
+    mean = r / (shape + other_expected)
+    excess = (1.0 + 1.0 / r) * (1.0 + 1.0 / extra) - 1.0
+    law_shape = 1.0 / excess
+    return law_shape, law_shape / mean
+
+
+def fit_extra(observed, expected, shape: float, other_observed, other_expected) -> float:
+    """Maximum-likelihood ``extra`` shape of ``complaint_law`` over (honest) sellers."""
+    used = expected > 0
+    if used.sum() < 2 or observed[used].sum() == 0:
+        return EXTRA_GRID[-1]
+    x, e, o, oe = observed[used], expected[used], other_observed[used], other_expected[used]
+    loglik = [float(np.sum(_nb_log_pmf(x, *complaint_law(shape, b, o, oe), e))) for b in EXTRA_GRID]
+    return float(EXTRA_GRID[int(np.argmax(loglik))])
+
+
+def _bh_discoveries(p: np.ndarray, level: float) -> np.ndarray:
+    """Benjamini-Hochberg discoveries among the non-NaN p-values."""
+    out = np.zeros(len(p), dtype=bool)
+    present = np.flatnonzero(~np.isnan(p))
+    if len(present) == 0:
+        return out
+    order = present[np.argsort(p[present], kind="stable")]
+    below = p[order] <= level * np.arange(1, len(order) + 1) / len(order)
+    if below.any():
+        out[order[: int(np.flatnonzero(below).max()) + 1]] = True
+    return out
+
+
+def _model(facts: ReviewFacts, counts: _Counts, tested: np.ndarray) -> _Model:
+    """The seller-level test with references from the bulk: discoveries of one pass are set aside
+    from everyone's references (and from the shape fit) in the next, until the set is stable."""
+    observed = facts.by_seller(counts.neg_removed.sum(axis=1, keepdims=True))[:, 0]
+    other_observed = sum(facts.by_seller(removed.sum(axis=1, keepdims=True))[:, 0]
+                         for removed in counts.other_removed)
+    set_aside = np.zeros(len(facts.sellers), dtype=bool)
+    for _ in range(MAX_PASSES):
+        counted = ~set_aside[facts.unit_seller]
+        expected = _expected(facts, counts.neg_removed, counts.neg_at_risk, counted)
+        other_expected = sum(_expected(facts, removed, at_risk, counted)
+                             for removed, at_risk in zip(counts.other_removed, counts.other_at_risk))
+        bulk = tested & ~set_aside
+        shape = fit_shape(other_observed[bulk], other_expected[bulk])
+        extra = fit_extra(observed[bulk], expected[bulk], shape, other_observed[bulk], other_expected[bulk])
+        law_shape, law_rate = complaint_law(shape, extra, other_observed[tested], other_expected[tested])
+        p = np.full(len(observed), np.nan)
+        p[tested] = gamma_poisson_tail(observed[tested], expected[tested], 0.0, law_shape, law_rate)
+        found = _bh_discoveries(p, FDR)
+        if np.array_equal(found, set_aside):
+            break
+        set_aside = found
+    return _Model(observed, expected, other_observed, other_expected, shape, extra, p, set_aside, counted)
+
+
 def find(ctx: ScoringContext) -> SignalResult:
     facts = review_facts(ctx)
     # Genuine complaints are what a seller pays to hide: verified purchases. Fake 1-star attacks, which
-    # staff honestly clean up within days, seldom are.
-    negative, positive = (facts.rating <= 2) & facts.verified, (facts.rating >= 4) & facts.verified
-    counts = _Counts(_at_risk(facts, negative), _staff_removed(facts, negative),
-                     _at_risk(facts, positive), _staff_removed(facts, positive))
-    del negative, positive
-    weekly = {
-        "removed": facts.by_seller(counts.neg_removed),
-        "shown": facts.by_seller(counts.neg_at_risk),
-        "removed_positive": facts.by_seller(counts.pos_removed),
-        "shown_positive": facts.by_seller(counts.pos_at_risk),
-    }
-    n_tests = int((weekly["shown"].sum(axis=1) > 0).sum())
-    if counts.neg_removed.sum() == 0 or n_tests == 0:
-        return SignalResult.empty(n_tests)
+    # staff honestly clean up within days, seldom are; they count with the seller's other reviews.
+    complaint = (facts.rating <= 2) & facts.verified
+    rest = [(facts.rating >= 3) & facts.verified, ~facts.verified]
+    counts = _Counts(_at_risk(facts, complaint), _staff_removed(facts, complaint),
+                     [_at_risk(facts, chosen) for chosen in rest], [_staff_removed(facts, chosen) for chosen in rest])
+    del complaint, rest
+    tested = facts.by_seller(counts.neg_at_risk.sum(axis=1, keepdims=True))[:, 0] > 0
+    n_tests = int(tested.sum())
+    if n_tests == 0:
+        return SignalResult.empty(0, tested_frame([], []))
+    model = _model(facts, counts, tested)
+    staff_p = _staff_component(ctx, facts, model)
+    p_value = np.where(tested, min_p_combination(np.column_stack([model.p_value, staff_p])), np.nan)
+    result_tested = tested_frame(facts.sellers[tested], p_value[tested])
 
-    # Two passes: sellers whose removals are extreme even against baselines they help make are left
-    # out of everyone else's baselines in the second (other buyers in a category would otherwise make
-    # bought deletions look like the category's habit).
-    first = _scan(facts, counts, weekly, np.ones(facts.n_units, dtype=bool))
-    extreme = first.p_value <= OUTLIER_P
-    found = _scan(facts, counts, weekly, ~extreme[facts.unit_seller], honest_sellers=~extreme)
-    reported = np.flatnonzero(found.p_value <= REPORT_P)
+    reportable = tested & (model.observed >= MIN_REMOVALS) & (p_value <= report_limit(n_tests, FDR))
+    reported = np.flatnonzero(reportable)
     if len(reported) == 0:
-        return SignalResult.empty(n_tests)
-
-    _, usual = _weekly_rates(facts, counts.neg_removed, counts.neg_at_risk, ~extreme[facts.unit_seller])
-    exposure = facts.by_seller(counts.neg_at_risk.sum(axis=1, keepdims=True) * usual[:, None])[:, 0]
-    usual_rate = exposure / np.maximum(weekly["shown"].sum(axis=1), 1e-12)
-    usual_age = _usual_age(facts, ~extreme[facts.unit_seller])
+        return SignalResult.empty(n_tests, result_tested)
+    best = _densest_windows(facts, counts, model, reported)
+    usual_age = _usual_age(facts, model.counted)
     reviews = facts.reviews_of(reported)
-    best = found.at_best
-    rows = [_evidence(ctx, facts, s, reviews[int(s)], found.windows, int(found.window[s]), found.p_value[s],
-                      best["removed"][s], best["expected"][s], best["removed_positive"][s], usual_rate[s],
+    rows = [_evidence(ctx, facts, int(s), reviews[int(s)], best[i], float(p_value[s]), model, float(staff_p[s]),
                       usual_age)
-            for s in reported]
-    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
+            for i, s in enumerate(reported)]
+    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests, result_tested)
+
+
+def _staff_component(ctx: ScoringContext, facts: ReviewFacts, model: _Model) -> np.ndarray:
+    """Per seller: NaN for now (filled where the access log allows)."""
+    return np.full(len(facts.sellers), np.nan)
+
+
+def _densest_windows(facts: ReviewFacts, counts: _Counts, model: _Model, reported: np.ndarray) -> list:
+    """For each reported seller: the window (2-8 weeks) where its complaints' staff removals went
+    furthest beyond its own rate (Poisson log-likelihood ratio): where to look, not a test."""
+    w = windows(facts.n_weeks)
+    rate, _ = _weekly_rates(facts, counts.neg_removed, counts.neg_at_risk, model.counted)
+    wanted = np.zeros(len(facts.sellers), dtype=bool)
+    wanted[reported] = True
+    units = wanted[facts.unit_seller]
+    owner = np.searchsorted(reported, facts.unit_seller[units])
+    removed = np.zeros((len(reported), facts.n_weeks))
+    expected = np.zeros((len(reported), facts.n_weeks))
+    np.add.at(removed, owner, counts.neg_removed[units])
+    np.add.at(expected, owner, counts.neg_at_risk[units] * rate[units])
+    o = window_sums(removed, w)
+    e = window_sums(expected, w) * model.own_rate[reported, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        llr = np.where(o > e, o * np.log(np.where(o > 0, o, 1.0) / np.maximum(e, 1e-12)) - (o - e), 0.0)
+    return [(w, int(k)) for k in np.argmax(llr, axis=1)]
 
 
 def _usual_age(facts: ReviewFacts, counted: np.ndarray) -> pd.Series:
@@ -134,81 +283,6 @@ def _usual_age(facts: ReviewFacts, counted: np.ndarray) -> pd.Series:
     removed &= facts.removed_week <= facts.n_weeks
     ages = pd.Series(facts.removed[removed] - facts.created[removed])
     return ages.groupby(facts.unit_category[facts.unit[removed]]).median()
-
-
-@dataclass
-class _Counts:
-    """units x weeks: verified 1-2 star reviews shown and removed by staff; the same for 4-5 stars."""
-
-    neg_at_risk: np.ndarray
-    neg_removed: np.ndarray
-    pos_at_risk: np.ndarray
-    pos_removed: np.ndarray
-
-
-def _scan(facts: ReviewFacts, counts: _Counts, weekly: dict, counted: np.ndarray,
-          honest_sellers: np.ndarray | None = None) -> Scan:
-    """The windowed test with baselines made of the ``counted`` units (and the Gamma law's spread
-    estimated from the ``honest_sellers``)."""
-    neg_rate, _ = _weekly_rates(facts, counts.neg_removed, counts.neg_at_risk, counted)
-    weekly = dict(weekly, expected=facts.by_seller(counts.neg_at_risk * neg_rate))
-    honest = slice(None) if honest_sellers is None else honest_sellers
-    shape = rate_shape(weekly["removed"].sum(axis=1)[honest], weekly["expected"].sum(axis=1)[honest])
-    selective = _Selectivity(facts, counts, counted)
-
-    def window_p(sums, rows, m):
-        observed = sums["removed"]
-        enough = np.where(observed >= MIN_REMOVALS, observed, 0.0)
-        p_rate = where_observed(enough, lambda where: gamma_poisson_tail(
-            observed[where], sums["expected"][where], shape))
-        # Selectivity only where the rate alone could already pass (it is the slower test).
-        could_pass = np.nonzero(p_rate * np.maximum(m, 1)[:, None] <= REPORT_P)
-        p = np.ones_like(p_rate)
-        if len(could_pass[0]):
-            p[could_pass] = np.maximum(p_rate[could_pass], selective.p_value(
-                np.arange(rows.start, rows.stop)[could_pass[0]], observed[could_pass],
-                sums["removed_positive"][could_pass], sums["shown"][could_pass],
-                sums["shown_positive"][could_pass]))
-        return p
-
-    return scan(windows(facts.n_weeks), weekly, lambda sums, rows: sums["shown"] > 0, window_p)
-
-
-class _Selectivity:
-    """Were the seller's staff removals in a window more often 1-2 star than the rest of its category's?
-
-    A 2 x 2 table (this seller in the window / the rest of its category over the whole period, by
-    1-2 star / 4-5 star staff removals), tested exactly conditional on its margins: under honest
-    moderation the odds of a removal being 1-2 star differ between the two only by the mix of reviews
-    each had on show, so the seller's count follows Fisher's noncentral hypergeometric law with that
-    odds ratio. The rest of the category's own removals are few in a small category; the exact test
-    carries that uncertainty instead of treating the category's split as known. A category with fewer
-    than ``MIN_REST_REMOVALS`` staff removals is replaced by the rest of the marketplace. Only the
-    ``counted`` units (not the extreme sellers) make up the rest.
-    """
-
-    def __init__(self, facts: ReviewFacts, counts: _Counts, counted: np.ndarray):
-        unit_totals = np.column_stack([counts.neg_removed.sum(axis=1), counts.pos_removed.sum(axis=1),
-                                       counts.neg_at_risk.sum(axis=1), counts.pos_at_risk.sum(axis=1)])
-        rest_of_category = facts.by_seller(facts.rest_of_category(unit_totals, counted))
-        counted_totals = unit_totals * counted[:, None]
-        rest_of_market = counted_totals.sum(axis=0)[None, :] - facts.by_seller(counted_totals)
-        small = rest_of_category[:, 0] + rest_of_category[:, 1] < MIN_REST_REMOVALS
-        self.rest = np.where(small[:, None], rest_of_market, rest_of_category)
-
-    def p_value(self, sellers, removed_neg, removed_pos, shown_neg, shown_pos) -> np.ndarray:
-        rest_neg, rest_pos, rest_neg_shown, rest_pos_shown = self.rest[sellers].T
-        own_odds = shown_neg / np.maximum(shown_pos, 1e-12)
-        rest_odds = rest_neg_shown / np.maximum(rest_pos_shown, 1e-12)
-        odds = own_odds / np.maximum(rest_odds, 1e-12)
-        judged = (shown_pos > 0) & (rest_neg_shown > 0) & (rest_neg + rest_pos > 0)
-        p = np.ones(len(sellers))
-        if judged.any():
-            j = judged
-            p[j] = fisher_noncentral_sf(
-                removed_neg[j] - 1, removed_neg[j] + removed_pos[j] + rest_neg[j] + rest_pos[j],
-                removed_neg[j] + removed_pos[j], removed_neg[j] + rest_neg[j], odds[j])
-        return np.clip(p, 0.0, 1.0)
 
 
 def _age_words(minutes: float) -> str:
@@ -252,14 +326,20 @@ def _rank_share(ctx: ScoringContext, seller_id: str) -> np.ndarray | None:
     return series if (ranked > 0).any() else None
 
 
-def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, w, k: int, p_value: float, observed: float,
-              expected: float, removed_positive: float, usual_rate: float, usual_age: pd.Series) -> dict:
+
+
+def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, best, p_value: float, model: _Model,
+              staff_p: float, usual_age: pd.Series) -> dict:
     """The evidence row of seller ``s``; ``own`` = the indices of its reviews in ``facts``."""
+    w, k = best
     first_day, last_day = window_dates(facts, w, k)
     removed_day = facts.day(facts.removed[own])
     negative = (facts.rating[own] <= 2) & facts.verified[own]
+    by_staff = facts.remover[own] == BY_STAFF
     in_window = negative & (removed_day >= first_day) & (removed_day < last_day)
-    batch = own[in_window & (facts.remover[own] == BY_STAFF)]
+    batch = own[in_window & by_staff]
+    if len(batch) == 0:  # the densest window holds none (cannot happen with removals); use them all
+        batch = own[negative & by_staff & (removed_day < facts.n_days)]
     others = int((in_window & np.isin(facts.remover[own], (BY_CUSTOMER, BY_AUTOMATED))).sum())
     batch_days = facts.day(facts.removed[batch])
     start, end = int(batch_days.min()), int(batch_days.max())
@@ -284,25 +364,36 @@ def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, w, k: int, p_val
             rank_words = (f", sales rank top {100 * np.exp(rank_step.before):.0f}% -> "
                           f"top {100 * np.exp(rank_step.after):.0f}% of its category")
 
-    weeks = int(w.weeks[k])
+    observed, expected = float(model.observed[s]), float(model.expected[s])
+    other_observed, other_expected = float(model.other_observed[s]), float(model.other_expected[s])
+    predicted = expected * float(model.own_rate[s])
+    complaints = int(negative.sum())
+    removed_positive = int(((facts.rating[own] >= 4) & facts.verified[own] & by_staff
+                            & (removed_day >= first_day) & (removed_day < last_day)).sum())
     kept = "none of its 4-5 star ones" if removed_positive == 0 else \
-        f"{removed_positive:.0f} of its verified 4-5 star ones"
+        f"{removed_positive} of its verified 4-5 star ones"
     when = f"on {facts.date(start)}" if start == end else f"between {facts.date(start)} and {facts.date(end)}"
     others_words = f"; customers and filters removed {others} of them in the same weeks" if others else ""
     rating_words = f"; visible rating {before:.2f} -> {after:.2f}" if rating_step else ""
+    staff_words = ""
+    if np.isfinite(staff_p) and staff_p < 0.05:
+        staff_words = "; most were logged by staff who seldom remove reviews in their own work"
     return {
         "seller_id": facts.sellers[s],
         "signal": NAME,
         "changepoint_date": facts.date(start),
         "before": before,
         "after": after,
-        "effect": float(np.log((observed + 0.5) / (expected + 0.5))),
+        "effect": float(np.log((observed + 0.5) / (predicted + 0.5))),
         "p_value": float(p_value),
         "measure": "visible average rating (stars), before and after the removals",
         "product_id": None,
         "related_seller_id": None,
-        "detail": (f"{observed:.0f} of its verified 1-2 star reviews removed by staff {when} ({age_words}), "
-                   f"{kept}; staff in its category remove "
-                   f"{100 * min(usual_rate * weeks, 1):.1f}% of them in a typical {7 * weeks} days"
-                   f"{others_words}{rating_words}{rank_words}"),
+        "detail": (f"{observed:.0f} of its {complaints} verified 1-2 star reviews removed by staff "
+                   f"({100 * observed / max(complaints, 1):.0f}%), where its category's rate predicts "
+                   f"{expected:.1f}; and {other_observed:.0f} of all its other reviews, where the category's rate "
+                   f"predicts {other_expected:.1f}, so its own moderation explains {predicted:.1f} of the "
+                   f"complaints' removals. {len(batch)} of them {when} ({age_words}), {kept} in those weeks"
+                   f"{others_words}"
+                   f"{rating_words}{rank_words}{staff_words}"),
     }
