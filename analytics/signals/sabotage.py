@@ -6,14 +6,15 @@ defective batch, an honest suspension), so one coincidence proves nothing. Three
 are tested, each against the seller's own category, and combined (``combination.min_p_combination``: valid
 whatever their dependence, and as strong as the strongest) into one p-value per seller:
 
-A. Reused attack accounts (the strongest trace). Among this seller's fans (its 5-star reviewers in a
-   category), those who never gave a rival 5 stars and either gave rivals two or more 1-star reviews
-   or gave a rival a 1-star within ``PRAISE_DAYS`` of praising this seller. Each count is tested
-   against the category's rate per fan for everyone else's fans (leave-this-seller-out), one-sided
-   beta-binomial with the between-seller overdispersion estimated from the marketplace (ordinary
-   customers do rate several products of a category and sometimes prefer one, and a seller whose
-   fans happen to be comparison shoppers is not news); the smaller p-value counts, Bonferroni for
-   two. At least ``MIN_ATTACK_ACCOUNTS`` accounts are needed.
+A. The attackers also praise this seller (the strongest trace: attack accounts are often reused
+   sock-puppets that also praise the buyer). The accounts that wrote the 1-star reviews of every
+   rating burst in the category are chosen without looking at whom they praise, so under no sabotage
+   their 5-star reviews land on a seller as anyone's praise does, in proportion to its share of the
+   category's fans. The count of burst accounts that praised this seller (its own attackers aside),
+   over the whole history and all its categories, is judged against that expectation, with the
+   spread beyond Poisson estimated from the bulk of the sellers (honest critics favour close
+   substitutes). No window between praise and attack and no number of 1-star reviews per account
+   is assumed. At least ``MIN_ATTACK_ACCOUNTS`` accounts are needed.
 B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above what that product
    usually gets, or a suspension) after which the rival's rank really fell is an event. Its peers are
    the products that stood near the rival (the ``PEERS`` nearest its usual standing, kept if within a
@@ -30,9 +31,10 @@ C. The same staff member on both sides (only where access_log has rows). For eac
    the larger of the share of the hit's peers it acted on then (a category manager touches everyone)
    and the chance that its usual work on this seller over the period lands in the window (an account
    manager handles its sellers all year); a Poisson-binomial tail per employee, Bonferroni over the
-   employees judged.
+   employees judged. A seller no such employee touched around a hit has no staff trace (NaN).
 
-The seller is tested when any trace could be computed for it; ``n_tests`` counts those sellers.
+The seller is tested when any trace could be computed for it (an untestable trace is NaN, never
+p = 1); ``n_tests`` counts those sellers and ``tested`` gives each one's p-value.
 """
 
 from __future__ import annotations
@@ -129,7 +131,17 @@ def attackers_praise(rows: pd.DataFrame) -> pd.DataFrame:
     fans = fans.join(observed, on=["category", "seller_id"]).fillna({"k": 0})
     per_seller = fans.groupby("seller_id")[["k", "expected"]].sum()
     k = per_seller["k"].to_numpy()
-    p = stats.poisson.sf(k - 1, np.maximum(per_seller["expected"].to_numpy(), 1e-12))
+    expected = np.maximum(per_seller["expected"].to_numpy(), 1e-12)
+    # Honest critics of one product do not praise at random (comparison shoppers favour its close
+    # substitutes): the count's spread beyond Poisson is estimated from the bulk of the sellers (the
+    # most extreme 2% set aside as possible discoveries) and the tail taken from a negative binomial
+    # with that variance (Poisson where the bulk shows no extra spread).
+    dispersion = _dispersion(k, expected)
+    if dispersion > 1.0:
+        size = expected / (dispersion - 1.0)
+        p = stats.nbinom.sf(k - 1, size, size / (size + expected))
+    else:
+        p = stats.poisson.sf(k - 1, expected)
     per_seller["p_accounts"] = np.where(k >= MIN_ATTACK_ACCOUNTS, np.clip(p, 0.0, 1.0), np.nan)
     per_seller = per_seller.rename(columns={"k": "k_accounts", "expected": "expected_accounts"})
 
@@ -149,6 +161,17 @@ def attackers_praise(rows: pd.DataFrame) -> pd.DataFrame:
         main["rivals_hit"] = per_rival.groupby("seller_id")["rival_seller_id"].nunique()
         main["first_attack_at"] = links.groupby("seller_id")["first_at"].min()
     return per_seller.join(main, how="left").reset_index()[columns]
+
+
+def _dispersion(k: np.ndarray, expected: np.ndarray) -> float:
+    """Quasi-Poisson dispersion of counts ``k`` around ``expected``: the mean squared Pearson residual
+    over sellers with something to expect, the largest 2% trimmed (they may be the buyers)."""
+    use = expected >= 0.05
+    if use.sum() < 20:
+        return 1.0
+    r2 = (k[use] - expected[use]) ** 2 / expected[use]
+    keep = r2 <= np.quantile(r2, 0.98)
+    return float(max(1.0, r2[keep].mean()))
 
 
 def burst_praise(ctx: ScoringContext, weeks: pd.DataFrame) -> pd.DataFrame:
@@ -415,6 +438,9 @@ def staff_on_both_sides(touches: pd.DataFrame, study: pd.DataFrame) -> pd.DataFr
     best = per_pair.sort_values(["p_staff", "k"], ascending=[True, False]).drop_duplicates("seller_id")
     best = best.assign(employee_id=touches["employee_id"].cat.categories[best["employee"].to_numpy()],
                        k_staff=best["k"])
+    # No employee on both sides at all says nothing either way: absent, not p = 1 (a silent trace must
+    # not cost the present ones their strength in the combination).
+    best["p_staff"] = best["p_staff"].where(best["k_staff"] > 0)
     return best[["seller_id", "k_staff", "p_staff", "employee_id"]].reset_index(drop=True)
 
 
