@@ -265,6 +265,31 @@ def test_removals_before_the_as_of_day_only(removals_market, tmp_path):
     assert "K03" in significant(scored(db, as_of), "review_removals")
 
 
+@pytest.mark.xfail(strict=True, reason="open (issue 11): with 3 buyers among a category's 20 sellers the first "
+                   "pass's spread, fitted with the buyers in, is too wide for any of them to be found, so none is "
+                   "ever set aside; a robust start (trimmed fit) is the next step")
+def test_a_category_where_a_tenth_of_the_removals_are_bought_keeps_honest_p_values_and_finds_them(tmp_path):
+    """Issue 11: three of Kitchen's sellers buy deletions (more than a tenth of the category's staff
+    removals), spread over weeks as a real wipe is. References estimated with the buyers in would
+    call that the category's habit; set aside within the run, all three are found, and every other
+    seller's p-value stays honest (none significant, and few small)."""
+    m = Market(seed=23)
+    buyers = {"K01": 60, "K02": 75, "K04": 90}
+    for seller, day in buyers.items():
+        for k in range(3):  # two removals a fortnight for six weeks
+            rows = m.shown(f"P{seller}", day + 14 * k, ratings=(1, 2))
+            m.remove(m.rng.choice(rows, 2, replace=False), day + 14 * k, "staff", span_days=2)
+    reviews = m.reviews.merge(m.products[["product_id", "category"]], on="product_id")
+    staff = reviews[(reviews["removed_by"] == "staff") & (reviews["category"] == "Kitchen")]
+    assert (staff["product_id"].isin([f"P{s}" for s in buyers])).mean() >= 0.1
+    run = scored(m.build(tmp_path / "market.duckdb"))
+    assert significant(run, "review_removals") == set(buyers)
+    tested = run.tests[run.tests["signal"] == "review_removals"].set_index("seller_id")["p_value"]
+    honest = tested.drop(index=list(buyers))
+    assert len(honest) >= 30 and honest.notna().all()
+    assert (honest < 0.05).mean() <= 0.1
+
+
 # --- harvested reviewers and review bursts ----------------------------------------------------------------
 
 HARVEST_DAY, FARM_DAY = 110, 105
