@@ -263,8 +263,8 @@ def launch_market(path, *, insider: bool = True, sitting_before_honest_launch: b
     """80 ordinary launches (most priced 1% under their category's public leader, the rest under a
     random rival), category managers reviewing the top ten sellers' figures every two weeks, support
     staff opening one seller's account a day. The insider K10 launches three products, each priced
-    1% under a rival that sells far more than its public rank shows, three days after employee E7
-    looked up exactly that rival's sales. G04's ordinary launch under the leader comes four days after
+    1% under a rival that sells far more than its public rank shows, three days after employee E7, whose
+    own work is moderating Garden's reviews, looked up exactly that rival's sales. G04's ordinary launch under the leader comes four days after
     a manager's sitting that looked at the leader too; G12's launch under a rival selling beyond its rank
     comes three days after a one-off sweep through all of Garden's best sellers."""
     m = Market(seed=5, rank_noise=0.5)
@@ -292,6 +292,8 @@ def launch_market(path, *, insider: bool = True, sitting_before_honest_launch: b
             m.products["product_id"].iat[rng.choice(in_category(category, seller))]
         m.launch(seller, category, day, 0.99 * m.mean_price(target, day), base_units=rng.uniform(5, 30))
     if insider:
+        for day in range(0, DAYS, 2):  # E7's own work: moderating Garden's reviews, never Kitchen's figures
+            m.staff("E7", day, "remove_review", product_id=f"PG{(day * 7) % 20:02d}")
         for k, day in enumerate((50, 80, 110)):
             target = hidden_winner("Kitchen", "K10", k)
             m.launch("K10", "Kitchen", day, 0.99 * m.mean_price(target, day), base_units=20)
@@ -326,9 +328,10 @@ def test_launches_aimed_at_hidden_best_sellers_after_staff_look_ups_are_flagged(
     row = evidence_of(launches, "sales_intel", "K10").iloc[0]
     assert row["significant"]
     assert "employee E7 looked up that rival's figures 3 days before" in row["detail"]
-    assert "3 of them just after a look-up" in row["detail"]
+    assert "3 of its 3 launches and price cuts came after unusual look-ups" in row["detail"]
+    assert "their own work had touched 0 times" in row["detail"]
     assert row["related_seller_id"].startswith("K") and row["related_seller_id"] != "K10"
-    assert row["after"] > row["before"]  # the rival sold more than its rank implied
+    assert row["after"] > row["before"]  # E7 had never looked up Kitchen's figures before
     assert scores(launches).loc["K10", "flagged"]
 
 

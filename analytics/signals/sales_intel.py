@@ -1,37 +1,34 @@
-"""Sales intelligence: launches and price cuts aimed at the rivals whose internal sales are highest.
+"""Sales intelligence: launches and price cuts aimed at listings whose internal sales an employee pulled.
 
-Staff sold sellers the internal ``units_sold`` figures that the marketplace never shows. A seller who
-bought them aims its new products and price cuts at the rivals that really sell most, which the public
-sales rank only hints at (an order, smoothed over recent days and loosely tied to volume), often days
-after an employee looked up exactly those rivals' figures. Honest sellers aim too, by what they can see:
-ordinary launches often price just under the category's visible leaders, and category managers look up
-top sellers' figures regularly, sometimes many in one sitting. So:
+Staff sold sellers the internal ``units_sold`` figures the marketplace never shows (DOMAIN.md, "Sales
+intelligence"). The trace is the link between a look-up and an action: an employee pulls the sales
+figures of a handful of listings, often in a category their own work never touches, and days to weeks
+later one seller launches or cuts a price against exactly those listings, often more than once. Honest
+staff and sellers do each half every day: category managers review their categories' top sellers
+regularly, sometimes many in one sitting; ordinary launches price just under the category's leaders. So:
 
 1. Actions: a product launch (its price over its first week), or a sustained price cut (the price
    steps down at least 5% and the week after is at least 10% below the two weeks before).
-2. Aims: the rivals (other sellers' products in the category) among the category's top sellers by
-   internal units over the four whole weeks before the action's week (the top ``TOP_SHARE``, at least
-   ``TOP_MIN``) that the new price undercuts by at most 15%: top sellers are few, so an action has one
-   or two, and one that undercuts none is aimed at no top seller and is not judged.
-3. U, sales beyond rank: how far the aim's units exceeded what its public rank implied: the residual of
-   ln(1 + units) on mean relative rank, read off a line fitted to its ``NEIGHBOURS`` nearest rivals in
-   rank on each side (the aim left out), in units of the category's typical residual that week (robust).
-   The category's best-ranked listing is not judged: its rank implies only that it outsells the next.
-   The null is every other seller's aims (empirical p-value with +1), so whatever honest aiming does to
-   it (aiming at the visible leaders, at rising products) is in the baseline. Needs
-   ``MIN_NULL_ACTIONS`` of them.
-4. V, a telling look-up (only where access_log has rows): the aim's figures (the product, or its whole
-   seller) looked up in the ``LOOKUP_DAYS`` before the action by an employee who is no regular of that
-   seller (looked at its figures on fewer than ``REGULAR_DAYS`` days in all: a category manager's routine
-   is aimed at no one) in a selective session (that day, at most ``SELECTIVE_SELLERS`` sellers of the
-   category: a sweep through the top sellers is a review). A session that took in several sellers of the
-   category at once is rarer than a single look and counts for more. Chance: the aim's usual rate of such
-   look-ups (its own, on its other days, with ``PRIOR_DAYS`` of its category's rate for aimed products),
-   as a Poisson count over the window; mid p-values, as the count is small and discrete.
+2. V, the link, judged by the looking employee's own history (``unusual_lookups``): each look-up of
+   sales figures gets its rarity, the share of that employee's earlier logged work (every action before
+   that day, any kind) that was looking up this category's figures, shrunk towards the team's share. No
+   filter on session size or on "regulars": a manager's sitting in their own category is usual for them
+   however large; a moderator or another category's analyst pulling this category's figures is rare.
+   An action is linked to an unusual look-up (rarity at most ``UNUSUAL``) of another seller's listing in
+   its category priced within 15% of its new price either way, made 1 to ``max(LAGS)`` days before.
+   The delay is not fixed: a link's score multiplies the look-up's rarity, its delay (a share of four
+   months) and the price gap (``link_p_values``); the action's tightest link is judged against every
+   other seller's actions (empirical p-value with +1: whatever honest launching near unusual look-ups
+   does, in a busy category or after a sweep, is in the baseline; within its category). A seller's actions: Fisher
+   (independent under the null; one lucky link is never enough).
+3. U, sales beyond rank (``sales_beyond_rank``): the aims are the category's top sellers by internal
+   units that the new price undercuts by at most 15%; U is how far an aim's units exceeded what its
+   public rank implied, against the other sellers' aims. Only behind a premise check on the marketplace
+   at hand (``premise_p``: do aimed rivals sell beyond their rank at all, over all actions?): where it
+   fails, U carries no weight (NaN), so it can never dilute the link.
 
-One hypothesis per seller, Fisher's combination of its findings, which are independent by design: U per
-rival (repeated aims at one rival are one finding, the most telling, Sidak-corrected for their number)
-and V per action (the most telling of its aims, Sidak-corrected). A single lucky aim is never enough.
+The seller's p-value is the min-p combination of V and U (whichever are present). Every tested seller's
+p-value goes to ``SignalResult.tested``.
 """
 
 from __future__ import annotations
@@ -42,8 +39,10 @@ from scipy import stats
 
 from analytics import queries
 from analytics.scoring.context import ScoringContext
-from analytics.signals import EVIDENCE_COLUMNS, SignalResult
-from analytics.signals.rivalry import DayCounter, per_context, positions, report_limit, staff_touches, window_mean_at
+from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
+from analytics.signals.combination import min_p_combination
+from analytics.signals.rivalry import per_context, positions, report_limit, staff_touches, window_mean_at
+from analytics.signals.staff_history import MIN_HISTORY, PRIOR_ACTIONS
 
 NAME = "sales_intel"
 TITLE = "Launches and price cuts aimed at rivals' hidden sales"
@@ -56,7 +55,7 @@ LAUNCH_WEEK = 7  # days over which a launch price is read
 CUT_STEP = np.log(0.95)  # a price cut starts with a step down of at least 5%
 CUT_SUSTAINED = np.log(0.90)  # and the week after is at least 10% under the two weeks before
 CUT_GAP = 28  # cuts of one product closer together than this are one cut
-MAX_UNDERCUT = -np.log(0.85)  # aims: a rival priced at most 15% above the new price
+MAX_UNDERCUT = -np.log(0.85)  # aims: a rival priced at most 15% above the new price (links: either way)
 PRICE_WEEKS = 2  # rival prices are read over the two whole weeks before the action's week
 SALES_WEEKS = 4  # units and public rank are read over the four whole weeks before it
 MIN_PRICED_DAYS = 5  # days priced in those two weeks for a rival to be aimed at
@@ -68,10 +67,10 @@ TOP_MAX = 20  # and at most this many (the few that really sell, however large t
 NEIGHBOURS = 5  # rivals on each side in rank that say what a rank implies
 MIN_RIVALS = 8  # listings with units and rank a category-week needs before any rank implies anything
 MIN_NULL_ACTIONS = 30  # other sellers' aims needed for an empirical null of sales beyond rank
-LOOKUP_DAYS = 14  # a look-up of the aim counts in the days before the action
-REGULAR_DAYS = 6  # an employee who looked at a seller's figures on this many days watches it routinely
-SELECTIVE_SELLERS = 3  # a session that looked up more sellers of a category than this is a review
-PRIOR_DAYS = 60  # days' worth of its category's look-up rate added to an aim's own history
+PREMISE_P = 0.05  # U counts only where aimed rivals sell beyond their rank at this level, here
+LAGS = (112,)  # the longest look-up-to-action delay linked (days); shorter delays score as tighter links
+GAP_FLOOR = 0.01  # price gaps under 1% are all "exactly" (prices are noisy at that scale)
+UNUSUAL = 0.1  # look-ups at most this usual for their employee are linked (pruning: usual ones tell little)
 ROW_CHUNK = 20_000  # rows of the price matrix handled at once (memory)
 
 
@@ -279,13 +278,14 @@ def aims(ctx: ScoringContext, actions: pd.DataFrame) -> pd.DataFrame:
     launch = (actions["kind"] == "launch").to_numpy()
     seller, week = seller_of_row[row], day // 7
     rows_of = pd.Series(np.arange(len(m.products))).groupby(category_of_row).indices
-    found = []
+    found, top_z = [], []
     for category, mine in pd.Series(np.arange(row.size)).groupby(category_of_row[row]).indices.items():
         weeks = np.unique(week[mine])
         cells = standings(ctx, np.asarray(rows_of[category]), weeks)
         top = np.flatnonzero(cells["top"])
         if top.size == 0:
             continue
+        top_z.append(cells["z"][top])
         top = top[_segment_order(cells["price"][top], cells["segment"][top], weeks.size)[0]]
         segment, price = cells["segment"][top], cells["price"][top]
         span = float(max(np.abs(price).max(), np.abs(log_price[mine]).max())) * 2 + 1
@@ -310,7 +310,10 @@ def aims(ctx: ScoringContext, actions: pd.DataFrame) -> pd.DataFrame:
     if not found:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in AIM_COLUMNS})
     aimed = pd.DataFrame({c: np.concatenate([part[c] for part in found]) for c in AIM_COLUMNS})
-    return aimed.sort_values(["day_idx", "action", "undercut"], kind="stable").reset_index(drop=True)
+    aimed = aimed.sort_values(["day_idx", "action", "undercut"], kind="stable").reset_index(drop=True)
+    # What any top seller shows in the category-weeks with actions: the premise check's reference.
+    aimed.attrs["top_z"] = np.concatenate(top_z) if top_z else np.empty(0)
+    return aimed
 
 
 @per_context
@@ -347,112 +350,196 @@ def sales_beyond_rank(aimed: pd.DataFrame) -> pd.DataFrame:
     return aimed
 
 
-# --- V: telling look-ups of the aimed rival ----------------------------------------------------------------
+# --- the premise of U: do aimed rivals sell beyond their rank at all, here? ---------------------------------
 
-def telling_lookups(touches: pd.DataFrame) -> pd.DataFrame | None:
-    """Look-ups of sellers' figures that could be aimed: not by a regular of that seller (an employee
-    who looked at its figures on REGULAR_DAYS days or more), in a selective session (an employee's day
-    in a category that looked up at most SELECTIVE_SELLERS of its sellers), with session (how many of
-    the category's sellers that session looked up). None when there is no access log."""
+def premise_p(aimed: pd.DataFrame) -> float:
+    """Whether, on this marketplace, the rivals that launches and price cuts aim at sell beyond what their
+    public rank shows at all, more than top sellers do anyway (picking the top by units favours listings
+    that sell beyond their rank, so the reference is every top seller of the category-weeks with actions,
+    not 0): a one-sided rank-sum test of the aims' z (one value per seller and rival, the mean of its aims,
+    so a repricer does not count many times) against the top sellers' z. Where it fails, a rival's sales
+    beyond its rank says nothing about who knew them, and U carries no weight (NaN)."""
+    judged = aimed[aimed["z"].notna()]
+    top_z = np.asarray(aimed.attrs.get("top_z", np.empty(0)), dtype=float)
+    top_z = top_z[np.isfinite(top_z)]
+    if judged.empty or top_z.size < MIN_NULL_ACTIONS:
+        return np.nan
+    z = judged.groupby(["seller", "aim_seller"])["z"].mean().to_numpy(dtype=float)
+    if z.size < MIN_NULL_ACTIONS:
+        return np.nan
+    return float(stats.mannwhitneyu(z, top_z, alternative="greater").pvalue)
+
+
+# --- V: the look-up-to-action link, judged by the looking employee's own history ----------------------------
+
+def unusual_lookups(ctx: ScoringContext) -> pd.DataFrame | None:
+    """Every look-up of sales figures with how usual it was for the employee who made it: rarity, the
+    share of that employee's earlier logged work (every action before that day, of any kind) that was
+    looking up this category's sales figures, shrunk by PRIOR_ACTIONS pseudo-actions towards the team's
+    share; NaN where the employee had done fewer than MIN_HISTORY actions before (no history to judge
+    by). A category manager's routine sitting is usual for them however many sellers it takes in; an
+    employee pulling a category's figures their own work never touched is not, however few. Only the
+    past counts ("a category they had not touched for months"), so a look-up is judged as it stood on
+    its day and the run never needs labels. None without an access log."""
+    touches = staff_touches(ctx)
     if touches.empty:
         return None
-    # Looks at sales figures where the log says so; otherwise any view (the touches keep ordinary
-    # views only when no action of the log is a look at sales figures).
     looks = touches[touches["kind"].isin(["sales", "view"])].dropna(subset=["seller_id", "category"])
-    looks = looks[["employee_id", "day_idx", "seller_id", "product_idx", "category"]]
+    looks = looks[["employee_id", "day_idx", "seller_id", "product_idx", "category"]].reset_index(drop=True)
     if looks.empty:
-        return looks.assign(session=pd.Series(dtype=np.int64))
-    employee = looks["employee_id"].cat.codes.to_numpy().astype(np.int64)
-    seller = looks["seller_id"].cat.codes.to_numpy().astype(np.int64)
-    category = looks["category"].cat.codes.to_numpy().astype(np.int64)
-    day = looks["day_idx"].to_numpy()
-    pair = employee * (seller.max() + 1) + seller
-    regular = _distinct_per(pair, day + (1 << 20)) >= REGULAR_DAYS
-    session_key = (employee * (category.max() + 1) + category) * (1 << 21) + (day + (1 << 20))
-    session = _distinct_per(session_key, seller)
-    keep = ~regular & (session <= SELECTIVE_SELLERS)
-    return looks[keep].assign(session=session[keep])
+        return looks.assign(rarity=pd.Series(dtype=float), past_in_category=0, past_actions=0)
+    employees = looks["employee_id"].cat.categories
+    employee = looks["employee_id"].cat.codes.to_numpy(np.int64)
+    category = looks["category"].cat.codes.to_numpy(np.int64)
+    day = looks["day_idx"].to_numpy(np.int64)
+    # Actions of any kind per employee before each day.
+    work = ctx.query("sales_intel_staff_days")
+    work_employee = positions(employees, work["employee_id"])
+    work = work[work_employee >= 0].assign(e=work_employee[work_employee >= 0])
+    work = work.sort_values(["e", "day_idx"])
+    before = work.groupby("e")["actions"].cumsum().to_numpy() - work["actions"].to_numpy()
+    work_key = work["e"].to_numpy(np.int64) * (1 << 21) + (work["day_idx"].to_numpy(np.int64) + (1 << 20))
+    look_key = employee * (1 << 21) + (day + (1 << 20))
+    at = np.clip(np.searchsorted(work_key, look_key), 0, max(work_key.size - 1, 0))
+    past_actions = np.where(work_key[at] == look_key, before[at], 0.0) if work_key.size else np.zeros(day.size)
+    # Look-ups of this category's figures by the employee before that day.
+    n_categories = len(looks["category"].cat.categories)
+    session = (employee * n_categories + category) * (1 << 21) + (day + (1 << 20))
+    keys, first, per_session = np.unique(session, return_inverse=True, return_counts=True)
+    pair = keys // (1 << 21)
+    cumulative = np.cumsum(per_session) - per_session
+    pair_start = cumulative[np.searchsorted(pair, pair, side="left")]
+    past_in_category = (cumulative - pair_start)[first]
+    total_work = max(float(work["actions"].sum()), float(len(looks)))
+    team = np.bincount(category, minlength=n_categories) / total_work
+    rarity = (past_in_category + PRIOR_ACTIONS * team[category]) / (past_actions + PRIOR_ACTIONS)
+    rarity = np.where(past_actions >= MIN_HISTORY, rarity, np.nan)
+    return looks.assign(rarity=rarity, past_in_category=past_in_category, past_actions=past_actions,
+                        session_size=per_session[first])
 
 
-def _distinct_per(key: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """For each element, the number of distinct ``value``s among the elements with its ``key`` (both
-    non-negative integers). By sorting: millions of log rows, and a sort beats hashing them here."""
-    width = int(value.max()) + 1
-    pairs = np.sort(key * width + value)
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] // width  # one per distinct (key, value), by key
-    starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
-    keys, counts = pairs[starts], np.diff(np.r_[starts, pairs.size])
-    return counts[np.searchsorted(keys, key)]
+LINK_COLUMNS = ("action", "look", "lag", "gap", "rarity", "aim_row")
 
 
-class LookupCounter:
-    """Telling look-ups of a product's figures in day windows, from sessions of at least ``size``
-    sellers: those naming the product, plus those of its whole seller."""
-
-    def __init__(self, looks: pd.DataFrame, products: pd.DataFrame, size: int):
-        looks = looks[looks["session"] >= size]
-        self._seller_of_row = pd.factorize(products["seller_id"])[0]
-        named = looks[looks["product_idx"] >= 0]
-        self._by_product = DayCounter(named["product_idx"].to_numpy(), named["day_idx"].to_numpy())
-        whole = looks[looks["product_idx"] < 0].drop_duplicates(["employee_id", "day_idx", "seller_id"])
-        codes = positions(pd.unique(products["seller_id"]), whole["seller_id"])
-        self._by_seller = DayCounter(codes, whole["day_idx"].to_numpy())
-
-    def count(self, rows, start, stop) -> np.ndarray:
-        rows = np.asarray(rows)
-        return self._by_product.count(rows, start, stop) + \
-            self._by_seller.count(self._seller_of_row[rows], start, stop)
-
-
-def lookups(looks: pd.DataFrame | None, ctx: ScoringContext, aimed: pd.DataFrame) -> pd.DataFrame:
-    """``aimed`` with session (the largest session of telling look-ups of the aim in the LOOKUP_DAYS
-    before the action, 0 for none) and p_lookup, its mid p-value against the usual rate of such
-    look-ups of the aim: its own count on its other days, with PRIOR_DAYS of its category's rate for
-    aimed products (so an aim with a short history, or one never looked up otherwise, is judged by
-    products like it). NaN where there is no access log."""
-    aimed = aimed.assign(session=np.nan, p_lookup=np.nan)
-    if looks is None or aimed.empty:
-        return aimed
+def links(ctx: ScoringContext, actions: pd.DataFrame, looks: pd.DataFrame) -> pd.DataFrame:
+    """Every (action, unusual look-up) pair that could be the action's source: the look-up named a listing
+    of another seller in the action's category (a look-up of a whole seller names all its listings
+    there), made 1 to max(LAGS) days before the action, priced within MAX_UNDERCUT of the action's new
+    price either way (the listing it was aimed against). Only look-ups with rarity at most UNUSUAL are
+    paired (a pruning for speed: an action whose only sources are usual look-ups has nothing to link).
+    Per category: the pairs are a small matrix there."""
     m = ctx.product_matrices
-    # Queries in key order: sorted searches into the large sorted look-up arrays stay in cache.
-    order = np.lexsort((aimed["day_idx"].to_numpy(), aimed["aim_row"].to_numpy()))
-    row = aimed["aim_row"].to_numpy(dtype=np.int64)[order]
-    day = aimed["day_idx"].to_numpy(dtype=np.int64)[order]
-    unique_rows, first_of, aim_of = np.unique(row, return_index=True, return_inverse=True)
-    n_days = len(m.days)
-    listed_days = np.maximum(n_days - np.maximum(_launch_days(ctx)[unique_rows], 0), 1)
-    exposure = np.maximum(listed_days[aim_of] - LOOKUP_DAYS, 1)  # days it could be looked up on, window left out
-    category = pd.factorize(m.products["category"].to_numpy()[unique_rows])[0]
-    observed = np.zeros(row.size)
-    beyond = np.ones(row.size)  # chance of a session at least as large as the one seen
-    next_beyond = np.ones(row.size)  # and of a larger one
-    for size in range(1, SELECTIVE_SELLERS + 1):
-        counter = LookupCounter(looks, m.products, size)
-        inside = counter.count(row, day - LOOKUP_DAYS, day)
-        total = counter.count(unique_rows, np.full(unique_rows.size, -(1 << 19)), np.full(unique_rows.size, n_days))
-        usual = np.bincount(category, weights=total) / np.bincount(category, weights=listed_days)
-        rate = (total[aim_of] - inside + PRIOR_DAYS * usual[category][aim_of]) / (exposure + PRIOR_DAYS)
-        chance = -np.expm1(-LOOKUP_DAYS * rate)
-        seen = inside > 0
-        observed = np.where(seen, size, observed)
-        beyond = np.where(seen, chance, beyond)
-        next_beyond = np.where(seen, 0.0, np.where(observed == size - 1, chance, next_beyond))
-    session, p_lookup = np.empty(row.size), np.empty(row.size)
-    session[order], p_lookup[order] = observed, (beyond + next_beyond) / 2  # mid p: the count is small, discrete
-    return aimed.assign(session=session, p_lookup=p_lookup)
+    empty = pd.DataFrame({c: pd.Series(dtype=float) for c in LINK_COLUMNS})
+    looks = looks[looks["rarity"] <= UNUSUAL]
+    if looks.empty or actions.empty:
+        return empty
+    seller_of_row = seller_codes(ctx)
+    categories = pd.Index(looks["category"].cat.categories)
+    category_of_row = categories.get_indexer(m.products["category"])
+    # Listings looked up: named products, or every listing of the named seller in that category.
+    look_category = looks["category"].cat.codes.to_numpy(np.int64)
+    named = looks["product_idx"].to_numpy(np.int64)
+    whole = np.flatnonzero(named < 0)
+    look_of, listing = np.flatnonzero(named >= 0), named[named >= 0]
+    if whole.size:
+        codes = positions(seller_ids(ctx), looks["seller_id"].to_numpy()[whole])
+        rows = pd.DataFrame({"seller": seller_of_row, "category": category_of_row,
+                             "row": np.arange(len(m.products))})
+        wanted = pd.DataFrame({"look": whole, "seller": codes, "category": look_category[whole]})
+        expanded = wanted.merge(rows, on=["seller", "category"])
+        look_of = np.concatenate([look_of, expanded["look"].to_numpy(np.int64)])
+        listing = np.concatenate([listing, expanded["row"].to_numpy(np.int64)])
+    listing_category = category_of_row[listing]
+    look_day = looks["day_idx"].to_numpy(np.int64)[look_of]
+    row = actions["row"].to_numpy(np.int64)
+    day = actions["day_idx"].to_numpy(np.int64)
+    price = actions["log_price"].to_numpy(float)
+    action_category = category_of_row[row]
+    found = []
+    by_category = pd.Series(np.arange(listing.size)).groupby(listing_category).indices
+    for c, mine in pd.Series(np.arange(row.size)).groupby(action_category).indices.items():
+        theirs = by_category.get(c)
+        if c < 0 or theirs is None:
+            continue
+        lag = day[mine][:, None] - look_day[theirs][None, :]
+        other = seller_of_row[row[mine]][:, None] != seller_of_row[listing[theirs]][None, :]
+        a, k = np.nonzero((lag >= 1) & (lag <= max(LAGS)) & other)
+        if a.size == 0:
+            continue
+        action, j = mine[a], theirs[k]
+        rival_price, _ = window_mean_at(m.log_price, listing[j], day[action] - 7 * PRICE_WEEKS, 7 * PRICE_WEEKS)
+        gap = rival_price - price[action]
+        near = np.abs(gap) <= MAX_UNDERCUT
+        found.append(pd.DataFrame({"action": action[near], "look": look_of[j][near], "lag": lag[a, k][near],
+                                   "gap": gap[near], "aim_row": listing[j][near]}))
+    if not found:
+        return empty
+    paired = pd.concat(found, ignore_index=True)
+    position = paired["look"].to_numpy(np.int64)
+    # "look" names the row of the full look-up table (its index), not of the unusual ones kept here.
+    return paired.assign(look=looks.index.to_numpy()[position], rarity=looks["rarity"].to_numpy()[position])
+
+
+def _empirical_p(score: np.ndarray, seller: np.ndarray, stratum: np.ndarray) -> np.ndarray:
+    """Per action, the share of the other sellers' actions in its stratum (its category) whose score is at
+    most as large (lower = more telling), with +1: the null is what the category's other sellers' actions
+    show, so whatever honest launching near unusual look-ups does there (a busy category, a category an
+    insider serving others keeps looking at, a sweep) is in it. Infinite score: p = 1."""
+    frame = pd.DataFrame({"score": np.where(np.isfinite(score), score, np.finfo(float).max),
+                          "seller": seller, "stratum": stratum})
+    at_most = frame.groupby("stratum")["score"].rank(method="max").to_numpy()
+    size = frame.groupby("stratum")["score"].transform("size").to_numpy()
+    own_at_most = frame.groupby(["stratum", "seller"])["score"].rank(method="max").to_numpy()
+    own = frame.groupby(["stratum", "seller"])["score"].transform("size").to_numpy()
+    p = (1 + at_most - own_at_most) / (1 + size - own)
+    return np.where(np.isfinite(score), np.clip(p, 0.0, 1.0), 1.0)
+
+
+def link_p_values(actions: pd.DataFrame, paired: pd.DataFrame, seller: np.ndarray,
+                  category: np.ndarray) -> pd.DataFrame:
+    """Per action: p_link and the link that decided it (look, lag, rarity, aim_row, gap; -1 / NaN for
+    none). A link's score is the product of three shares, each at most 1 and smaller where the link is
+    tighter: how usual the look-up was for its employee (rarity), how long before the action it came
+    (lag / max(LAGS): days to weeks, never a fixed window) and how far the action's price is from the
+    looked-up listing's (|gap| / MAX_UNDERCUT, floored at GAP_FLOOR: "against exactly those listings").
+    The action's score is its tightest link; p_link is its empirical p-value against the other sellers'
+    actions in its category, so the null calibrates whatever the product does."""
+    n = len(actions)
+    paired = paired.assign(score=paired["rarity"] * paired["lag"] / max(LAGS)
+                           * np.maximum(paired["gap"].abs(), GAP_FLOOR) / MAX_UNDERCUT)
+    score = np.full(n, np.inf)
+    np.minimum.at(score, paired["action"].to_numpy(np.int64), paired["score"].to_numpy(float))
+    best = paired.sort_values(["score", "lag"]).drop_duplicates("action")
+    out = pd.DataFrame({"p_link": _empirical_p(score, seller, category), "look": -1, "lag": np.nan, "rarity": np.nan,
+                        "aim_row": -1, "gap": np.nan})
+    idx = best["action"].to_numpy(np.int64)
+    for column in ("look", "lag", "rarity", "aim_row", "gap"):
+        out.loc[idx, column] = best[column].to_numpy()
+    return out
 
 
 # --- the signal ---------------------------------------------------------------------------------------------
 
-def judged_aims(ctx: ScoringContext) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Every (action, aim) pair with p_units and p_lookup; and the telling look-ups (None without a log)."""
+def judged_actions(ctx: ScoringContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, float]:
+    """The actions with p_link (NaN without an access log), every (action, aim) pair with p_units, the
+    look-ups (None without a log), and the premise test's p-value for U."""
     actions = pd.concat([launches(ctx), price_cuts(ctx)], ignore_index=True)
-    looks = telling_lookups(staff_touches(ctx))
+    actions["row"] = actions["row"].astype(np.int64)
+    actions["day_idx"] = actions["day_idx"].astype(np.int64)
+    actions = actions.reset_index(drop=True)
+    actions["seller"] = seller_codes(ctx)[actions["row"].to_numpy(np.int64)]
+    looks = unusual_lookups(ctx)
     if actions.empty:
-        return sales_beyond_rank(pd.DataFrame({c: pd.Series(dtype=float) for c in AIM_COLUMNS})).assign(
-            session=np.nan, p_lookup=np.nan), looks
+        aimed = sales_beyond_rank(pd.DataFrame({c: pd.Series(dtype=float) for c in AIM_COLUMNS}))
+        return actions.assign(p_link=np.nan), aimed, looks, np.nan
     aimed = sales_beyond_rank(aims(ctx, actions))
-    return lookups(looks, ctx, aimed), looks
+    if looks is None:
+        linked = actions.assign(p_link=np.nan, look=-1, lag=np.nan, rarity=np.nan, aim_row=-1, gap=np.nan)
+    else:
+        paired = links(ctx, actions, looks)
+        category = pd.factorize(ctx.product_matrices.products["category"])[0][actions["row"].to_numpy(np.int64)]
+        linked = pd.concat([actions, link_p_values(actions, paired, actions["seller"].to_numpy(), category)], axis=1)
+    return linked, aimed, looks, premise_p(aimed)
 
 
 def _sidak_min(group: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -465,103 +552,106 @@ def _sidak_min(group: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return keys, np.clip(-np.expm1(size * np.log1p(-np.minimum(smallest, 1 - 1e-12))), 1e-300, 1.0)
 
 
-def seller_p_values(aimed: pd.DataFrame) -> pd.DataFrame:
-    """One row per seller with a judged aim: seller (code), rivals, actions, looked_up, p_value.
-
-    U is about the rival (how far it sold beyond its rank), so repeated aims at one rival are one
-    finding: its most telling aim, Sidak-corrected for how many there were (a repricer cutting under the
-    same rival again and again is one story). V is about the action (a look-up just before it), so each
-    action is one finding: its most telling aim, Sidak-corrected for its candidates. Fisher's method
-    over the seller's findings."""
-    seller = aimed["seller"].to_numpy(dtype=np.int64)
-    rival = seller * (int(aimed["aim_seller"].max()) + 1 if len(aimed) else 1) + aimed["aim_seller"].to_numpy(np.int64)
-    rivals, p_rival = _sidak_min(rival, aimed["p_units"].to_numpy(dtype=float))
-    actions, p_action = _sidak_min(aimed["action"].to_numpy(dtype=np.int64), aimed["p_lookup"].to_numpy(dtype=float))
-    seller_of_action = pd.Series(seller, index=aimed["action"].to_numpy()).groupby(level=0).first()
-    finding_seller = np.concatenate([rivals // (int(aimed["aim_seller"].max()) + 1 if len(aimed) else 1),
-                                     seller_of_action.reindex(actions).to_numpy(dtype=np.int64)])
-    log_p = np.log(np.concatenate([p_rival, p_action]))
-    is_rival = np.r_[np.ones(rivals.size, dtype=bool), np.zeros(actions.size, dtype=bool)]
-    per_seller = pd.DataFrame({"seller": finding_seller, "log_p": log_p, "rival": is_rival, "action": ~is_rival}) \
-        .groupby("seller").agg(log_p=("log_p", "sum"), findings=("log_p", "size"), rivals=("rival", "sum"),
-                               actions=("action", "sum"))
-    seen = aimed.loc[aimed["session"] > 0, ["seller", "action"]].drop_duplicates()["seller"].value_counts()
-    per_seller["looked_up"] = seen.reindex(per_seller.index, fill_value=0).to_numpy()
-    per_seller["p_value"] = stats.chi2.sf(-2 * per_seller["log_p"], 2 * per_seller["findings"])
-    return per_seller.reset_index()
+def seller_p_values(linked: pd.DataFrame, aimed: pd.DataFrame, premise: float) -> pd.DataFrame:
+    """One row per tested seller: seller (code), actions, linked (actions with a look-up link), p_link
+    (Fisher over the seller's actions, independent under the null: a buyer acts on bought figures "often
+    more than once"; one lucky link among many actions is never enough), p_units (U: Fisher over its rivals, each rival's most telling aim
+    Sidak-corrected for their number; NaN where the premise fails here) and p_value (min-p over the two
+    present). A seller none of whose actions could be judged either way is not tested."""
+    by_seller = linked.groupby("seller")["p_link"]
+    log_p = np.log(np.clip(linked["p_link"].to_numpy(float), 1e-300, 1.0))
+    per_seller = pd.DataFrame({
+        "actions": by_seller.size(),
+        "linked": linked.assign(has=linked["p_link"] < 1).groupby("seller")["has"].sum(),
+        "smallest": by_seller.min(),
+        "log_p": pd.Series(log_p, index=linked.index).groupby(linked["seller"]).sum(),
+    })
+    n = per_seller["actions"].to_numpy(float)
+    fisher = stats.chi2.sf(-2 * per_seller["log_p"].to_numpy(float), 2 * n)
+    per_seller["p_link"] = np.where(per_seller["smallest"].notna(), fisher, np.nan)
+    per_seller["p_units"] = np.nan
+    if len(aimed) and np.isfinite(premise) and premise < PREMISE_P:
+        seller = aimed["seller"].to_numpy(dtype=np.int64)
+        width = int(aimed["aim_seller"].max()) + 1
+        rivals, p_rival = _sidak_min(seller * width + aimed["aim_seller"].to_numpy(np.int64),
+                                     aimed["p_units"].to_numpy(dtype=float))
+        u = pd.DataFrame({"seller": rivals // width, "log_p": np.log(p_rival)}).groupby("seller")["log_p"] \
+            .agg(["sum", "size"])
+        p_units = pd.Series(stats.chi2.sf(-2 * u["sum"], 2 * u["size"]), index=u.index)
+        per_seller["p_units"] = p_units.reindex(per_seller.index)
+    per_seller["p_value"] = min_p_combination(per_seller[["p_link", "p_units"]].to_numpy(float))
+    return per_seller[per_seller["p_value"].notna()].rename_axis("seller").reset_index()
 
 
 def find(ctx: ScoringContext) -> SignalResult:
     m = ctx.product_matrices
     if len(m.products) == 0 or len(m.days) < 7 * SALES_WEEKS + LAUNCH_WEEK:
         return SignalResult.empty()
-    aimed, looks = judged_aims(ctx)
-    if aimed.empty:
+    linked, aimed, looks, premise = judged_actions(ctx)
+    if linked.empty:
         return SignalResult.empty()
-    per_seller = seller_p_values(aimed)
+    per_seller = seller_p_values(linked, aimed, premise)
     n_tests = len(per_seller)
+    ids = seller_ids(ctx)
+    tested = tested_frame(ids[per_seller["seller"].to_numpy(np.int64)], per_seller["p_value"].to_numpy())
     candidates = per_seller[per_seller["p_value"] <= report_limit(n_tests, FDR)]
-    ids, products = seller_ids(ctx), m.products["product_id"].to_numpy()
-    reported = aimed[aimed["seller"].isin(candidates["seller"])]
-    reported = reported.assign(seller_id=ids[reported["seller"].to_numpy(np.int64)],
-                               aim_seller_id=ids[reported["aim_seller"].to_numpy(np.int64)],
-                               aim_product_id=products[reported["aim_row"].to_numpy(np.int64)])
-    by_seller = dict(tuple(reported.groupby("seller")))
-    rows = [_evidence_row(ctx, c, ids[c.seller], by_seller[c.seller], looks) for c in candidates.itertuples()]
-    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests)
+    own_actions = dict(tuple(linked[linked["seller"].isin(candidates["seller"])].groupby("seller")))
+    own_aims = dict(tuple(aimed[aimed["seller"].isin(candidates["seller"])].groupby("seller")))
+    rows = [_evidence_row(ctx, c, ids, own_actions[c.seller], own_aims.get(c.seller), looks)
+            for c in candidates.itertuples()]
+    return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests, tested)
 
 
-def _who_looked(looks: pd.DataFrame | None, aim) -> str:
-    """Plain words for the telling look-ups of one aim before its action."""
-    if looks is None:
-        return ""
-    day = int(aim["day_idx"])
-    seen = looks[(looks["seller_id"] == aim["aim_seller_id"])
-                 & ((looks["product_idx"] < 0) | (looks["product_idx"] == int(aim["aim_row"])))
-                 & (looks["day_idx"] >= day - LOOKUP_DAYS) & (looks["day_idx"] < day)]
-    if seen.empty:
-        return ""
-    employees = pd.unique(seen["employee_id"].astype(str))
-    who = f"employee {employees[0]}" if len(employees) == 1 else f"{len(employees)} employees"
-    days = day - int(seen["day_idx"].max())
-    return f"; {who} looked up that rival's figures {days} day{'s' if days != 1 else ''} before"
-
-
-def _evidence_row(ctx: ScoringContext, c, seller_id: str, own: pd.DataFrame, looks: pd.DataFrame | None) -> dict:
+def _evidence_row(ctx: ScoringContext, c, ids: np.ndarray, actions: pd.DataFrame, aimed: pd.DataFrame | None,
+                  looks: pd.DataFrame | None) -> dict:
+    """The seller's most telling action in words: what it launched or repriced, against whose listing, and
+    who had looked that listing up how many days before, with how unusual that was for them."""
     m = ctx.product_matrices
-    p = own[["p_units", "p_lookup"]].to_numpy(dtype=float)
-    tests = (~np.isnan(p)).sum(axis=1)
-    log_p = np.where(np.isnan(p), 0.0, np.log(np.clip(p, 1e-300, 1.0))).sum(axis=1)
-    own = own.assign(p_aim=np.where(tests > 0, stats.chi2.sf(-2 * log_p, 2 * np.maximum(tests, 1)), 1.0))
-    best = own.sort_values(["p_aim", "day_idx"]).iloc[0]  # the most telling aim: U and V together
+    products = m.products["product_id"].to_numpy()
+    by_link = np.isfinite(c.p_link) and (not np.isfinite(c.p_units) or c.p_link <= c.p_units)
+    if by_link:
+        best = actions.sort_values(["p_link", "day_idx"]).iloc[0]
+        what = "launched" if best["kind"] == "launch" else "cut the price of"
+        day = m.days[int(best["day_idx"])].date()
+        aim_row = int(best["aim_row"])
+        look = looks.iloc[int(best["look"])]
+        gap = float(best["gap"])
+        side = "under" if gap >= 0 else "over"
+        employee, lag = str(look["employee_id"]), int(best["lag"])
+        sentence = (f"{what} {products[int(best['row'])]} on {day} priced {100 * abs(1 - np.exp(-gap)):.0f}% {side} "
+                    f"{ids[seller_codes(ctx)[aim_row]]}'s {products[aim_row]}; employee {employee} looked up that "
+                    f"rival's figures {lag} day{'s' if lag != 1 else ''} before, in a category their own work had "
+                    f"touched {int(look['past_in_category'])} time{'s' if int(look['past_in_category']) != 1 else ''}"
+                    f" in {int(look['past_actions']):,} earlier logged actions")
+        if c.actions > 1:
+            sentence += (f"; {int(c.linked)} of its {int(c.actions)} launches and price cuts came after unusual "
+                         f"look-ups of the listings they priced against")
+        return {
+            "seller_id": ids[c.seller], "signal": NAME, "changepoint_date": day,
+            "before": float(look["past_in_category"]), "after": float(look["session_size"]),
+            "effect": float(-np.log10(max(float(best["rarity"]), 1e-300))),
+            "p_value": float(c.p_value),
+            "measure": "the looking employee's look-ups of this category's sales figures: before that day -> that day",
+            "product_id": products[int(best["row"])], "related_seller_id": ids[seller_codes(ctx)[aim_row]],
+            "detail": sentence,
+        }
+    own = aimed.sort_values(["p_units", "day_idx"])
+    best = own.iloc[0]
     day = m.days[int(best["day_idx"])].date()
-    product_id = m.products["product_id"].iat[int(best["row"])]
     what = "launched" if best["launch"] else "cut the price of"
-    units = float(best["units"])
-    implied = float(best["implied_units"]) if np.isfinite(best["z"]) else np.nan  # a leader's rank implies no volume
-    sentence = (f"{what} {product_id} on {day} priced {100 * (1 - np.exp(-best['undercut'])):.0f}% under "
-                f"{best['aim_seller_id']}'s {best['aim_product_id']}, number {int(best['units_position'])} in "
-                f"its category by internal sales and {int(best['rank_position'])} by public rank")
-    if np.isfinite(units) and np.isfinite(implied):
-        sentence += (f"; it sold {units:,.0f} units in the 4 weeks before, {(units + 1) / (implied + 1):.1f}x what "
-                     f"its public rank implied")
-    sentence += _who_looked(looks, best)
-    if c.actions > 1:
-        beyond = int(own.loc[own["z"] >= 1, "aim_seller"].nunique())
-        sentence += (f"; {c.actions} of its launches and price cuts undercut top sellers ({beyond} of "
-                     f"{own['aim_seller'].nunique()} rivals selling more than their public rank showed), "
-                     f"{c.looked_up} of them just after a look-up of the rival's figures")
+    units, implied = float(best["units"]), float(best["implied_units"])
+    sentence = (f"{what} {products[int(best['row'])]} on {day} priced {100 * (1 - np.exp(-best['undercut'])):.0f}% "
+                f"under {ids[int(best['aim_seller'])]}'s {products[int(best['aim_row'])]}, number "
+                f"{int(best['units_position'])} in its category by internal sales and {int(best['rank_position'])} "
+                f"by public rank; it sold {units:,.0f} units in the 4 weeks before, {(units + 1) / (implied + 1):.1f}x "
+                f"what its public rank implied")
+    beyond = int(own.loc[own["z"] >= 1, "aim_seller"].nunique())
+    sentence += f"; {beyond} of the {own['aim_seller'].nunique()} top sellers it aimed at sold more than their rank showed"
     return {
-        "seller_id": seller_id,
-        "signal": NAME,
-        "changepoint_date": day,
-        "before": implied if np.isfinite(implied) else np.nan,
-        "after": units if np.isfinite(units) else np.nan,
-        "effect": float(best["z"]) if np.isfinite(best["z"]) else np.nan,
-        "p_value": float(c.p_value),
+        "seller_id": ids[c.seller], "signal": NAME, "changepoint_date": day,
+        "before": implied, "after": units, "effect": float(best["z"]), "p_value": float(c.p_value),
         "measure": "units the aimed rival sold in the 4 weeks before: implied by its public sales rank -> "
                    "actual (internal figure)",
-        "product_id": product_id,
-        "related_seller_id": best["aim_seller_id"],
+        "product_id": products[int(best["row"])], "related_seller_id": ids[int(best["aim_seller"])],
         "detail": sentence,
     }
