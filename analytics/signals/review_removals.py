@@ -28,10 +28,9 @@ analyst's calibration table and the ranking below the flag line read it). A sell
 ``MIN_REMOVALS`` such removals is never *reported*: one or two removals are what honest moderation does
 to anyone, and a clean-up of a handful breaks the independence the tails assume.
 
-The staff behind the removals (``access_log``'s ``remove_review`` lines naming the seller) add a second
-component where the log allows: are the seller's removals done by employees for whom removing reviews
-is outside their own usual work (``staff_history``), more often than removals elsewhere are? NaN without
-a log or without logged removals for the seller; combined with the first by ``min_p_combination``.
+The staff behind the removals are not used yet: a component judging the removers against their own
+usual work (``staff_history``) was tried and, as a min-p partner of the test above, cost more wipes
+than it found on an independent marketplace (issue 11's closing note).
 
 For the sellers reported, the evidence row names the span where the removals were densest (the window
 of 2-8 weeks most beyond the seller's own rate; a description, not a test) and what the removals
@@ -55,7 +54,6 @@ from scipy import special
 from analytics.changepoints import NotEnoughPoints, step_test
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
-from analytics.signals.combination import min_p_combination
 from analytics.signals.review_windows import (
     BY_AUTOMATED, BY_CUSTOMER, BY_STAFF, MAX_SHAPE, MIN_SHAPE, MINUTES_PER_DAY, ReviewFacts,
     gamma_poisson_tail, review_facts, window_dates, window_sums, windows,
@@ -234,8 +232,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     if n_tests == 0:
         return SignalResult.empty(0, tested_frame([], []))
     model = _model(facts, counts, tested)
-    staff_p = _staff_component(ctx, facts, model)
-    p_value = np.where(tested, min_p_combination(np.column_stack([model.p_value, staff_p])), np.nan)
+    p_value = np.where(tested, model.p_value, np.nan)
     result_tested = tested_frame(facts.sellers[tested], p_value[tested])
 
     reportable = tested & (model.observed >= MIN_REMOVALS) & (p_value <= report_limit(n_tests, FDR))
@@ -245,15 +242,10 @@ def find(ctx: ScoringContext) -> SignalResult:
     best = _densest_windows(facts, counts, model, reported)
     usual_age = _usual_age(facts, model.counted)
     reviews = facts.reviews_of(reported)
-    rows = [_evidence(ctx, facts, int(s), reviews[int(s)], best[i], float(p_value[s]), model, float(staff_p[s]),
+    rows = [_evidence(ctx, facts, int(s), reviews[int(s)], best[i], float(p_value[s]), model,
                       usual_age)
             for i, s in enumerate(reported)]
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests, result_tested)
-
-
-def _staff_component(ctx: ScoringContext, facts: ReviewFacts, model: _Model) -> np.ndarray:
-    """Per seller: NaN for now (filled where the access log allows)."""
-    return np.full(len(facts.sellers), np.nan)
 
 
 def _densest_windows(facts: ReviewFacts, counts: _Counts, model: _Model, reported: np.ndarray) -> list:
@@ -329,7 +321,7 @@ def _rank_share(ctx: ScoringContext, seller_id: str) -> np.ndarray | None:
 
 
 def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, best, p_value: float, model: _Model,
-              staff_p: float, usual_age: pd.Series) -> dict:
+              usual_age: pd.Series) -> dict:
     """The evidence row of seller ``s``; ``own`` = the indices of its reviews in ``facts``."""
     w, k = best
     first_day, last_day = window_dates(facts, w, k)
@@ -375,9 +367,6 @@ def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, best, p_value: f
     when = f"on {facts.date(start)}" if start == end else f"between {facts.date(start)} and {facts.date(end)}"
     others_words = f"; customers and filters removed {others} of them in the same weeks" if others else ""
     rating_words = f"; visible rating {before:.2f} -> {after:.2f}" if rating_step else ""
-    staff_words = ""
-    if np.isfinite(staff_p) and staff_p < 0.05:
-        staff_words = "; most were logged by staff who seldom remove reviews in their own work"
     return {
         "seller_id": facts.sellers[s],
         "signal": NAME,
@@ -395,5 +384,5 @@ def _evidence(ctx, facts: ReviewFacts, s: int, own: np.ndarray, best, p_value: f
                    f"predicts {other_expected:.1f}, so its own moderation explains {predicted:.1f} of the "
                    f"complaints' removals. {len(batch)} of them {when} ({age_words}), {kept} in those weeks"
                    f"{others_words}"
-                   f"{rating_words}{rank_words}{staff_words}"),
+                   f"{rating_words}{rank_words}"),
     }
