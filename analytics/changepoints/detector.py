@@ -10,6 +10,7 @@ from statsmodels.tsa.seasonal import STL
 
 from analytics.changepoints.costs import Cost
 from analytics.changepoints.exceptions import NotEnoughPoints
+from analytics.changepoints.noise import INTEGRATED_AR, ar1_coefficient
 from analytics.changepoints.search import BinarySegmentation
 from analytics.changepoints.signal import Signal, as_signal
 
@@ -64,9 +65,27 @@ def default_min_size(n_observed: int) -> int:
     return max(MIN_SEGMENT, math.ceil(TRIM * n_observed))
 
 
+def increments(signal: Signal) -> Signal:
+    """Growth per step between consecutive observed points (a gap of k steps is spread evenly),
+    placed at the earlier point: a change in growth from point i on starts a new segment at i."""
+    steps = np.diff(signal.positions)
+    return Signal(np.diff(signal.values) / steps, signal.positions[:-1], signal.length)
+
+
+def noise_ar(search: BinarySegmentation, signal: Signal) -> float:
+    """Bias-corrected AR(1) coefficient of the residuals of the best single split of the whole
+    series: the noise that the first test of `search` measures."""
+    search.prepare(signal)
+    cost = search.cost
+    split = search.split_test(0, signal.n).split
+    residuals = np.concatenate([cost.residuals(0, split), cost.residuals(split, signal.n)])
+    return ar1_coefficient(residuals, n_segments=2, params_per_segment=cost.n_params)
+
+
 def detect(values, *, model: str | Cost = "trend", alpha: float = 0.05,
            min_size: int | None = None, max_breaks: int | None = None,
-           robust: bool = True, period: int | None = None) -> list[int]:
+           robust: bool = True, period: int | None = None,
+           integrated: float | None = INTEGRATED_AR) -> list[int]:
     """Sorted indices `i` (0 < i < len(values)) at which a new segment begins.
 
     values: 1-D numbers, NaN = missing (never treated as zero). A break that falls in a run of
@@ -82,11 +101,17 @@ def detect(values, *, model: str | Cost = "trend", alpha: float = 0.05,
     robust: clip isolated outliers (heavy tails) before searching.
     period: remove a seasonal cycle of this many points first (e.g. 7 for daily data with a
         weekly pattern); None = no seasonal adjustment.
+    integrated: trend model only: when the noise's AR(1) coefficient (bias-corrected, from the
+        residuals of the best single split) reaches this, the noise is a random walk in all but
+        name and no level test can separate a break from its wander; the breaks reported are then
+        changes in the growth rate (the mean of the increments), where a random walk is plain
+        noise. None = always test levels and slopes (`noise.INTEGRATED_AR` explains the 0.97).
 
     Raises `NotEnoughPoints` (a ValueError) when fewer than `2 * min_size` values are observed,
     and ValueError for input that is not a 1-D numeric series.
     """
     signal = as_signal(values)
+    explicit_size = None if min_size is None else int(min_size)
     min_size = default_min_size(signal.n) if min_size is None else int(min_size)
     if signal.n < 2 * min_size:
         raise NotEnoughPoints(f"{signal.n} observed values (of {signal.length}); at least "
@@ -96,4 +121,14 @@ def detect(values, *, model: str | Cost = "trend", alpha: float = 0.05,
     if robust:
         signal = clip_outliers(signal)
     search = BinarySegmentation(model, alpha=alpha, min_size=min_size, max_breaks=max_breaks)
+    if integrated is not None and search.cost.name == "trend":
+        if noise_ar(search, signal) >= integrated:
+            growth = increments(signal)
+            if robust:
+                growth = clip_outliers(growth)
+            size = default_min_size(growth.n) if explicit_size is None else explicit_size
+            if growth.n < 2 * size:
+                return []
+            return BinarySegmentation("level", alpha=alpha, min_size=size,
+                                      max_breaks=max_breaks).fit(growth).predict()
     return search.fit(signal).predict()

@@ -30,6 +30,16 @@ import numpy as np
 #: 0.99 against 0.733 / 0.662 with 0.97 (see benchmark.py).
 MAX_AR = 0.99
 
+#: From this AR coefficient on, the noise of a trend model is treated as integrated (a random walk
+#: with drift): its level wanders without bound, so no level or trend test can tell a break from
+#: the wander, and `detect` looks for changes in the growth rate (the mean of the increments)
+#: instead. 0.97 is Andrews & Monahan's bound on a usable AR(1) coefficient, and three standard
+#: errors above 0.9 for a year of daily data (the bias-corrected estimate has a standard error of
+#: about 0.025 there), so stationary noise with phi <= 0.9 almost never takes this path, and when
+#: it does, differencing it is conservative: over-differenced noise has a negative lag-1
+#: correlation, which the long-run variance (phi >= 0) does not subtract.
+INTEGRATED_AR = 0.97
+
 #: small-sample bias of the AR(1) coefficient, (a + b phi) / n, per fitted segment, by the number
 #: of coefficients of the segment model (1: a mean, 2: a line)
 _BIAS = {1: (1.0, 3.0), 2: (2.0, 4.0)}

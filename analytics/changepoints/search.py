@@ -64,10 +64,27 @@ class BinarySegmentation:
         self.variance = variance
         self.family_alpha = family_alpha
         self.tests_: list[SplitTest] = []
+        self._prepared: Signal | None = None
+        self._split_tests: dict[tuple[int, int], SplitTest] = {}
+
+    def prepare(self, signal: Signal) -> BinarySegmentation:
+        """Fit the cost to `signal` (once); `split_test` and `fit` then reuse it."""
+        if self._prepared is not signal:
+            self.cost.fit(signal)
+            self._prepared = signal
+            self._split_tests = {}
+        return self
+
+    def split_test(self, start: int, end: int) -> SplitTest:
+        """The best split of `[start, end)` and its evidence (computed once per prepared signal)."""
+        key = (start, end)
+        if key not in self._split_tests:
+            self._split_tests[key] = self._best_split(start, end)
+        return self._split_tests[key]
 
     def fit(self, signal: Signal) -> BinarySegmentation:
         self.signal_ = signal
-        self.cost.fit(signal)
+        self.prepare(signal)
         kept: list[SplitTest] = []
         queue: list[tuple[float, int, SplitTest]] = []
         order = 0  # tie-breaker so the heap never compares SplitTest objects
@@ -75,7 +92,7 @@ class BinarySegmentation:
         def offer(start: int, end: int) -> None:
             nonlocal order
             if end - start >= 2 * self.min_size:
-                test = self._best_split(start, end)
+                test = self.split_test(start, end)
                 heapq.heappush(queue, (test.p_value, order, test))
                 order += 1
 
