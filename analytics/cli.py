@@ -1,4 +1,7 @@
-"""``python -m analytics``: the contract's commands (CONTRACT section 2).
+"""``python -m analytics``: load a marketplace export, score it, measure detection, write the weekly pack.
+
+What ``ingest`` accepts (files, columns, types, rules) is the input contract: ``docs/INPUT_CONTRACT.md``,
+generated from ``analytics/schema.py`` and printed by ``python -m analytics contract``.
 
 Each command exits 0 on success, and non-zero with a one-line reason on standard error otherwise.
 """
@@ -34,9 +37,22 @@ def _iso_week(text: str) -> str:
     return text
 
 
+def _demo_db() -> str:
+    """The demo database's path as a user in the project folder types it."""
+    try:
+        return str(store.DEMO_DB.relative_to(store.REPO_ROOT))
+    except ValueError:
+        return str(store.DEMO_DB)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.splitlines()[0])
-    db_help = "marketplace database (default: $ANOMALY_DB, else the embedded demo database)"
+    contract_doc = "docs/INPUT_CONTRACT.md"
+    parser = argparse.ArgumentParser(
+        prog="python -m analytics", description=__doc__.splitlines()[0].replace("``", "`"),
+        epilog="The export `ingest` loads (one file per table; columns, types and rules) is described in "
+               "docs/INPUT_CONTRACT.md, also printed by `python -m analytics contract`. "
+               "Stop a command with Ctrl+C: the database is left as it was.")
+    db_help = f"marketplace database (default: $ANOMALY_DB, else the demo database {_demo_db()})"
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", type=Path, default=None, help=db_help)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -49,9 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="score on the data up to the end of this day (default: the last date in the data)")
 
     p = sub.add_parser("demo", parents=[common], help="generate, ingest and score the sample marketplace")
-    p.add_argument("--sellers", type=int, default=1500, metavar="N")
-    p.add_argument("--seed", type=int, default=7, metavar="S")
-    p.add_argument("--days", type=int, default=365, metavar="D")
+    p.add_argument("--sellers", type=int, default=1500, metavar="N",
+                   help="how many sellers the sample marketplace has (default: 1500; about 15 s)")
+    p.add_argument("--seed", type=int, default=7, metavar="S",
+                   help="the generator's random seed: the same seed builds the same marketplace (default: 7)")
+    p.add_argument("--days", type=int, default=365, metavar="D",
+                   help="how many days of history, ending on the demo's last day (default: 365)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="where the export and labels.csv go (default: sample_data/)")
 
@@ -59,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", type=Path, required=True, metavar="PATH")
     p.add_argument("--weeks", type=int, default=0, metavar="K",
                    help="also score weekly as-of runs over the last K weeks and report detection delay")
+
+    sub.add_parser("contract", help=f"print the input contract ({contract_doc}): what ingest accepts",
+                   description=f"Print the input contract, generated from analytics/schema.py ({contract_doc}).")
 
     p = sub.add_parser("report", parents=[common], help="write the weekly review pack")
     p.add_argument("--week", type=_iso_week, required=True, metavar="YYYY-Www")
@@ -68,7 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> None:
     # Imports are per command so that `ingest` does not pay for statsmodels, and so on.
-    if args.command == "ingest":
+    if args.command == "contract":
+        from analytics.contract import contract_markdown
+        sys.stdout.write(contract_markdown())
+    elif args.command == "ingest":
         from analytics.ingest import ingest_command
         ingest_command(args.export_dir, db=args.db)
     elif args.command == "score":
