@@ -18,10 +18,11 @@ import pandas as pd
 from analytics import store
 
 SIGN_IN = "sign_in"
+SIGN_OUT = "sign_out"  # also ends every sign-in of that user kept across reloads (analytics.auth)
 VIEW_SELLER = "view_seller"
 RUN_QUERY = "run_query"
 EXPORT = "export"
-ACTIONS = (SIGN_IN, VIEW_SELLER, RUN_QUERY, EXPORT)
+ACTIONS = (SIGN_IN, SIGN_OUT, VIEW_SELLER, RUN_QUERY, EXPORT)
 
 MAX_DETAIL_CHARS = 4000  # a pasted query can be long; the log keeps enough to recognise it
 
@@ -29,7 +30,7 @@ DDL = """
 CREATE TABLE IF NOT EXISTS audit_log (
     logged_at TIMESTAMP NOT NULL, -- UTC
     actor VARCHAR NOT NULL,      -- the signed-in username
-    action VARCHAR NOT NULL,     -- sign_in, view_seller, run_query, export
+    action VARCHAR NOT NULL,     -- sign_in, sign_out, view_seller, run_query, export
     target VARCHAR,              -- the seller id, the file exported
     detail VARCHAR               -- the SQL run, the week exported
 )
@@ -84,6 +85,14 @@ def events(*, db: Path | str | None = None, actor: str | None = None, action: st
                order by logged_at desc, rowid desc
                limit $limit""",
             {"actor": actor, "action": action, "target": target, "since": since, "limit": limit}).df()
+
+
+def last_sign_out(actor: str, *, db: Path | str | None = None) -> dt.datetime | None:
+    """When ``actor`` last signed out (naive UTC), or None."""
+    with store.analyst_store(db) as con:
+        ensure_table(con)
+        return con.execute("select max(logged_at) from audit_log where actor = $actor and action = $action",
+                           {"actor": actor, "action": SIGN_OUT}).fetchone()[0]
 
 
 def actors(*, db: Path | str | None = None) -> list[str]:

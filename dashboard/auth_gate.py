@@ -1,9 +1,17 @@
 """Sign-in: nobody sees a page until they are signed in.
 
 ``gate()`` runs in ``app.py`` before the navigation. With an OIDC provider under ``[auth]`` in the
-secrets it offers Streamlit's ``st.login``; otherwise it asks for a local user's name and password
-(``[local_users]``, bcrypt hashes). Running the embedded demo with no secrets file at all writes one
-with the demo users (``analytics.auth.DEMO_USERS``) so that ``make run`` works out of the box.
+secrets it offers Streamlit's ``st.login`` (which keeps the sign-in in its own cookie); otherwise it
+asks for a local user's name and password (``[local_users]``, bcrypt hashes). Running the embedded
+demo with no secrets file at all writes one with the demo users (``analytics.auth.DEMO_USERS``) to
+the project's ``.streamlit/secrets.toml`` (git-ignored; ``demo_secrets_path``), so that ``make run``
+works out of the box.
+
+A local sign-in is kept across page reloads: after the password was checked, the browser gets a
+signed, expiring token in a cookie (``analytics.auth.sign_in_token``, set by a script in the page,
+``SameSite=Strict``, ``Secure`` over HTTPS); a new session (a reload, a pasted link in the same
+browser) reads it from ``st.context.cookies`` and is signed in while it holds. Signing out clears it
+and records the sign-out, which ends every kept sign-in of that user.
 
 The signed-in user lives in ``st.session_state[SESSION_KEY]`` as an ``analytics.auth.User``. Tests
 that open a page behind the gate may seed it: ``at.session_state[SESSION_KEY] = User("ana", "analyst")``.
@@ -11,7 +19,10 @@ that open a page behind the gate may seed it: ``at.session_state[SESSION_KEY] = 
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
+import re
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -21,11 +32,16 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from analytics import audit, auth, store
 
 SESSION_KEY = "signed_in_user"
+_COOKIE_TO_SET = "_sign_in_cookie_to_set"  # the token the browser gets on this run
+_COOKIE_TO_CLEAR = "_sign_in_cookie_to_clear"
+_SIGNED_OUT = "_signed_out"  # this session signed out: its request's old cookie no longer counts
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9._-]+")
 
 
-def project_secrets_path() -> Path:
-    """The project's ``.streamlit/secrets.toml`` as Streamlit looks for it (beside the working directory)."""
-    return Path(st_config.get_option("secrets.files")[-1])
+def demo_secrets_path() -> Path:
+    """Where the demo's sign-in is written: the project's ``.streamlit/secrets.toml`` (git-ignored),
+    which Streamlit reads when started from the project folder, as ``make run`` does."""
+    return store.REPO_ROOT / ".streamlit" / "secrets.toml"
 
 
 def _secrets() -> dict:
@@ -50,12 +66,20 @@ def require_user() -> auth.User:
 
 
 def ensure_demo_secrets(db_path: Path) -> None:
-    """The embedded demo with no secrets file anywhere: write the demo users so that sign-in works."""
+    """The embedded demo with no secrets file anywhere: write the demo users so that sign-in works.
+
+    Only to ``demo_secrets_path()``, and only when Streamlit reads that file (started from the project
+    folder): never into ``dashboard/.streamlit/`` or another folder, where nothing keeps it out of git.
+    """
     if db_path != store.DEMO_DB:
         return
-    if any(Path(p).exists() for p in st_config.get_option("secrets.files")):
+    files = [Path(p).resolve() for p in st_config.get_option("secrets.files")]
+    if any(p.exists() for p in files):
         return
-    if auth.ensure_demo_secrets(project_secrets_path()):
+    target = demo_secrets_path()
+    if target.resolve() not in files:
+        return  # the sign-in page then says how to set sign-in up
+    if auth.ensure_demo_secrets(target):
         st.toast("Demo sign-in created: ana / ana-demo and ben / ben-demo (analysts), lea / lea-demo (lead)")
 
 
@@ -70,12 +94,79 @@ def gate(db_path: Path, pages: list | None = None) -> auth.User:
     secrets = _secrets()
     if auth.oidc_configured(secrets):
         return _oidc_gate(secrets, pages)
-    user = current_user()
+    user = current_user() or _kept_sign_in(secrets)
     if user is not None:
+        with st.sidebar:
+            _update_cookie()
         return user
     _hold_the_link(pages)
-    _local_sign_in(secrets)
+    _local_sign_in(secrets)  # on success it reruns: the next run hands the browser its cookie
+    _update_cookie()
     st.stop()
+
+
+# --- a local sign-in kept across reloads ---------------------------------------------------------------
+
+def _request_cookies() -> dict:
+    """The cookies the browser sent when this session opened (tests replace this)."""
+    return dict(st.context.cookies)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _kept_sign_in(secrets: dict) -> auth.User | None:
+    """The user a valid sign-in cookie keeps signed in (a reload), or None."""
+    if st.session_state.get(_SIGNED_OUT):
+        return None
+    token = _request_cookies().get(auth.SIGN_IN_COOKIE)
+    if not token:
+        return None
+    try:
+        kept = auth.read_sign_in_token(secrets, token, now_ms=_now_ms())
+    except auth.AuthConfigError:
+        return None  # the sign-in form says what is wrong with the secrets
+    if kept is None or _signed_out_after(kept):
+        st.session_state[_COOKIE_TO_CLEAR] = True
+        return None
+    st.session_state[SESSION_KEY] = kept.user
+    audit.record(kept.user.username, audit.SIGN_IN, detail="local, kept from an earlier sign-in")
+    return kept.user
+
+
+def _signed_out_after(kept: auth.KeptSignIn) -> bool:
+    last = audit.last_sign_out(kept.user.username)
+    if last is None:
+        return False
+    return kept.issued_ms <= int(last.replace(tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def _update_cookie() -> None:
+    """Hand the browser the token of a fresh sign-in, or clear the cookie after a sign-out."""
+    token = st.session_state.pop(_COOKIE_TO_SET, None)
+    clear = st.session_state.pop(_COOKIE_TO_CLEAR, False)
+    if token and _TOKEN_CHARS.fullmatch(token[0]):
+        value, max_age = token
+    elif clear:
+        value, max_age = "", 0
+    else:
+        return
+    # Set in the page: Streamlit offers scripts no response header of their own (so not HttpOnly).
+    script = (f"<script>document.cookie = '{auth.SIGN_IN_COOKIE}={value}; Max-Age={int(max_age)}; Path=/; "
+              "SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');</script>")
+    st.html(script, unsafe_allow_javascript=True)
+
+
+def _remember(secrets: dict, user: auth.User) -> None:
+    """After a password sign-in: the token that keeps it, for the browser (nothing when not kept)."""
+    try:
+        lifetime = auth.kept_sign_in_seconds(secrets)
+        token = auth.sign_in_token(secrets, user, now_ms=_now_ms(), lifetime_s=lifetime)
+    except auth.AuthConfigError:
+        return  # the sign-in form says what is wrong with [sign_in]
+    if token:
+        st.session_state[_COOKIE_TO_SET] = (token, lifetime)
 
 
 def _hold_the_link(pages: list | None) -> None:
@@ -117,20 +208,31 @@ def _local_sign_in(secrets: dict) -> None:
     if not users:
         st.error(
             "Sign-in is not configured. Copy `.streamlit/secrets.example.toml` to `.streamlit/secrets.toml` "
-            "and list the users (or configure an OIDC provider under `[auth]`), then reload this page."
+            "in the project folder and list the users (or configure an OIDC provider under `[auth]`), then "
+            "restart the dashboard from the project folder (`make run`)."
         )
         return
     with st.form("sign-in"):
         username = st.text_input("User name", key="sign_in_username")
         password = st.text_input("Password", type="password", key="sign_in_password")
         submitted = st.form_submit_button("Sign in", type="primary")
+    try:
+        hours = auth.kept_sign_in_seconds(secrets) / 3600
+    except auth.AuthConfigError as exc:
+        st.warning(f"Sign-ins are not kept across reloads: {exc}")
+        hours = 0
+    if hours:
+        st.caption(f"You stay signed in on this browser for {hours:g} hours, also when you reload the page, "
+                   "until you sign out.")
     if submitted:
         user = auth.authenticate(secrets, username, password)
         if user is None:
             st.error("Unknown user name or wrong password.")
             return
         st.session_state[SESSION_KEY] = user
+        st.session_state.pop(_SIGNED_OUT, None)
         audit.record(user.username, audit.SIGN_IN, detail="local")
+        _remember(secrets, user)
         st.rerun()
 
 
@@ -140,6 +242,10 @@ def sidebar(user: auth.User) -> None:
         st.caption(f"Signed in as **{user.username}** ({user.role})")
         if st.button("Sign out", key="sign-out"):
             st.session_state.pop(SESSION_KEY, None)
+            # Recorded first: it also ends every sign-in of this user kept in a browser's cookie.
+            audit.record(user.username, audit.SIGN_OUT)
+            st.session_state[_SIGNED_OUT] = True
+            st.session_state[_COOKIE_TO_CLEAR] = True
             if auth.oidc_configured(_secrets()):
                 st.logout()
             st.rerun()
