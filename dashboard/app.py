@@ -1,4 +1,4 @@
-"""Entry point: `streamlit run dashboard/app.py` (CONTRACT section 2).
+"""Entry point: `streamlit run dashboard/app.py` (`make run` runs it from the project folder).
 
 With no database configured it builds the demo marketplace first, then serves the pages.
 """

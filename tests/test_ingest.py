@@ -1,4 +1,5 @@
-"""`python -m analytics ingest DIR`: every rule of CONTRACT section 1, merge by key, the command.
+"""`python -m analytics ingest DIR`: every rule of the input contract (docs/INPUT_CONTRACT.md), merge by
+key, the command.
 
 A broken export must be refused with one message naming the file, the column and the first offending
 rows, and leave the database exactly as it was (same file, same bytes, same rows). Accepted variants

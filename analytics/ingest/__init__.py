@@ -1,4 +1,4 @@
-"""Validated, all-or-nothing loading of a marketplace export (CONTRACT section 1).
+"""Validated, all-or-nothing loading of a marketplace export (the rules: docs/INPUT_CONTRACT.md).
 
 ``ingest(export_dir, db=None, progress=None) -> IngestSummary`` validates every file of the export
 with DuckDB's own readers and set-based SQL, then merges it into the marketplace database by key;

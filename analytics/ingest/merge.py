@@ -1,4 +1,4 @@
-"""Merging a validated staging table into its table, by key (CONTRACT section 1).
+"""Merging a validated staging table into its table, by key.
 
 A later export updates the rows it carries and adds new ones; rows it does not carry are kept. A row
 that is already loaded exactly as the export has it is left alone, so loading an export twice changes
