@@ -23,6 +23,7 @@ from analytics.changepoints import (
     segments,
     step_test,
 )
+from analytics.changepoints.benchmark import ar1_without_change, false_alarm_rate
 from analytics.changepoints.inference import sup_wald_pvalue
 from analytics.changepoints.metrics import covering, f_measure
 from analytics.changepoints.signal import as_signal
@@ -85,6 +86,34 @@ def test_white_noise_has_no_change_in_most_seeds(model):
 def test_autocorrelated_noise_has_no_change_in_most_seeds(model):
     # AR(1) with phi 0.7 wanders in long swells; independent-noise tests call each one a break
     assert seeds_with_changes(lambda s: ar1(s, 0.7), model=model) <= 3
+
+
+@pytest.mark.parametrize("model", ["trend", "level"])
+def test_at_most_five_percent_of_ar1_series_without_a_change_get_a_change_point(model):
+    # the false-alarm budget: 5,000 seeded stationary AR(1) series, phi uniform in [0.5, 0.9], a
+    # year of daily points each (about 4.2 % for trend, 4.5 % for level; the rate's standard error
+    # at this size is 0.3 points, so the test fails on a real loss of calibration, not on chance).
+    # Any change point needs the first test to pass, so max_breaks=1 gives the same answer, faster.
+    null = ar1_without_change(5000, seed=7)
+    assert false_alarm_rate(lambda y: detect(y, model=model, max_breaks=1), null) <= 0.05
+
+
+def test_a_step_in_autocorrelated_noise_is_found_where_it_is():
+    def series(seed):
+        return ar1(seed, 0.7) + step(230, 3.0 / math.sqrt(1 - 0.7**2))  # three noise SDs
+
+    hits = sum(any(abs(f - 230) <= 5 for f in detect(series(s))) for s in SEEDS)
+    assert hits >= 16
+
+
+def test_a_change_in_growth_of_a_random_walk_is_found_where_it_is():
+    # integrated noise: no level test can tell a break from the wander, the growth rate can
+    def series(seed):
+        return np.cumsum(rng(seed).standard_normal(N) + 0.5 * (np.arange(N) >= 180))
+
+    hits = sum(any(abs(f - 180) <= 15 for f in detect(series(s))) for s in SEEDS)
+    assert hits >= 15
+    assert detect(series(3), integrated=None) == []  # without the integrated path: nothing
 
 
 def test_the_naive_independent_noise_test_is_fooled_by_the_same_noise():
