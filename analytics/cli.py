@@ -73,11 +73,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how many days of history, ending on the demo's last day (default: 365)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="where the export and labels.csv go (default: sample_data/)")
+    p.add_argument("--variant", default="default", metavar="NAME[,NAME]",
+                   help="how messy the generated marketplace is: default (lags, rare, crowded, slow, sessions), "
+                        "plain, or any of lags, rare, crowded, slow, sessions, spellings, nolog, comma-separated")
 
     p = sub.add_parser("evaluate", parents=[common], help="detection quality against ground-truth labels")
-    p.add_argument("--labels", type=Path, required=True, metavar="PATH")
-    p.add_argument("--weeks", type=int, default=0, metavar="K",
-                   help="also score weekly as-of runs over the last K weeks and report detection delay")
+    p.add_argument("--labels", type=Path, default=None, metavar="PATH")
+    p.add_argument("--weeks", type=int, default=None, metavar="K",
+                   help="also score weekly as-of runs over the last K weeks and report detection delay "
+                        "(default: 0; 8 with --variants)")
+    p.add_argument("--variants", nargs="?", const="all", default=None, metavar="NAME[,NAME]",
+                   help="instead: build each generator variant (all: default and every named one) in a "
+                        "temporary folder, score it weekly and print one row each")
+    p.add_argument("--sellers", type=int, default=1500, metavar="N",
+                   help="with --variants: sellers per marketplace (rare: ten times as many)")
+    p.add_argument("--seed", type=int, default=7, metavar="S", help="with --variants: the generator's seed")
+    p.add_argument("--days", type=int, default=365, metavar="D", help="with --variants: days per marketplace")
+    p.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                   help="with --variants: build in DIR/<variant>/ and keep it (default: temporary folders)")
 
     sub.add_parser("contract", help=f"print the input contract ({contract_doc}): what ingest accepts",
                    description=f"Print the input contract, generated from analytics/schema.py ({contract_doc}).")
@@ -101,10 +114,20 @@ def _run(args: argparse.Namespace) -> None:
         score_command(db=args.db, as_of=args.as_of)
     elif args.command == "demo":
         from analytics.demo import demo_command
-        demo_command(db=args.db, sellers=args.sellers, seed=args.seed, days=args.days, out=args.out)
+        from analytics.generator.variants import parse
+        parse(args.variant)  # an unknown name is refused before anything is built
+        demo_command(db=args.db, sellers=args.sellers, seed=args.seed, days=args.days, out=args.out,
+                     variants=args.variant)
+    elif args.command == "evaluate" and args.variants is not None:
+        from analytics.variants import parse_names, variants_command
+        parse_names(args.variants)
+        variants_command(args.variants, sellers=args.sellers, seed=args.seed, days=args.days,
+                         weeks=8 if args.weeks is None else args.weeks, keep=args.keep)
     elif args.command == "evaluate":
         from analytics.evaluate import evaluate_command
-        evaluate_command(db=args.db, labels=args.labels, weeks=args.weeks)
+        if args.labels is None:
+            raise CommandError("evaluate needs --labels PATH (or --variants to build and measure the sample variants)")
+        evaluate_command(db=args.db, labels=args.labels, weeks=args.weeks or 0)
     elif args.command == "report":
         from analytics.report import report_command
         report_command(db=args.db, week=args.week, out=args.out)

@@ -14,24 +14,26 @@ WEEKLY_RUNS_BEFORE = (2, 1)  # weeks before the last day that the demo also scor
 
 
 def build_demo(*, db: Path | str | None = None, sellers: int = 1500, seed: int = 7, days: int = 365,
-               out: Path | None = None, log=print) -> Path:
+               out: Path | None = None, log=print, variants="default") -> Path:
     """Build a demo marketplace database from scratch and return its path.
 
     The export goes to ``out/export/`` and the ground-truth labels to ``out/labels.csv``, outside the
-    export folder, so nothing the engine reads can see them.
+    export folder, so nothing the engine reads can see them. ``variants``: how messy the marketplace
+    is (``analytics.generator.variants``; the default mix unless told).
     """
-    from analytics.generator import generate
+    from analytics.generator import generate, parse
     from analytics.ingest import ingest
     from analytics.scoring import score
 
+    mess = parse(variants)
     db_path = store.resolve(db)
     out_dir = Path(out) if out else store.DEMO_DIR
     started = time.perf_counter()
-    log(f"generating {sellers:,} sellers x {days} days (seed {seed}) into {out_dir}/export")
+    log(f"generating {sellers:,} sellers x {days} days (seed {seed}, variant {mess.label}) into {out_dir}/export")
     export_dir = out_dir / "export"
     if export_dir.exists():
         shutil.rmtree(export_dir)
-    generate(out_dir, sellers=sellers, days=days, seed=seed)
+    generate(out_dir, sellers=sellers, days=days, seed=seed, variants=mess)
     log(f"generated in {time.perf_counter() - started:.1f} s")
 
     # A demo is built from scratch (a previous demo database would merge with the new export), in a
@@ -58,6 +60,7 @@ def build_demo(*, db: Path | str | None = None, sellers: int = 1500, seed: int =
     return db_path
 
 
-def demo_command(*, db=None, sellers: int = 1500, seed: int = 7, days: int = 365, out=None) -> None:
-    build_demo(db=db, sellers=sellers, seed=seed, days=days, out=out,
+def demo_command(*, db=None, sellers: int = 1500, seed: int = 7, days: int = 365, out=None,
+                 variants="default") -> None:
+    build_demo(db=db, sellers=sellers, seed=seed, days=days, out=out, variants=variants,
                log=lambda msg: print(msg, file=sys.stderr))

@@ -1,6 +1,8 @@
-"""The sample marketplace generator: deterministic, within the contract, and its labels tell the truth.
+"""The sample marketplace generator: deterministic, within the contract, its labels tell the truth, and
+each named variant is as messy as it says.
 
-Everything is checked by reading the written files with DuckDB, as any consumer of the export would.
+Everything is checked by reading the written files with DuckDB, as any consumer of the export would,
+except where only the plan can tell (which look-ups were logged, whose team an employee is in).
 """
 
 from __future__ import annotations
@@ -53,9 +55,19 @@ def _connect(out_dir: Path) -> duckdb.DuckDBPyConnection:
 
 @pytest.fixture(scope="module")
 def market(tmp_path_factory):
-    # Twice the size of the determinism checks, so that each scenario has a few sellers.
+    # The default mix (lags, rare, crowded, slow, sessions), large enough that each insider scenario
+    # has four sellers and one sales-intelligence buyer has no logged look-up.
     out = tmp_path_factory.mktemp("market")
-    result = generate(out, sellers=2 * SELLERS, days=DAYS, seed=11, end_date=END)
+    result = generate(out, sellers=400, days=DAYS, seed=11, end_date=END)
+    con = _connect(out)
+    yield result, con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def plain_market(tmp_path_factory):
+    out = tmp_path_factory.mktemp("plain")
+    result = generate(out, sellers=2 * SELLERS, days=DAYS, seed=5, end_date=END, variants="plain")
     con = _connect(out)
     yield result, con
     con.close()
@@ -345,18 +357,21 @@ def test_bought_reinstatement_sellers_are_back_within_hours_with_no_real_appeal(
             assert (next_ts - ts).total_seconds() <= 24 * 3600
 
 
-def test_sales_intel_sellers_launch_or_cut_prices_under_the_rivals_selling_most(market):
+@pytest.mark.parametrize("scenario", ["sales_intel", "sales_intel_unlogged"])
+def test_sales_intel_sellers_launch_or_cut_prices_under_the_rivals_selling_most(market, scenario):
+    """The onset is the (logged or unlogged) look-up; the launch or cut follows it two to eight weeks
+    later in the default mix (variant slow)."""
     _, con = market
-    for seller, onset in _labelled(con, "sales_intel"):
+    for seller, onset in _labelled(con, scenario):
         launches = _rows(con, """
             SELECT arg_min(d.price, d.date) FROM products p JOIN product_daily d USING (product_id)
-            WHERE p.seller_id = ? AND p.launched_on BETWEEN ? AND ? + 10 GROUP BY p.product_id""",
+            WHERE p.seller_id = ? AND p.launched_on BETWEEN ? + 14 AND ? + 56 GROUP BY p.product_id""",
                          [seller, onset, onset])
         cuts = _rows(con, """
-            SELECT d.price FROM products p JOIN product_daily d USING (product_id)
-            WHERE p.seller_id = ? AND d.date BETWEEN ? + 1 AND ? + 12
+            SELECT d.price FROM products p JOIN product_daily d USING (product_id), range(14, 57) AS delay(k)
+            WHERE p.seller_id = ? AND d.date BETWEEN ? + k::INT AND ? + k::INT + 2
               AND d.price < 0.97 * (SELECT median(d0.price) FROM product_daily d0
-                                    WHERE d0.product_id = p.product_id AND d0.date BETWEEN ? - 14 AND ? - 1)""",
+                                    WHERE d0.product_id = p.product_id AND d0.date BETWEEN ? + k::INT - 14 AND ? + k::INT - 1)""",
                       [seller, onset, onset, onset, onset])
         assert launches or cuts, seller
         top_rival_price = _scalar(con, """
@@ -518,3 +533,259 @@ def test_ordinary_launches_are_priced_just_under_the_visible_category_leader(mar
                       AND d.date BETWEEN ? - 7 AND ? - 1)
             FROM launch JOIN leaders USING (category)""", [seller, onset, onset, onset, seller, onset, onset])
         assert any(ok for _, ok in under_leader), seller
+
+
+# --- the named variants (issue 11) ---------------------------------------------------------------------
+
+from analytics.generator import generator_version, plan_market  # noqa: E402
+from analytics.generator.access import ACTIONS  # noqa: E402
+from analytics.generator.accounts import MINOR_REASONS, SERIOUS_REASONS, VERIFICATION_REASON  # noqa: E402
+from analytics.generator.sales import simulate_sales  # noqa: E402
+from analytics.generator.scenarios import insider_counts  # noqa: E402
+from analytics.generator.staff import ACCOUNT_HEALTH, CATEGORY_MANAGER, MODERATOR  # noqa: E402
+from analytics.generator.variants import DEFAULT, VARIANTS, Mess, parse, spell  # noqa: E402
+
+HOUR_S = 3600
+
+
+def _normal(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def test_variant_names_combine_and_the_default_is_the_demo_mix():
+    assert parse("default") == Mess(lags=True, rare=True, crowded=True, slow=True, sessions=True)
+    assert parse(None) == parse("default") and parse("default").label == "default"
+    assert parse("plain") == Mess() and Mess().label == "plain"
+    assert parse("lags, SLOW") == Mess(lags=True, slow=True) and parse("lags,slow").label == "lags,slow"
+    assert parse("default,spellings").names == DEFAULT + ("spellings",)
+    assert set(VARIANTS) >= {"lags", "rare", "crowded", "slow", "sessions", "spellings", "nolog"}
+    with pytest.raises(ValueError, match="unknown generator variant 'laggy'"):
+        parse("lags,laggy")
+
+
+def test_lags_put_staff_log_lines_seconds_to_six_hours_before_or_after_their_events(market, plain_market):
+    """reinstate_account against the seller's reinstated event, remove_review against the nearest staff
+    removal of that listing: with lags, both directions and from seconds to hours; plainly, seconds."""
+    def lags(con) -> np.ndarray:
+        rows = _rows(con, """
+            WITH lines AS (SELECT employee_id, seller_id, product_id, ts::TIMESTAMP AS ts,
+                                  lower(regexp_replace(action, '[^A-Za-z]', '', 'g')) AS action FROM access_log),
+            reinstate AS (
+                SELECT (SELECT arg_min(epoch(l.ts) - epoch(e.ts), abs(epoch(l.ts) - epoch(e.ts)))
+                        FROM account_events e WHERE e.seller_id = l.seller_id AND e.event = 'reinstated') AS lag
+                FROM lines l WHERE action = 'reinstateaccount'),
+            removal AS (
+                SELECT (SELECT arg_min(epoch(l.ts) - epoch(r.removed_at), abs(epoch(l.ts) - epoch(r.removed_at)))
+                        FROM reviews r WHERE r.product_id = l.product_id AND r.removed_by = 'staff') AS lag
+                FROM lines l WHERE action = 'removereview')
+            SELECT lag FROM reinstate UNION ALL SELECT lag FROM removal""")
+        return np.array([r[0] for r in rows if r[0] is not None])
+
+    messy, plain = lags(market[1]), lags(plain_market[1])
+    assert messy.size >= 40 and plain.size >= 40
+    assert (np.abs(plain) <= 45).all()  # a few seconds, always before (the click precedes the event)
+    assert (np.abs(messy) <= 6 * HOUR_S + 1).all()
+    # (A removal's line is matched to the listing's nearest removal, which in a sweep may be another
+    # one: lags measured that way are, if anything, too small.)
+    assert (np.abs(messy) <= 60).mean() > 0.05 and (np.abs(messy) >= HOUR_S).mean() > 0.02
+    assert (np.abs(messy) >= 2 * HOUR_S).any()
+    assert 0.2 < (messy > 0).mean() < 0.8
+
+
+@pytest.fixture(scope="module")
+def spellings_market(tmp_path_factory):
+    out = tmp_path_factory.mktemp("spellings")
+    result = generate(out, sellers=2 * SELLERS, days=DAYS, seed=5, end_date=END, variants="spellings")
+    con = _connect(out)
+    yield result, con
+    con.close()
+
+
+def test_spell_writes_one_text_in_several_styles_that_agree_once_normalised():
+    forms = {spell("reinstate_account", k) for k in range(8)}
+    assert {"reinstate_account", "Reinstate Account", "REINSTATE-ACCOUNT", "reinstateAccount"} <= forms
+    assert {_normal(f) for f in forms} == {"reinstateaccount"}
+    assert {spell("IP claim", k) for k in range(8)} >= {"IP claim", "IP Claim", "IP-CLAIM", "ipClaim"}
+
+
+def test_spellings_vary_actions_and_reasons_but_not_events(spellings_market, plain_market):
+    _, con = spellings_market
+    by_action: dict[str, set] = {}
+    lines: dict[str, int] = {}
+    for action, n in _rows(con, "SELECT action, count(*) FROM access_log GROUP BY 1"):
+        by_action.setdefault(_normal(action), set()).add(action)
+        lines[_normal(action)] = lines.get(_normal(action), 0) + n
+    assert set(by_action) == {_normal(a) for a in ACTIONS}  # every action, in one style or more
+    assert all(len(forms) >= 4 for a, forms in by_action.items() if lines[a] >= 30), by_action
+    assert all(len(forms) >= 2 for a, forms in by_action.items() if lines[a] >= 5), by_action
+    assert "reinstate_account" in by_action["reinstateaccount"]  # the canonical form stays common
+    reasons = [r[0] for r in _rows(con, "SELECT DISTINCT reason FROM account_events WHERE reason IS NOT NULL")]
+    canonical = SERIOUS_REASONS + MINOR_REASONS + (VERIFICATION_REASON, "closed by seller",
+                                                  "not reinstated after suspension")
+    assert {_normal(r) for r in reasons} <= {_normal(r) for r in canonical}
+    assert len(reasons) >= 2 * len({_normal(r) for r in reasons})
+    assert {r[0] for r in _rows(con, "SELECT DISTINCT event FROM account_events")} <= \
+        {"suspended", "appeal_submitted", "reinstated", "closed"}
+    # Plainly, one spelling each.
+    plain = [r[0] for r in _rows(plain_market[1], "SELECT DISTINCT action FROM access_log")]
+    assert set(plain) <= set(ACTIONS)
+
+
+def test_nolog_writes_no_access_log_and_changes_nothing_else(tmp_path, plain_market):
+    result = generate(tmp_path / "nolog", sellers=2 * SELLERS, days=DAYS, seed=5, end_date=END, variants="nolog")
+    assert "access_log" not in result.files
+    assert not list(result.export_dir.glob("access_log*"))
+    assert sorted(p.name.split(".")[0] for p in result.export_dir.iterdir()) == sorted(set(TABLES) - {"access_log"})
+    assert not list(result.export_dir.rglob("labels*")) and result.labels_path.exists()
+    plain = _digest(plain_market[0].export_dir)
+    mine = _digest(result.export_dir)
+    assert mine == {k: v for k, v in plain.items() if not k.startswith("access_log")}
+    assert result.labels_path.read_bytes() == plain_market[0].labels_path.read_bytes()
+
+
+def _lookups(planned):
+    """The insider look-ups simulate_sales logs, per targeted act: {(seller, lookup day): lines}."""
+    sales = simulate_sales(planned.rng_for, planned.tl, planned.cats, planned.sellers, planned.products,
+                           planned.plan, planned.staff, {}, sessions=planned.mess.sessions)
+    lines = {}
+    for employee, ms, action, seller, product in sales.traces:
+        day = (ms - planned.tl.start_ms) // 86_400_000
+        lines.setdefault((employee, int(day)), []).append((seller, product))
+    return lines
+
+
+@pytest.mark.parametrize("variants", ["default", "plain"])
+def test_sales_intel_look_ups_are_logged_except_for_the_unlogged_few(variants):
+    planned = plan_market(sellers=600, days=DAYS, seed=3, end_date=END, variants=variants)
+    labels, targeted = planned.plan.labels, planned.plan.targeted
+    logged = {s for s, (scenario, _) in labels.items() if scenario == "sales_intel"}
+    unlogged = {s for s, (scenario, _) in labels.items() if scenario == "sales_intel_unlogged"}
+    assert len(logged) == 6 and 1 <= len(unlogged) <= (len(logged) + len(unlogged)) / 5
+    lines = _lookups(planned)
+    intel = [t for t in targeted if t.kind != "benign_launch"]
+    for t in intel:
+        assert t.lookup_day >= 0 and labels[t.seller][1] <= t.lookup_day < t.act_day
+        mine = lines.get((t.employee, t.lookup_day), [])
+        if t.seller in unlogged:
+            # Nothing in the log at all (the same insider may look something up for a logged buyer that day).
+            assert not t.logged, t
+            assert not mine or any(o.logged and (o.employee, o.lookup_day) == (t.employee, t.lookup_day)
+                                   for o in intel), t
+        elif t.logged:
+            assert mine, t
+    # The first look-up of every logged buyer is logged, and it is the onset.
+    for s in logged:
+        first = min((t for t in intel if t.seller == s), key=lambda t: t.lookup_day)
+        assert first.logged and first.lookup_day == labels[s][1]
+    # Slow: two to eight weeks from look-up to action; plainly one to ten days.
+    delays = np.array([t.act_day - t.lookup_day for t in intel])
+    if variants == "default":
+        assert delays.min() >= 14 and delays.max() <= 56 and delays.max() - delays.min() >= 14
+        # Sessions: an insider's look-up often sits among other listings of the category.
+        assert max(len(v) for k, v in lines.items()) > 3
+    else:
+        assert delays.min() >= 1 and delays.max() <= 10
+        assert max(len(v) for v in lines.values()) <= 3
+
+
+def test_rare_makes_buyers_half_a_percent_without_dropping_below_fifteen_a_scenario():
+    rare, plain = parse("rare"), Mess()
+    assert insider_counts(1500, plain) == (15, 3) and insider_counts(1500, rare) == (15, 3)
+    assert insider_counts(300, rare) == insider_counts(300, plain) == (3, 0)  # never more than usual
+    for sellers in (15_000, 100_000):
+        per, unlogged = insider_counts(sellers, rare)
+        assert per >= 15 and 0.0045 <= (5 * per + unlogged) / sellers <= 0.0055
+    planned = plan_market(sellers=15_000, days=90, seed=2, end_date=END, variants="rare")
+    insiders = [s for s, (scenario, _) in planned.plan.labels.items() if not scenario.startswith("benign_")]
+    assert 0.004 <= len(insiders) / 15_000 <= 0.0055
+
+
+def test_crowded_puts_a_tenth_of_one_category_and_of_one_teams_reinstatements_in_buyers_hands():
+    from analytics.generator.accounts import ordinary_episodes
+
+    for seed in (1, 2):
+        planned = plan_market(sellers=1500, days=365, seed=seed, end_date=END, variants="crowded")
+        staff, sellers, plan = planned.staff, planned.sellers, planned.plan
+        insider = np.zeros(sellers.n, dtype=bool)
+        insider[[s for s, (scenario, _) in plan.labels.items() if not scenario.startswith("benign_")]] = True
+        bad = sellers.primary_category == staff.crowded_category
+        assert 0.08 <= insider[bad].mean() <= 0.12, insider[bad].mean()
+        assert insider[~bad].mean() < 0.06
+        # The bad team: about a tenth of its reinstatements were bought, by its own corrupt members.
+        team = planned.seller_team
+        honest = ordinary_episodes(np.random.default_rng(seed), planned.tl, staff, sellers.registered_day, team,
+                                   np.flatnonzero(plan.unused))
+        done = [(ep.seller, ep.reinstated_by) for ep in honest + plan.episodes
+                if ep.reinstated_ms is not None and ep.reinstated_ms <= planned.tl.end_ms
+                and ep.reinstated_by >= 0 and staff.team[ep.reinstated_by] == staff.crowded_team]
+        bought = [(s, e) for s, e in done if plan.labels.get(s, [""])[0] == "bought_reinstatement"]
+        assert 0.05 <= len(bought) / len(done) <= 0.2, (len(bought), len(done))
+        assert all(e in staff.corrupt and team[s] == staff.crowded_team for s, e in bought)
+    plain = plan_market(sellers=1500, days=365, seed=1, end_date=END, variants="plain")
+    assert plain.staff.crowded_category == -1 and plain.staff.crowded_team == -1
+
+
+def test_insiders_often_act_outside_their_own_work_and_serve_several_buyers():
+    planned = plan_market(sellers=1500, days=365, seed=4, end_date=END, variants="plain")
+    staff, sellers, plan = planned.staff, planned.sellers, planned.plan
+    team = planned.seller_team
+    outside = []
+    for wipe in plan.wipes:
+        c = sellers.primary_category[wipe.seller]
+        outside += [not (staff.role[e] == MODERATOR and e in staff.queue[c]) for e in wipe.employees]
+    for ep in plan.episodes:
+        if plan.labels.get(ep.seller, [""])[0] == "bought_reinstatement":
+            e = ep.reinstated_by
+            outside.append(not (staff.role[e] == ACCOUNT_HEALTH and staff.team[e] == team[ep.seller]))
+    for t in plan.targeted:
+        if t.employee >= 0:
+            outside.append(not (staff.role[t.employee] == CATEGORY_MANAGER and t.employee in staff.managed[t.category]))
+    assert 0.5 < np.mean(outside) < 0.97  # often outside, not always
+    # Brokers resell access: insiders serve several buyers, and some buyers come back for more.
+    served: dict[int, set] = {}
+    for wipe in plan.wipes:
+        for e in wipe.employees:
+            served.setdefault(int(e), set()).add(wipe.seller)
+    for ep in plan.episodes:
+        if plan.labels.get(ep.seller, [""])[0] == "bought_reinstatement":
+            served.setdefault(ep.reinstated_by, set()).add(ep.seller)
+    assert max(len(v) for v in served.values()) >= 4
+    second = [w for w in plan.wipes if plan.labels[w.seller][0] != "review_wipe"]
+    assert second and all(w.count <= 4 for w in second)
+    # Honest moderators work their own queues, with the odd exception.
+    rng = np.random.default_rng(0)
+    picked = staff.moderators_for(rng, np.zeros(2000, dtype=np.int64))
+    in_queue = np.isin(picked, staff.queue[0]).mean()
+    assert 0.9 < in_queue < 1.0
+
+
+def _session_sizes(con) -> np.ndarray:
+    """view_sales lines by one employee no more than five minutes apart form a session."""
+    rows = _rows(con, """
+        WITH v AS (SELECT employee_id, ts::TIMESTAMP AS ts FROM access_log
+                   WHERE lower(regexp_replace(action, '[^A-Za-z]', '', 'g')) = 'viewsales'),
+        g AS (SELECT *, CASE WHEN ts - lag(ts) OVER (PARTITION BY employee_id ORDER BY ts) <= INTERVAL 5 MINUTE
+                             THEN 0 ELSE 1 END AS new FROM v),
+        s AS (SELECT *, sum(new) OVER (PARTITION BY employee_id ORDER BY ts) AS session FROM g)
+        SELECT count(*) FROM s GROUP BY employee_id, session""")
+    return np.array([r[0] for r in rows])
+
+
+def test_sessions_run_from_single_look_ups_to_forty_sellers(market, plain_market):
+    sizes = _session_sizes(market[1])
+    assert (sizes == 1).mean() > 0.5  # single look-ups most often
+    for lo, hi in [(2, 5), (6, 15), (16, 29), (30, 45)]:
+        assert ((sizes >= lo) & (sizes <= hi)).sum() >= 3, (lo, hi)
+    plain = _session_sizes(plain_market[1])
+    assert ((plain >= 2) & (plain <= 5)).sum() < ((sizes >= 2) & (sizes <= 5)).sum()
+
+
+def test_generator_version_is_a_hash_of_its_source():
+    version = generator_version()
+    assert len(version) == 12 and int(version, 16) >= 0 and generator_version() == version
+
+
+def test_the_benchmark_cache_is_keyed_by_the_generator_version():
+    from analytics.bench.score import cache_name
+
+    assert cache_name(100_000, 365, 11) == f"market_100000_365_11_{generator_version()}"

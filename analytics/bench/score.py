@@ -1,6 +1,7 @@
 """``python -m analytics.bench score --sellers N``: the whole score at scale, against a naive loop.
 
-Generates (or reuses, under ``bench_data/``) an N-seller x 365-day marketplace, then:
+Generates (or reuses, under ``bench_data/``, keyed by size, seed and the generator's version) an
+N-seller x 365-day marketplace of the default sample mix, then:
 
 1. runs ``score`` in a child process and reports its stages and peak memory (the child's own
    ``ru_maxrss``, so generating and loading the data here does not count);
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -30,15 +33,42 @@ from analytics import store
 BENCH_DIR = store.REPO_ROOT / "bench_data"
 
 
+def cache_name(sellers: int, days: int, seed: int) -> str:
+    """The cached marketplace's name: its size, seed and the generator's version (a hash of the
+    generator's source), so a changed generator builds a new one."""
+    from analytics.generator import generator_version
+
+    return f"market_{sellers}_{days}_{seed}_{generator_version()}"
+
+
+def _drop_stale(sellers: int, days: int, seed: int, current: str) -> None:
+    """Earlier generators' marketplaces of the same size and seed (several GB each at 100k)."""
+    prefix = f"market_{sellers}_{days}_{seed}"
+    stale = re.compile(re.escape(prefix) + r"(_[0-9a-f]{12})?")
+    for path in BENCH_DIR.glob(prefix + "*"):
+        stem = path.name.split(".")[0]
+        if stem == current or not stale.fullmatch(stem):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        print(f"removed {path.name} (an earlier generator's)", flush=True)
+
+
 def ensure_marketplace(sellers: int, days: int, seed: int) -> Path:
-    """The benchmark database for this size, generated and ingested once and then reused."""
+    """The benchmark database for this size and generator version, generated and ingested once and then
+    reused."""
     from analytics.generator import generate
     from analytics.ingest import ingest
 
-    db_path = BENCH_DIR / f"market_{sellers}_{days}_{seed}.duckdb"
+    name = cache_name(sellers, days, seed)
+    db_path = BENCH_DIR / f"{name}.duckdb"
     if db_path.exists():
         return db_path
-    out_dir = BENCH_DIR / f"market_{sellers}_{days}_{seed}"
+    BENCH_DIR.mkdir(exist_ok=True)
+    _drop_stale(sellers, days, seed, name)
+    out_dir = BENCH_DIR / name
     started = time.perf_counter()
     generate(out_dir, sellers=sellers, days=days, seed=seed, light=sellers > 20_000)
     print(f"generated {sellers:,} sellers x {days} days in {time.perf_counter() - started:.0f} s", flush=True)

@@ -15,7 +15,7 @@ import numpy as np
 from analytics.generator.market import Categories, Products, rating_probabilities
 from analytics.generator.sales import Sales
 from analytics.generator.scenarios import Plan, work_ms, work_ms_many
-from analytics.generator.staff import MODERATOR, Staff
+from analytics.generator.staff import Staff
 from analytics.generator.timeline import DAY_MS, HOUR_MS, MINUTE_MS, Timeline
 
 NOT_REMOVED, BY_CUSTOMER, BY_AUTOMATED, BY_STAFF = range(4)
@@ -177,7 +177,6 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
     removed_by = np.zeros(n, dtype=np.int8)
     remover = np.full(n, -1, dtype=np.int32)
     logged = np.zeros(n, dtype=bool)
-    moderators = staff.of_role(MODERATOR)
 
     def remove(rows, when, by, employee=-1, log=False):
         ok = when <= tl.end_ms
@@ -199,8 +198,12 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
     remove(rows, created[rows] + (rng.exponential(1.5, rows.size) * DAY_MS).astype(np.int64) + 5 * MINUTE_MS,
            BY_AUTOMATED)
     rows = np.flatnonzero((roll >= p_customer + p_filter) & (roll < p_customer + p_filter + p_staff))
-    remove(rows, created[rows] + (rng.exponential(12, rows.size) * DAY_MS).astype(np.int64) + HOUR_MS,
-           BY_STAFF, rng.choice(moderators, rows.size), rng.random(rows.size) < 0.7)
+    # A moderator of the category's queue takes it down days later, during their working hours.
+    employee = staff.moderators_for(rng, category[rows])
+    day = (created[rows] - tl.start_ms) // DAY_MS + (rng.exponential(12, rows.size)).astype(np.int64)
+    when = work_ms_many(rng, tl, staff, employee, day)
+    when = np.where(when < created[rows] + HOUR_MS, when + DAY_MS, when)  # their next working day
+    remove(rows, when, BY_STAFF, employee, rng.random(rows.size) < 0.7)
 
     def visible_at(rows: np.ndarray, ms: int) -> np.ndarray:
         return rows[(created[rows] < ms) & ((removed_ms[rows] < 0) | (removed_ms[rows] > ms))]
@@ -221,7 +224,7 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
         rows = visible_at(of_products([p]), start)
         rows = rows[created[rows] >= start - 90 * DAY_MS]
         pick = rows[rng.random(rows.size) < rng.uniform(0.3, 0.8) * np.where(rating[rows] == 5, 1.2, 0.9)][:40]
-        employee = int(rng.choice(moderators))
+        employee = int(staff.moderators_for(rng, [products.category[p]])[0])
         when = work_ms(rng, tl, staff, employee, day) + np.sort(rng.integers(0, 2 * HOUR_MS, pick.size))
         remove(pick, when, BY_STAFF, employee, rng.random(pick.size) < 0.7)
 
@@ -238,7 +241,7 @@ def simulate_reviews(rng_for, tl: Timeline, cats: Categories, products: Products
         start = tl.day_ms(day)
         mine = visible_at(neg_by_seller[neg_start[seller]:neg_start[seller + 1]], start)
         pick = rng.permutation(mine)[: int(rng.integers(1, 4))]
-        employee = int(rng.choice(moderators))
+        employee = int(staff.moderators_for(rng, [category[pick[0]] if pick.size else 0])[0])
         when = work_ms_many(rng, tl, staff, np.full(pick.size, employee), day + rng.integers(0, 3, pick.size))
         remove(pick, when, BY_STAFF, employee, rng.random(pick.size) < 0.7)
 
@@ -320,7 +323,6 @@ def _injected(rng, tl: Timeline, products: Products, plan: Plan, staff: Staff, p
     """Reviews that were bought: harvested-reviewer bursts, sock-puppet attacks and praise."""
     cols = {k: [] for k in ("product", "reviewer", "rating", "created_ms", "verified", "removed_ms",
                             "removed_by", "remover", "logged")}
-    moderators = staff.of_role(MODERATOR)
     next_id = pop.size
     created_org, reviewer_org = organic["created_ms"], organic["reviewer"]
     by_cat = np.argsort(category.astype(np.int64) << 36 | (created_org - tl.start_ms))
@@ -405,7 +407,7 @@ def _injected(rng, tl: Timeline, products: Products, plan: Plan, staff: Staff, p
                 cleanup_day = int(day) + length + int(rng.integers(3, 21))
                 shown = cols["removed_by"][-1] == NOT_REMOVED
                 pick = np.flatnonzero(shown & (rng.random(who.size) < rng.uniform(0.4, 0.9)))
-                employee = int(rng.choice(moderators))
+                employee = int(staff.moderators_for(rng, [products.category[int(target)]])[0])
                 when = work_ms_many(rng, tl, staff, np.full(pick.size, employee),
                                     cleanup_day + rng.integers(0, 2, pick.size))
                 ok = when <= tl.end_ms

@@ -226,8 +226,30 @@ class _CategoryMarket:
         return np.where(ranked, rank, 0).astype(np.int32)
 
 
+def _log_lookup(m: _CategoryMarket, tg: Targeted, rng, tl: Timeline, staff: Staff, traces: list,
+                target_rows: np.ndarray, sessions: bool) -> None:
+    """The insider's look-up of the rivals' sales. Plainly, one line per listing at moments of their
+    working day; with variant ``sessions``, in one sitting minutes apart, often among other listings
+    of the category (a session of 1 to 40 listings like the honest ones)."""
+    rows = target_rows
+    if sessions and rng.random() < 0.6:
+        size = int(np.clip(np.exp(rng.uniform(0, np.log(40))), rows.size, 40))
+        others = np.setdiff1d(np.flatnonzero(m.exists[:, tg.lookup_day]), rows)
+        if others.size and size > rows.size:
+            standing = m.sales_before(tg.lookup_day, 7)[others].astype(float) + 1.0
+            pad = rng.choice(others, min(size - rows.size, others.size), replace=False, p=standing / standing.sum())
+            rows = rng.permutation(np.r_[rows, pad])
+    if sessions:
+        start = work_ms(rng, tl, staff, tg.employee, tg.lookup_day)
+        when = start + np.cumsum(rng.integers(15_000, 240_000, rows.size))
+    else:
+        when = [work_ms(rng, tl, staff, tg.employee, tg.lookup_day) for _ in rows]
+    for r, ms in zip(rows, when):
+        traces.append((tg.employee, int(ms), "view_sales", int(m.products.seller[m.idx[r]]), int(m.idx[r])))
+
+
 def _resolve(m: _CategoryMarket, tg: Targeted, plan_rng, tl: Timeline, staff: Staff, traces: list,
-             labelled: np.ndarray) -> None:
+             labelled: np.ndarray, sessions: bool = False) -> None:
     """Price and size a launch or price cut from the rivals' figures, then re-simulate what changed."""
     products = m.products
     row = int(m.local[tg.product])
@@ -257,10 +279,8 @@ def _resolve(m: _CategoryMarket, tg: Targeted, plan_rng, tl: Timeline, staff: St
         tau = rng.uniform(3, 10)
         for r in target_rows:
             m.add_effect(int(r), tg.act_day, -(0.05 + 0.2 * tg.strength), ramp=7, hold=30, tau=90)
-        if tg.lookup_day >= 0:
-            for r in target_rows:
-                traces.append((tg.employee, work_ms(rng, tl, staff, tg.employee, tg.lookup_day), "view_sales",
-                               int(products.seller[m.idx[r]]), int(m.idx[r])))
+        if tg.logged and tg.lookup_day >= 0:
+            _log_lookup(m, tg, rng, tl, staff, traces, target_rows, sessions)
     if tg.kind == "intel_cut":
         current = float(m.price([row], tg.act_day - 1)[0])
         factor = min(new_price / current, 0.95)  # under the rival's price, and a visible cut
@@ -301,7 +321,8 @@ def _aim_ordinary_launches(m: _CategoryMarket, rng, labelled: np.ndarray, planne
 
 
 def simulate_sales(rng_for, tl: Timeline, cats: Categories, sellers: Sellers, products: Products,
-                   plan: Plan, staff: Staff, blocked: dict[int, list[tuple[int, int]]]) -> Sales:
+                   plan: Plan, staff: Staff, blocked: dict[int, list[tuple[int, int]]], *,
+                   sessions: bool = False) -> Sales:
     """``rng_for(name, c)`` returns the random generator for one category's draws."""
     D = tl.days
     effects = np.array(plan.effects, dtype=float).reshape(-1, 7)
@@ -333,7 +354,7 @@ def simulate_sales(rng_for, tl: Timeline, cats: Categories, sellers: Sellers, pr
         resolver_rng = rng_for("targeted", c)
         # In date order: each one re-simulates only from its own day, after what the earlier ones changed.
         for tg in sorted((t for t in plan.targeted if t.category == c), key=lambda t: (t.act_day, t.seller)):
-            _resolve(m, tg, resolver_rng, tl, staff, traces, labelled)
+            _resolve(m, tg, resolver_rng, tl, staff, traces, labelled, sessions)
         _aim_ordinary_launches(m, rng_for("launch_prices", c), labelled, planned)
         rank = m.ranks()
         units = np.where(m.listed, m.units, 0)

@@ -13,18 +13,39 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analytics.generator import accounts
-from analytics.generator.accounts import Episode
+from analytics.generator.accounts import Episode, Health
 from analytics.generator.market import Categories, Products, Sellers, new_products, rating_probabilities
-from analytics.generator.staff import ACCOUNT_HEALTH, MODERATOR, Staff
-from analytics.generator.timeline import DAY_MS, HOUR_MS, MINUTE_MS, Timeline
+from analytics.generator.staff import Staff, team_of_country
+from analytics.generator.timeline import DAY_MS, HOUR_MS, Timeline
+from analytics.generator.variants import Mess
 
 INSIDER_SCENARIOS = ("review_wipe", "harvested_reviewers", "competitor_sabotage", "bought_reinstatement",
-                     "sales_intel")
+                     "sales_intel", "sales_intel_unlogged")
 BENIGN_SCENARIOS = ("benign_price_cut", "benign_ad_campaign", "benign_seasonal", "benign_viral",
                     "benign_spam_cleanup", "benign_slow_reinstatement", "benign_fast_verification",
                     "benign_launch")
 INSIDER_SHARE = 0.01   # of sellers, per insider scenario
+RARE_SHARE = 0.001     # of sellers, per insider scenario, in the rare variant (0.5 % in all)
+RARE_FLOOR = 15        # ... but never fewer per scenario than this (nor more than INSIDER_SHARE)
 BENIGN_SHARE = 0.015   # of sellers, per look-alike scenario
+CROWDED_SHARE = 0.1    # of the crowded category's sellers, and of the crowded team's reinstatements
+SECONDARY_SHARE = 0.25  # buyers who use their insider for a second, smaller service too
+
+
+def insider_counts(sellers: int, mess: Mess) -> tuple[int, int]:
+    """Buyers per insider scenario, and how many sales-intelligence buyers have no logged look-up
+    (at most a fifth of all sales-intelligence buyers; they come on top)."""
+    usual = max(2, round(INSIDER_SHARE * sellers))
+    if mess.rare:
+        per = max(2, round(RARE_SHARE * sellers), min(RARE_FLOOR, usual))
+    else:
+        per = usual
+    return per, per // 4
+
+
+def total_buyers(sellers: int, mess: Mess) -> int:
+    per, unlogged = insider_counts(sellers, mess)
+    return 5 * per + unlogged
 
 
 @dataclass
@@ -89,9 +110,10 @@ class Targeted:
     product: int
     kind: str                     # intel_launch, intel_cut or benign_launch
     act_day: int
-    lookup_day: int               # staff look-up of the rivals' sales, -1 = none in the log
+    lookup_day: int               # staff look-up of the rivals' sales, -1 = none (benign launch)
     employee: int
     strength: float
+    logged: bool = True           # the look-up shows in access_log
 
 
 @dataclass
@@ -155,7 +177,7 @@ def work_ms_many(rng: np.random.Generator, tl: Timeline, staff: Staff, employees
 
 
 def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sellers: Sellers,
-                   products: Products, staff: Staff) -> Plan:
+                   products: Products, staff: Staff, mess: Mess = Mess()) -> Plan:
     plan = Plan()
     n = sellers.n
     D = tl.days
@@ -203,8 +225,39 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
     crowded = sellers_in_cat[sellers.primary_category] >= 5
 
     picker = _Picker(rng, n)
-    n_insider = max(2, round(INSIDER_SHARE * n))
+    n_insider, n_unlogged = insider_counts(n, mess)
     n_benign = max(2, round(BENIGN_SHARE * n))
+    cat_of = sellers.primary_category
+    seller_team = team_of_country(sellers.country)
+
+    # Variant crowded: a tenth of one category's sellers are buyers, spread over the scenarios; the
+    # other buyers come from elsewhere, so the category holds that tenth and no more.
+    in_bad = cat_of == staff.crowded_category if staff.crowded_category >= 0 else np.zeros(n, dtype=bool)
+    quota = dict.fromkeys(("competitor_sabotage", "review_wipe", "sales_intel", "harvested_reviewers",
+                           "bought_reinstatement"), 0)
+    if in_bad.any():
+        total = int(round(CROWDED_SHARE * in_bad.sum()))
+        for k, scenario in enumerate(quota):
+            quota[scenario] = total // len(quota) + (k < total % len(quota))
+
+    def take_buyers(scenario: str, eligible: np.ndarray, count: int, weight=None) -> np.ndarray:
+        if not in_bad.any():
+            return picker.take(eligible, count, weight)
+        inside = picker.take(eligible & in_bad, min(quota.get(scenario, 0), count), weight)
+        outside = picker.take(eligible & ~in_bad, count - inside.size, weight)
+        return np.sort(np.r_[inside, outside])
+
+    # Variant crowded: the bad team's own corrupt members serve only its quota of reinstatements.
+    bad_team = staff.crowded_team
+    team_insiders = staff.corrupt[staff.team[staff.corrupt] == bad_team] if bad_team >= 0 else staff.corrupt[:0]
+
+    def insider(action: str, s: int) -> int:
+        """The corrupt employee a broker sends seller ``s`` to for ``action``."""
+        if in_bad[s] and staff.crowded_insiders is not None and rng.random() < 0.7:
+            return int(rng.choice(staff.crowded_insiders))
+        home = {"remove_review": staff.queue[cat_of[s]], "view_sales": staff.managed[cat_of[s]],
+                "reinstate_account": staff.team_members(int(seller_team[s]))}.get(action)
+        return staff.insider_for(rng, action, exclude=team_insiders, home=home)
 
     def onset_for(s: int, *, after: int = 14) -> int:
         """A day with at least ``after`` days of data behind it."""
@@ -219,9 +272,16 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
     def label(s: int, scenario: str, onset: int) -> None:
         plan.labels[int(s)] = [scenario, int(onset)]
 
-    corrupt = staff.corrupt
-    moderators = staff.of_role(MODERATOR)
-    health = staff.of_role(ACCOUNT_HEALTH)
+    secondary: list[tuple[int, int, int, str]] = []  # (seller, employee, after day, primary scenario)
+
+    def maybe_secondary(s: int, employee: int, onset: int, scenario: str) -> None:
+        if rng.random() < SECONDARY_SHARE:
+            secondary.append((int(s), int(employee), int(onset), scenario))
+
+    def rival_listings(s: int, k: int) -> np.ndarray:
+        c = cat_of[s]
+        rivals = np.flatnonzero((products.category == c) & (products.seller != s))
+        return rivals[np.argsort(-products.base_demand[rivals], kind="stable")][:k]
 
     # --- look-alikes with narrow eligibility first ---------------------------------------------
     surge_cat = cats.surge_start[sellers.primary_category]
@@ -236,9 +296,8 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
         label(s, "benign_seasonal", start)
 
     # --- competitor sabotage: victims must be innocent bystanders --------------------------------
-    cat_of = sellers.primary_category
     sabotage_ok = history & crowded & (main_units >= 0.2)
-    for s in picker.take(sabotage_ok, n_insider):
+    for s in take_buyers("competitor_sabotage", sabotage_ok, n_insider):
         c = cat_of[s]
         rivals_p = np.flatnonzero((products.category == c) & (products.seller != s)
                                   & (products.base_demand > main_units[s]))
@@ -255,7 +314,7 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
         onset = onset_for(s)
         attack = onset + np.concatenate([[0], rng.integers(0, 16, targets.size - 1)])
         attack = np.minimum(attack, D - 3)
-        employee = int(rng.choice(corrupt))
+        employee = insider("suspend_account", s)
         first_act = onset
         ring = Sabotage(int(s), int(main[s]), targets.astype(np.int64), attack.astype(np.int64),
                         per_target=int(5 + round(25 * strength)), puppets=int(4 + round(8 * strength)),
@@ -273,7 +332,7 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
             day = int(min(onset + rng.integers(0, 11), D - 2))
             ep = accounts.slow_episode(rng, victim, work_ms(rng, tl, staff, employee, day),
                                        str(rng.choice(("safety complaint", "IP claim", "counterfeit complaint"))),
-                                       health, serious=True, must_reinstate=True)
+                                       Health(staff, int(seller_team[victim])), serious=True, must_reinstate=True)
             ep.suspended_by, ep.suspend_logged = employee, rng.random() < 0.6
             plan.episodes.append(ep)
             first_act = min(first_act, day)
@@ -284,15 +343,17 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
                                     int(products.seller[t]), int(t)))
             first_act = day
         label(s, "competitor_sabotage", first_act)
+        maybe_secondary(s, employee, onset, "competitor_sabotage")
 
     # --- review wipe: needs negative reviews to remove ---------------------------------------------
     # The buyer waits until there are negative reviews worth paying for (a dozen expected).
     ready_day = np.ceil(12 / np.maximum(neg_day, 1e-9))
     wipe_ok = history & (ready_day <= hi - 10)
-    for s in picker.take(wipe_ok, n_insider, weight=np.sqrt(np.maximum(neg_day, 1e-9))):
+    for s in take_buyers("review_wipe", wipe_ok, n_insider, weight=np.sqrt(np.maximum(neg_day, 1e-9))):
         strength = rng.uniform(0.05, 1.0)
         onset = int(rng.integers(max(lo, int(ready_day[s])), hi + 1))
-        employees = rng.choice(corrupt, 2 if rng.random() < 0.25 else 1, replace=False)
+        first = insider("remove_review", s)
+        employees = np.unique([first, insider("remove_review", s)]) if rng.random() < 0.25 else np.array([first])
         wipe = Wipe(int(s), focus(s), onset, span_days=int(rng.integers(1, 6)),
                     count=int(5 + round(30 * strength)), employees=employees.astype(np.int64),
                     logged=rng.random() < 0.65)
@@ -304,6 +365,7 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
         for p in focus(s):
             plan.effect(p, onset, 0.15 + 0.7 * strength, ramp=5, hold=60, tau=200)
         label(s, "review_wipe", onset)
+        maybe_secondary(s, first, onset, "review_wipe")
 
     # --- benign spam clean-up: needs reviews to sweep ----------------------------------------------
     # A sweep needs something to sweep: about thirty reviews posted by then.
@@ -312,9 +374,10 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
     for s in picker.take(cleanup_ok, n_benign):
         onset = int(rng.integers(max(lo, int(swept_day[s])), hi + 1))
         automated = rng.random() < 0.7
+        moderator = int(staff.moderators_for(rng, [cat_of[s]])[0])
         plan.cleanups.append(Cleanup(int(s), focus(s, 5), onset, int(rng.integers(60, 150)),
                                      float(rng.uniform(0.2, 0.6)), "automated" if automated else "staff",
-                                     int(rng.choice(moderators)), logged=rng.random() < 0.7))
+                                     moderator, logged=rng.random() < 0.7))
         label(s, "benign_spam_cleanup", onset)
 
     # --- sales intelligence and ordinary launches aimed at the category's best sellers ---------------
@@ -324,24 +387,33 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
         launches.append((int(s), int(day)))
         return products.n + len(launches) - 1
 
-    for s in picker.take(history & crowded, n_insider):
+    def intel_delay() -> int:
+        """Days from the look-up to the launch or cut it informs."""
+        return int(rng.integers(14, 57)) if mess.slow else int(rng.integers(1, 11))
+
+    buyers = take_buyers("sales_intel", history & crowded, n_insider)
+    unlogged = take_buyers("sales_intel_unlogged", history & crowded, n_unlogged) if n_unlogged else buyers[:0]
+    for s, logged in [(s, True) for s in buyers] + [(s, False) for s in unlogged]:
         strength = rng.uniform(0.05, 1.0)
-        employee = int(rng.choice(corrupt))
-        day = onset_for(s)
-        first = None
+        employee = insider("view_sales", s)
+        delay = intel_delay()
+        day = int(rng.integers(lo, max(lo + 1, D - delay - 3)))  # the look-up
+        first = day
         for round_ in range(2):
-            lookup = day if rng.random() < 0.7 else -1
-            act = int(min(day + rng.integers(1, 11), D - 3))
+            act = int(min(day + delay, D - 3))
             if rng.random() < 0.65 or not has_focus[s]:
                 kind, product = "intel_launch", add_launch(s, act)
             else:
                 kind, product = "intel_cut", int(main[s])
-            plan.targeted.append(Targeted(int(s), int(cat_of[s]), product, kind, act, lookup, employee, strength))
-            first = first if first is not None else (lookup if lookup >= 0 else act)
+            plan.targeted.append(Targeted(int(s), int(cat_of[s]), product, kind, act, day, employee, strength,
+                                          logged=logged and (round_ == 0 or rng.random() < 0.8)))
             day = act + int(rng.integers(30, 80))
-            if round_ == 0 and (rng.random() > 0.35 or day > D - 12):
+            delay = intel_delay()
+            if round_ == 0 and (rng.random() > 0.35 or day + delay > D - 12):
                 break
-        label(s, "sales_intel", first)
+        label(s, "sales_intel" if logged else "sales_intel_unlogged", first)
+        if logged:  # an unlogged buyer leaves no trace in the log at all
+            maybe_secondary(s, employee, first, "sales_intel")
 
     for s in picker.take(history & crowded, n_benign):
         day = onset_for(s)
@@ -388,7 +460,7 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
         label(s, "benign_viral", day)
 
     # --- harvested reviewer emails ---------------------------------------------------------------------
-    for s in picker.take(history & crowded, n_insider):
+    for s in take_buyers("harvested_reviewers", history & crowded, n_insider):
         strength = rng.uniform(0.05, 1.0)
         p = int(main[s])
         day = onset_for(s)
@@ -408,44 +480,50 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
             day = day + int(rng.integers(20, 46))
             if k == 0 and (rng.random() > 0.35 or day > D - 10):
                 break
+        employee = insider("export_reviewers", s)
         if rng.random() < 0.55:  # the leaked reviewer list shows up as exports of rivals' reviewers
-            employee = int(rng.choice(corrupt))
             lookup = max(1, first - int(rng.integers(1, 7)))
-            c = cat_of[s]
-            rivals = np.flatnonzero((products.category == c) & (products.seller != s))
-            rivals = rivals[np.argsort(-products.base_demand[rivals], kind="stable")][:3]
-            for r in rivals:
+            for r in rival_listings(s, 3):
                 plan.traces.append((employee, work_ms(rng, tl, staff, employee, lookup), "export_reviewers",
                                     int(products.seller[r]), -1))
             first = lookup
         label(s, "harvested_reviewers", first)
+        maybe_secondary(s, employee, first, "harvested_reviewers")
 
     # --- reinstatements --------------------------------------------------------------------------------
-    for s in picker.take(history, n_insider):
+    # Variant crowded: buyers from the bad team's region, lifted by its own corrupt members, until about
+    # a tenth of that team's reinstatements are bought (its honest ones estimated from the ordinary
+    # suspension rate and the look-alikes).
+    def reinstate(s: int, employee: int, most: int = 4) -> int:
+        """A buyer's bought reinstatements (at most ``most``): returns how many were made."""
         strength = rng.uniform(0.05, 1.0)
-        employee = int(rng.choice(corrupt))
         day = onset_for(s)
-        first = day
+        first, made = day, 0
         repeats = rng.binomial(3, 0.15 + 0.5 * strength)
-        for _ in range(1 + repeats):
+        for _ in range(min(1 + repeats, most)):
             if day > D - 2:
                 break
-            start = int(tl.day_ms(day) + rng.integers(0, DAY_MS))
-            if strength > 0.5:
-                hours = np.exp(rng.uniform(np.log(0.4), np.log(3)))
-            else:
-                hours = np.exp(rng.uniform(np.log(1.5), np.log(20)))
-            ep = Episode(int(s), start, str(rng.choice(accounts.SERIOUS_REASONS)))
-            ep.reinstated_ms = start + int(hours * HOUR_MS)
-            if rng.random() < 0.45:  # an appeal written minutes before, for the record
-                ep.appeals_ms = [ep.reinstated_ms - int(rng.uniform(2, 25) * MINUTE_MS)]
-            ep.reinstated_by, ep.reinstate_logged = employee, rng.random() < 0.85
-            if rng.random() < 0.4:  # the employee opens the account first, after the suspension
-                look = max(ep.reinstated_ms - int(rng.uniform(5, 40) * MINUTE_MS), start + MINUTE_MS)
-                plan.traces.append((employee, look, "view_account", int(s), -1))
-            plan.episodes.append(ep)
+            plan.episodes.append(_bought_reinstatement(rng, tl, int(s), day, employee, strength))
+            made += 1
             day = day + int(rng.integers(12, 61))
         label(s, "bought_reinstatement", first)
+        maybe_secondary(s, employee, first, "bought_reinstatement")
+        return made
+
+    used = 0
+    if bad_team >= 0 and team_insiders.size:
+        in_team = seller_team == bad_team
+        honest = in_team.sum() * 0.07 * D / 365 * 0.6 + 2 * n_benign * in_team.mean() * 0.75
+        wanted = max(1, round(honest * CROWDED_SHARE / (1 - CROWDED_SHARE)))
+        candidates = picker.take(history & in_team & ~in_bad, min(wanted, n_insider))
+        for s in candidates:
+            if wanted <= 0:
+                picker.free[s] = True  # not needed after all
+                continue
+            wanted -= reinstate(int(s), int(rng.choice(team_insiders)), most=wanted)
+            used += 1
+    for s in take_buyers("bought_reinstatement", history, n_insider - used):
+        reinstate(int(s), insider("reinstate_account", s))
 
     for s in picker.take(history, n_benign):
         day = onset_for(s)
@@ -453,19 +531,57 @@ def plan_scenarios(rng: np.random.Generator, tl: Timeline, cats: Categories, sel
         roll = rng.random()
         reason = (accounts.VERIFICATION_REASON if roll < 0.2 else
                   str(rng.choice(accounts.SERIOUS_REASONS if roll < 0.8 else accounts.MINOR_REASONS)))
-        plan.episodes.append(accounts.slow_episode(rng, int(s), start, reason, health, serious=roll < 0.8,
-                                                   must_reinstate=True))
+        plan.episodes.append(accounts.slow_episode(rng, int(s), start, reason, Health(staff, int(seller_team[s])),
+                                                   serious=roll < 0.8, must_reinstate=True))
         label(s, "benign_slow_reinstatement", day)
 
     for s in picker.take(history, n_benign):
         day = onset_for(s)
         start = int(tl.day_ms(day) + rng.integers(0, DAY_MS))
-        plan.episodes.append(accounts.verification_hold(rng, int(s), start, health, slow_share=0.0,
-                                                        fast_only=True))
+        plan.episodes.append(accounts.verification_hold(rng, int(s), start, Health(staff, int(seller_team[s])),
+                                                        slow_share=0.0, fast_only=True))
         label(s, "benign_fast_verification", day)
+
+    # --- a buyer often uses its insider for a second, smaller service ----------------------------------
+    for s, employee, after, scenario in secondary:
+        day = int(after + rng.integers(7, 61))
+        if day > D - 3:
+            continue
+        if scenario != "review_wipe" and neg_day[s] * (day - lo + 45) >= 4 and rng.random() < 0.7:
+            # A few of the seller's negative reviews taken down, by the same employee.
+            plan.wipes.append(Wipe(int(s), focus(s), day, span_days=int(rng.integers(1, 3)),
+                                   count=int(rng.integers(2, 5)), employees=np.array([employee]),
+                                   logged=rng.random() < 0.65))
+        elif scenario in ("review_wipe", "harvested_reviewers", "competitor_sabotage") and rng.random() < 0.5:
+            # The rivals' reviewers exported for the buyer.
+            for r in rival_listings(s, int(rng.integers(1, 4))):
+                plan.traces.append((employee, work_ms(rng, tl, staff, employee, day), "export_reviewers",
+                                    int(products.seller[r]), -1))
+        else:
+            # The rivals' sales figures looked up for the buyer.
+            for r in rival_listings(s, int(rng.integers(1, 4))):
+                plan.traces.append((employee, work_ms(rng, tl, staff, employee, day), "view_sales",
+                                    int(products.seller[r]), int(r)))
 
     if launches:
         who, day = (np.array(x) for x in zip(*launches))
         products.append(new_products(rng, tl, cats, sellers, who, cat_of[who], day))
     plan.unused = picker.free.copy()
     return plan
+
+
+def _bought_reinstatement(rng: np.random.Generator, tl: Timeline, seller: int, day: int, employee: int,
+                          strength: float) -> Episode:
+    """A serious suspension lifted within hours by the bribed employee, with no appeal or one written
+    minutes before for the record."""
+    start = int(tl.day_ms(day) + rng.integers(0, DAY_MS))
+    if strength > 0.5:
+        hours = np.exp(rng.uniform(np.log(0.4), np.log(3)))
+    else:
+        hours = np.exp(rng.uniform(np.log(1.5), np.log(20)))
+    ep = Episode(seller, start, str(rng.choice(accounts.SERIOUS_REASONS)))
+    ep.reinstated_ms = start + int(hours * HOUR_MS)
+    if rng.random() < 0.45:  # an appeal written minutes before, for the record
+        ep.appeals_ms = [ep.reinstated_ms - int(rng.uniform(2, 25) * 60_000)]
+    ep.reinstated_by, ep.reinstate_logged = employee, rng.random() < 0.85
+    return ep

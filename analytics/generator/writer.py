@@ -132,10 +132,13 @@ class MarketExport:
     """Writes the contract tables one at a time, so the caller can drop each big one once written."""
 
     def __init__(self, export_dir: Path, rng: np.random.Generator, tl, cats, sellers, products, staff, *,
-                 light: bool):
+                 light: bool, spelling_rng: np.random.Generator | None = None):
+        """``spelling_rng``: write access_log actions and account_events reasons in several case and
+        separator styles (variant spellings); None writes them as the generator names them."""
         from analytics.generator.ids import base36_ids
 
         self.rng, self.light = rng, light
+        self.spelling_rng = spelling_rng
         self.start = np.datetime64(tl.start, "D")
         self.seller_ids = base36_ids(np.arange(sellers.n), prefix="A", width=13, salt=11)
         self.product_ids = base36_ids(np.arange(products.n), prefix="B0", width=8, salt=23)
@@ -232,12 +235,22 @@ class MarketExport:
         # Some sellers' events arrive in local (China) time with an offset.
         china = sellers.country[events.seller] == "CN" if events.seller.size else np.zeros(0, dtype=bool)
         tz = np.where(china & (self.rng.random(events.seller.size) < 0.4), 2, 0).astype(np.int8)
+        reason = events.reason
+        if self.spelling_rng is not None:
+            # Each region's case system writes reasons its own way, with strays (several tools).
+            from analytics.generator.staff import TEAMS, team_of_country
+            from analytics.generator.variants import row_styles, spell, tool_styles
+
+            system = tool_styles(self.spelling_rng, len(TEAMS))
+            team = team_of_country(sellers.country[events.seller]) if events.seller.size else np.zeros(0, np.int8)
+            style = row_styles(self.spelling_rng, system[team.astype(np.int64)], stray=0.25)
+            reason = np.array([None if r is None else spell(r, int(k)) for r, k in zip(reason, style)], dtype=object)
         table = pa.table({
             "seller_id": dictionary(events.seller, self.seller_ids),
             "ts_ms": pa.array(events.ts_ms, type=pa.int64()),
             "tz": pa.array(tz),
             "event": pa.array(events.event, type=pa.string()),
-            "reason": pa.array(events.reason, type=pa.string()),
+            "reason": pa.array(reason, type=pa.string()),
         })
         self.out.csv("account_events", table, f"seller_id, {iso_sql('ts_ms', 'tz')} AS ts, event, reason")
         self.rows["account_events"] = table.num_rows
@@ -245,10 +258,19 @@ class MarketExport:
     def access_log(self, access) -> None:
         from analytics.generator.access import ACTIONS
 
+        action, names = access.action.astype(np.int64), list(ACTIONS)
+        if self.spelling_rng is not None:
+            # Each employee's tool writes actions its own way, with strays (a second tool, a migration).
+            from analytics.generator.variants import STYLES, row_styles, spell, tool_styles
+
+            tool = tool_styles(self.spelling_rng, len(self.employee_ids))
+            style = row_styles(self.spelling_rng, tool[access.employee.astype(np.int64)])
+            action = action * len(STYLES) + style
+            names = [spell(a, k) for a in ACTIONS for k in range(len(STYLES))]
         table = pa.table({
             "employee_id": dictionary(access.employee, self.employee_ids),
             "ts": pa.array(access.ts_ms.astype("datetime64[ms]")),
-            "action": dictionary(access.action, pa.array(ACTIONS, type=pa.string())),
+            "action": dictionary(action, pa.array(names, type=pa.string())),
             "seller_id": dictionary(access.seller, self.seller_ids),
             "product_id": dictionary(access.product, self.product_ids),
         })
