@@ -189,7 +189,8 @@ class KeptSignIn:
 def read_sign_in_token(secrets: Mapping, token: str | None, *, now_ms: int) -> KeptSignIn | None:
     """The sign-in a token keeps, when its signature holds, it has not expired and its user still exists
     with the same password; else None. The caller also refuses one issued before the user signed out."""
-    if not token or len(token) > 1024 or keep_signed_in_seconds(secrets) <= 0:
+    keep_s = keep_signed_in_seconds(secrets)
+    if not token or len(token) > 1024 or keep_s <= 0:
         return None
     try:
         version, name, issued, expires, signature = token.split(".")
@@ -204,6 +205,8 @@ def read_sign_in_token(secrets: Mapping, token: str | None, *, now_ms: int) -> K
     if not hmac.compare_digest(given, expected):
         return None
     if not issued_ms <= now_ms + 60_000 or now_ms >= expires_ms:  # a minute's clock skew at most
+        return None
+    if now_ms - issued_ms >= keep_s * 1000:  # keep_hours shortened since: it holds for old tokens too
         return None
     return KeptSignIn(User(username, entry[0]), issued_ms, expires_ms)
 

@@ -211,6 +211,14 @@ def test_the_token_is_signed_over_every_part_of_it():
     assert auth.read_sign_in_token(s, token, now_ms=NOW_MS - 120_000) is None  # issued in the future
 
 
+def test_a_shorter_keep_hours_applies_to_tokens_issued_before():
+    token = auth.sign_in_token(secrets(keep_hours=12), User("ana", "analyst"), now_ms=NOW_MS)
+    two_hours_later = NOW_MS + 2 * 3600 * 1000
+    assert auth.read_sign_in_token(secrets(keep_hours=12), token, now_ms=two_hours_later) is not None
+    assert auth.read_sign_in_token(secrets(keep_hours=1), token, now_ms=two_hours_later) is None
+    assert auth.read_sign_in_token(secrets(keep_hours=0), token, now_ms=NOW_MS + 1) is None
+
+
 def test_without_a_configured_key_each_server_process_has_its_own():
     s = secrets()
     del s["sign_in"]
