@@ -186,8 +186,8 @@ def guarded_stores(request) -> GuardedStores:
         problems.append("(a file a person or another program changed while the tests ran shows here too: "
                         "if that is all, run the tests again)")
     if problems:
-        pytest.fail("Tests touched data or files they must not (the guard's folder is kept for a look):\n  "
-                    + "\n  ".join(problems), pytrace=False)
+        pytest.fail(f"Tests touched data or files they must not (the guard's folder is kept for a look: {folder}):"
+                    "\n  " + "\n  ".join(problems), pytrace=False)
     shutil.rmtree(folder, ignore_errors=True)
 
 
