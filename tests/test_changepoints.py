@@ -118,6 +118,29 @@ def test_a_change_in_growth_of_a_random_walk_is_found_where_it_is():
     assert hits(integrated=None) <= hits() - 3  # levels and slopes alone miss more of them
 
 
+def test_a_sudden_step_in_persistent_noise_is_found_where_it_is():
+    # phi 0.9 wanders by 2.3 innovation SDs on its own; a step of 6 that arrives in one day is
+    # small against the wander but all but impossible as one innovation
+    def series(seed):
+        return ar1(seed, 0.9) + step(250, 6.0)
+
+    def hits(**options):
+        return sum(any(abs(f - 250) <= 3 for f in detect(series(s), **options)) for s in SEEDS)
+
+    assert hits() >= 15
+    assert hits(jumps=0) <= 10  # the break tests alone, weighing it against the wander
+
+
+@pytest.mark.parametrize("period", [28, 30, 45])
+def test_a_regular_cycle_of_jumps_is_not_a_change(period):
+    # a payday sawtooth: a jump up every `period` days, a slow decline in between
+    def series(seed):
+        t = np.arange(N)
+        return 1.0 - (t % period) / period + 0.05 * rng(seed).standard_normal(N)
+
+    assert seeds_with_changes(series) <= 2
+
+
 def test_the_naive_independent_noise_test_is_fooled_by_the_same_noise():
     from analytics.changepoints.benchmark import naive_baseline
 

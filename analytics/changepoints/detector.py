@@ -149,8 +149,7 @@ def detect(values, *, model: str | Cost = "trend", alpha: float = 0.05,
                                       max_breaks=max_breaks).fit(growth).predict()
     breaks = [t.split for t in search.fit(signal).tests_]
     if jumps > 0 and (max_breaks is None or len(breaks) < max_breaks):
-        found = sudden_shifts(search.cost, signal.n, breaks, min_size=min_size,
-                              alpha=alpha * jumps)
-        breaks = found if max_breaks is None else breaks + [
-            b for b in found if b not in breaks][:max_breaks - len(breaks)]
+        shifts = sudden_shifts(search.cost, signal.n, breaks, min_size=min_size,
+                               alpha=alpha * jumps)
+        breaks += shifts if max_breaks is None else shifts[:max_breaks - len(breaks)]
     return sorted(signal.to_original(b) for b in breaks)
