@@ -68,7 +68,7 @@ UNUSUAL_STAFF_FDR = 0.05  # then unusual = discovered at this false-discovery le
 MAX_STAFF_RHO = 0.5  # honest employees' rates never believed to differ more than this correlation says
 MIN_STAFF_LIFTS = 5  # slow-reason reinstatements that let an employee show how honest staff differ
 MIN_STAFF_FOR_SPREAD = 8  # employees with that many needed to measure the spread (a large team)
-Z75, Z90 = stats.norm.ppf(0.75), stats.norm.ppf(0.90)
+Z75 = stats.norm.ppf(0.75)
 MAX_LAG_HOURS = 72.0  # a log line further than this from a reinstatement is never taken for its cause
 LAG_QUANTILE = 0.95  # the attribution window covers this share of the log's own nearest lags (x 2)
 MIN_ATTRIBUTION_MINUTES = 15.0  # never narrower than this (clocks and queues)
@@ -79,16 +79,22 @@ def ordinary_duration(hours: np.ndarray, ended: np.ndarray) -> tuple[float, floa
     """Location and scale of a log-normal for a reason's slow majority, and its Kaplan-Meier 75th
     percentile in hours (inf when fewer than three quarters ever end).
 
-    Fitted to the 75th and 90th percentiles (suspensions still open or closed are censored, not
-    "never reinstated"): the slow part of the reason's honest durations.
+    Fitted to the Kaplan-Meier median and 75th percentile (suspensions still open or closed are
+    censored, not "never reinstated"): the body of the reason's durations, which neither the bought
+    fast lifts at one end nor a long tail of stalled cases at the other moves much. (The 90th
+    percentile, used before, is often beyond the data; the longest case then set a spread so wide that
+    a lift within hours looked ordinary for a reason that takes weeks.) Where the 75th percentile is
+    beyond the data, the longest observed case bounds the spread from below.
     """
     fit = SurvfuncRight(hours, ended.astype(int))
-    q75, q90 = fit.quantile(0.75), fit.quantile(0.90)
+    q50, q75 = fit.quantile(0.50), fit.quantile(0.75)
     observed_q75 = float(q75) if np.isfinite(q75) else np.inf
-    q75 = q75 if np.isfinite(q75) else np.nanmax(hours)
-    q90 = q90 if np.isfinite(q90) and q90 > q75 else max(q75 * np.e, np.nanmax(hours))
-    scale = max((np.log(q90) - np.log(q75)) / (Z90 - Z75), MIN_LOG_SCALE)
-    return float(np.log(q75) - Z75 * scale), float(scale), observed_q75
+    longest = float(np.nanmax(hours))
+    if not np.isfinite(q50):
+        return float(np.log(longest)), float(MIN_LOG_SCALE), observed_q75
+    upper = q75 if np.isfinite(q75) and q75 > q50 else max(longest, q50 * np.e)
+    scale = max((np.log(upper) - np.log(q50)) / Z75, MIN_LOG_SCALE)
+    return float(np.log(q50)), float(scale), observed_q75
 
 
 def attribute(reinstated: pd.DataFrame, actions: pd.DataFrame) -> tuple[pd.DataFrame, float]:
@@ -135,14 +141,15 @@ def employee_history(ctx: ScoringContext):
     return staff_history(ctx)
 
 
-def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set]:
+def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set, float]:
     """Per (seller, employee) where the employee lifted one of the seller's slow-reason suspensions
     quickly: ``p_staff``, how unlikely the employee's quick lifts for *other* sellers are for an honest
-    employee. Also the set of unusual employees (those left out of the team's rate)."""
+    employee. Also the set of unusual employees (those left out of the team's rate) and the honest
+    team's quick-lift rate (NaN where no reinstatement was attributed to an employee)."""
     known = episodes[episodes["reinstated"] & episodes["slow_reason"] & episodes["employee_id"].notna()]
     columns = ["seller_id", "employee_id", "n_other", "k_other", "team_rate", "p_staff"]
     if known.empty:
-        return pd.DataFrame(columns=columns), set()
+        return pd.DataFrame(columns=columns), set(), float("nan")
     per_employee = known.groupby("employee_id")["quick"].agg(n="size", k="sum")
     k, n = per_employee["k"].to_numpy(float), per_employee["n"].to_numpy(float)
     large_team = (n >= MIN_STAFF_LIFTS).sum() >= MIN_STAFF_FOR_SPREAD
@@ -175,7 +182,7 @@ def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set]:
     pairs = pairs[pairs["n_other"] > 0]
     pairs["team_rate"] = rate
     pairs["p_staff"] = _staff_tail(pairs["k_other"].to_numpy(float), pairs["n_other"].to_numpy(float), rate, rho)
-    return pairs[columns], set(per_employee.index[~usual])
+    return pairs[columns], set(per_employee.index[~usual]), rate
 
 
 def _median_rate(k: np.ndarray, n: np.ndarray) -> float:
@@ -252,7 +259,7 @@ def episode_p_values(episodes: pd.DataFrame, set_aside: frozenset = frozenset()
     episodes["slow_reason"] = episodes["q75"] >= SLOW_REASON_HOURS
     episodes["quick"] = episodes["reinstated"] & episodes["slow_reason"] & (episodes["hours"] <= QUICK_HOURS)
 
-    staff, unusual = staff_p_values(episodes)
+    staff, unusual, honest_quick_rate = staff_p_values(episodes)
     episodes["in_reference"] = ~episodes["employee_id"].isin(unusual) & ~episodes["seller_id"].isin(set_aside)
 
     parts = []
@@ -270,7 +277,7 @@ def episode_p_values(episodes: pd.DataFrame, set_aside: frozenset = frozenset()
         at_risk = (len(lifted) + len(open_hours) - np.searchsorted(open_hours, hours, side="left")
                    - own["at_risk"].to_numpy())
         quick_other = int(ref["quick"].sum()) - own["quick_ref_n"].to_numpy()
-        empirical = le / np.maximum(at_risk, 1)
+        empirical = (le + 1.0) / (np.maximum(at_risk, 0) + 1.0)  # this one counted in: a valid p-value
         z = (np.log(hours) - reinstated["location"].to_numpy()) / reinstated["scale"].to_numpy()
         slow_tail = stats.norm.cdf(z)
         # A reason that usually takes days: its honest durations are a mixture of the slow majority and
@@ -285,6 +292,10 @@ def episode_p_values(episodes: pd.DataFrame, set_aside: frozenset = frozenset()
         fast_tail = stats.norm.cdf((np.log(hours) - mean_log) / np.maximum(spread, MIN_LOG_SCALE))
         others = len(lifted) + len(open_hours) - own["in_reference"].to_numpy()
         share = quick_other / np.maximum(others, 1)
+        if np.isfinite(honest_quick_rate):
+            # Where staff are known, the honest share of quick lifts is the robust team rate (from the
+            # median employee): in a crowded team most quick lifts in the reference may be bought.
+            share = np.minimum(share, honest_quick_rate)
         mixture = share * fast_tail + (1 - share) * slow_tail
         p_speed = np.maximum(np.where(reinstated["slow_reason"], mixture, np.maximum(empirical, slow_tail)),
                              MIN_EPISODE_P)
@@ -320,8 +331,9 @@ def _describe(row) -> str:
 
 def employee_pairs(episodes: pd.DataFrame, staff: pd.DataFrame, history) -> pd.DataFrame:
     """Per (seller, employee who reinstated it): ``p_staff`` (the employee's quick lifts for other sellers
-    against honest staff's, where known), ``p_kind`` (reinstating against the employee's own usual
-    work, the seller left out; NaN without a long enough history) and ``p_employee``, the two combined
+    against honest staff's, where known), ``p_kind`` (how seldom reinstating is part of the employee's own
+    work, the seller left out, against the staff who do the marketplace's other reinstatements:
+    ``StaffHistory.peer_rarity``; NaN without a long enough history) and ``p_employee``, the two combined
     (min-p: both are about the same employee)."""
     if "employee_id" not in episodes:
         episodes = episodes.assign(employee_id=None)
@@ -332,8 +344,7 @@ def employee_pairs(episodes: pd.DataFrame, staff: pd.DataFrame, history) -> pd.D
     pairs["reinstate_share"] = np.nan
     pairs["history_actions"] = np.nan
     if history is not None and not pairs.empty:
-        pairs["p_kind"] = history.rarity(pairs["employee_id"], ["reinstate"] * len(pairs), pairs["seller_id"],
-                                         field="kind")
+        pairs["p_kind"] = history.peer_rarity(pairs["employee_id"], "reinstate", pairs["seller_id"], field="kind")
         share, total = history.share(pairs["employee_id"], ["reinstate"] * len(pairs), pairs["seller_id"],
                                      field="kind")
         pairs["reinstate_share"], pairs["history_actions"] = share, total

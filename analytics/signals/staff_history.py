@@ -11,6 +11,13 @@ So a staff action is judged against the actor's own history, not only against th
   bought actions never make themselves look usual), shrunk by ``PRIOR_ACTIONS`` pseudo-actions
   towards the team's mix, so an action in a category an employee touched once in a thousand is
   unusual, and one in their daily queue is not.
+* ``StaffHistory.peer_rarity(...)`` asks the question a chosen kind of action needs: when an action
+  *of this kind* is tested (a reinstatement, say), the kind is rare in almost everyone's mix, so
+  ``rarity`` would call every reinstatement unusual. Instead: among all logged actions of that kind
+  by *other* employees, what share were done by someone for whom that kind is at most as usual as it
+  is for this employee (their share of their own work, the seller left out)? An empirical p-value
+  against the employee's peers: an account manager lifting suspensions in their own queue is
+  ordinary, a sales analyst doing it is not.
 * An employee with fewer than ``MIN_HISTORY`` actions outside the seller has no history to judge by:
   their rarity is NaN (absent), not small because the team rarely does that kind of thing.
 
@@ -100,6 +107,35 @@ class StaffHistory:
                  np.tile(np.arange(len(f.values)), usable.size)]))
             rows -= np.nan_to_num(own.to_numpy(float)).reshape(rows.shape)
         return rows, usable, v
+
+    def peer_rarity(self, employees, value, sellers, *, field: str) -> np.ndarray:
+        """Per query (employee_id, seller_id left out): the peer p-value for an action of ``value``
+        described in the module docstring; NaN where the employee's history is too short or nobody
+        else ever did that kind of thing."""
+        f = self._fields[field]
+        v = f.values.get_indexer(pd.Index([value]))[0]
+        out = np.full(len(employees), np.nan)
+        if v < 0:
+            return out
+        rows, usable, _ = self._rows_without_seller(employees, [value] * len(employees), sellers, field)
+        if usable.size == 0:
+            return out
+        history = rows.sum(axis=1)
+        own_share = rows[:, v] / np.maximum(history, 1.0)
+        done = f.counts[:, v]  # actions of this kind per employee: the reference events
+        totals = f.counts.sum(axis=1)
+        # Each reference event is judged as the query is, without itself: its doer's share of the
+        # kind among their other actions (like for like, so a one-off is compared with one-offs).
+        share = np.maximum(done - 1.0, 0.0) / np.maximum(totals - 1.0, 1.0)
+        order = np.argsort(share, kind="stable")
+        cumulative = np.concatenate([[0.0], np.cumsum(done[order])])
+        at_most = cumulative[np.searchsorted(share[order], own_share * (1 + 1e-12), side="right")]
+        employee = self.employees.get_indexer(pd.Index(employees))[usable]
+        at_most = at_most - np.where(share[employee] <= own_share * (1 + 1e-12), done[employee], 0.0)
+        others = done.sum() - done[employee]
+        p = (1.0 + at_most) / (1.0 + others)
+        out[usable] = np.where((history >= MIN_HISTORY) & (others > 0), np.clip(p, 0.0, 1.0), np.nan)
+        return out
 
     def rarity(self, employees, values, sellers, *, field: str) -> np.ndarray:
         """Per query (employee_id, value of ``field``, seller_id left out): the own-history rarity
