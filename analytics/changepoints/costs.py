@@ -117,11 +117,14 @@ class TrendCost(Cost):
         return np.maximum(cyy - explained, 0.0) * self._scale**2
 
     def _line(self, start, end):
+        # least squares from the prefix sums (no lstsq per segment: residuals are asked for often)
         t, y = self._t[start:end], self._y[start:end]
-        if end - start < 2 or np.ptp(t) == 0:
-            return np.full_like(y, y.mean())
-        slope, intercept = np.polyfit(t, y, 1)
-        return intercept + slope * t
+        n, st, stt, sy, sty, _ = self._p[end] - self._p[start]
+        t_mean, y_mean = st / n, sy / n
+        ctt = stt - st * t_mean
+        if end - start < 2 or ctt <= 1e-12:
+            return np.full_like(y, y_mean)
+        return y_mean + (sty - st * y_mean) / ctt * (t - t_mean)
 
     def residuals(self, start, end):
         return (self._y[start:end] - self._line(start, end)) * self._scale

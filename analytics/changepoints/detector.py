@@ -85,10 +85,8 @@ def noise_ar(search: BinarySegmentation, signal: Signal) -> float:
     """Bias-corrected AR(1) coefficient of the residuals of the best single split of the whole
     series: the noise that the first test of `search` measures."""
     search.prepare(signal)
-    cost = search.cost
-    split = search.split_test(0, signal.n).split
-    residuals = np.concatenate([cost.residuals(0, split), cost.residuals(split, signal.n)])
-    return ar1_coefficient(residuals, n_segments=2, params_per_segment=cost.n_params)
+    return ar1_coefficient(search.split_residuals(0, signal.n), n_segments=2,
+                           params_per_segment=search.cost.n_params)
 
 
 def detect(values, *, model: str | Cost = "trend", alpha: float = 0.05,

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from analytics.changepoints.costs import Cost
 from analytics.changepoints.noise import ar1_coefficient
@@ -73,7 +73,7 @@ def sudden_shifts(cost: Cost, n: int, breaks: Sequence[int], *, min_size: int,
     scale = 1.4826 * np.median(np.abs(centred))
     if scale <= 0:
         return []
-    bound = norm.isf(alpha / (2 * innovations.size)) * scale
+    bound = -ndtri(alpha / (2 * innovations.size)) * scale
     beyond = np.flatnonzero(np.abs(centred) > bound)
     if beyond.size > n / (2 * min_size):
         return []

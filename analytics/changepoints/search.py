@@ -66,6 +66,7 @@ class BinarySegmentation:
         self.tests_: list[SplitTest] = []
         self._prepared: Signal | None = None
         self._split_tests: dict[tuple[int, int], SplitTest] = {}
+        self._split_residuals: dict[tuple[int, int], np.ndarray] = {}
 
     def prepare(self, signal: Signal) -> BinarySegmentation:
         """Fit the cost to `signal` (once); `split_test` and `fit` then reuse it."""
@@ -73,6 +74,7 @@ class BinarySegmentation:
             self.cost.fit(signal)
             self._prepared = signal
             self._split_tests = {}
+            self._split_residuals = {}
         return self
 
     def split_test(self, start: int, end: int) -> SplitTest:
@@ -81,6 +83,11 @@ class BinarySegmentation:
         if key not in self._split_tests:
             self._split_tests[key] = self._best_split(start, end)
         return self._split_tests[key]
+
+    def split_residuals(self, start: int, end: int) -> np.ndarray:
+        """Residuals of the two pieces that `split_test(start, end)` leaves."""
+        self.split_test(start, end)
+        return self._split_residuals[(start, end)]
 
     def fit(self, signal: Signal) -> BinarySegmentation:
         self.signal_ = signal
@@ -121,6 +128,7 @@ class BinarySegmentation:
         k = int(splits[best])
         explained = float(cost.rss(start, end)) - float(rss_split[best])
         residuals = np.concatenate([cost.residuals(start, k), cost.residuals(k, end)])
+        self._split_residuals[(start, end)] = residuals
         scale = self.variance(residuals, n_segments=2, params_per_segment=q)
         statistic = explained / scale if scale > 0 else (np.inf if explained > 0 else 0.0)
         trim = self.min_size / (end - start)
