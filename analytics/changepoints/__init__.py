@@ -1,6 +1,6 @@
 """Change-point detection on statsmodels, shaped like ruptures: a model part (`costs`), a search
-part (`search`), and the statistics that keep them honest on autocorrelated data (`noise`,
-`inference`).
+part (`search`), the statistics that keep them honest on autocorrelated data (`noise`,
+`inference`), and sudden shifts, a new level that arrives in one step (`jumps`).
 
 - `detect(values)`: where a series changes (CONTRACT section 4).
 - `step_test(y, break_index, exog=...)`: the size and significance of one step change, net of
