@@ -35,7 +35,9 @@ import pandas as pd
 
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
-from analytics.signals.review_windows import REPORT_P, review_facts, share_scan, window_dates
+from analytics.signals.combination import min_p_combination
+from analytics.signals.review_windows import (MIN_MARKED, REPORT_P, BetaBinomialLaw, ShareScan, review_facts,
+                                              share_scan, window_dates)
 
 NAME = "harvested_reviewers"
 TITLE = "New reviewers who had reviewed rivals first"
@@ -51,10 +53,13 @@ def find(ctx: ScoringContext) -> SignalResult:
     from_rivals = nr.rival_first & (nr.rating >= 4)
     # Two markers, the second sharper where harvested reviewers did not buy the product; Bonferroni 2.
     markers = [from_rivals, from_rivals & ~nr.verified]
-    scans = share_scan(facts, *markers)
-    p_values = np.column_stack([scan.scan.p_value for scan in scans])
-    marker = np.argmin(p_values, axis=1)
-    p_seller = np.minimum(1.0, len(scans) * p_values.min(axis=1))
+    scans = share_scan(facts, *markers, robust=True)
+    p_windows = np.column_stack([scan.scan.p_value for scan in scans])
+    p_whole = np.column_stack([whole_history(scan) for scan in scans])
+    p_seller = min_p_combination(np.column_stack([p_whole, p_windows]))
+    p_seller = np.where(np.isnan(p_seller), 1.0, p_seller)
+    marker = np.argmin(np.minimum(p_windows, p_whole), axis=1)
+    in_window = p_windows[np.arange(len(marker)), marker] <= p_whole[np.arange(len(marker)), marker]
     tested_sellers = scans[0].total_reviewers > 0
     n_tests = int(tested_sellers.sum())
     tested = tested_frame(facts.sellers[tested_sellers], p_seller[tested_sellers])
@@ -68,6 +73,9 @@ def find(ctx: ScoringContext) -> SignalResult:
         found = scans[marker[s]]
         harvested = markers[marker[s]]
         k = int(found.scan.window[s])
+        if not in_window[s] or k < 0:
+            rows.append(_whole_history_row(facts, found, int(s), int(marker[s]), float(p_seller[s])))
+            continue
         first, last = window_dates(facts, found.scan.windows, k)
         own = rows_of[int(s)]
         day = facts.day(nr.minute[own])
@@ -99,3 +107,52 @@ def find(ctx: ScoringContext) -> SignalResult:
                        f"{100 * e / n:.0f}% expected from its category in those weeks"),
         })
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests, tested)
+
+
+def whole_history(found: ShareScan) -> np.ndarray:
+    """Per seller: the beta-binomial tail of its marked new reviewers over its whole history, against
+    what its categories' weekly shares predict for the reviewers it got, with the spread between
+    honest sellers learnt from the bulk (``found.shape``). Under ``MIN_MARKED`` marked reviewers in
+    all: p = 1 (a family or a club is not a harvest); no new reviewers at all: NaN (nothing tested)."""
+    n, x, e = found.total_reviewers, found.total_chosen, found.total_expected
+    p = np.full(len(n), np.nan)
+    tried = n > 0
+    p[tried] = 1.0
+    tail = tried & (x >= MIN_MARKED) & (e > 0)
+    if tail.any():
+        p[tail] = BetaBinomialLaw.learnt(n[tail], e[tail], found.shape).tail(x[tail])
+    return p
+
+
+def _whole_history_row(facts, found: ShareScan, s: int, marker: int, p_value: float) -> dict:
+    """The evidence row of a seller found over its whole history: where its marked reviewers started
+    to run ahead of what its categories predict (the low point of the cumulative excess before its
+    highest point), the share before that and from then on."""
+    weekly_n = found.weekly_reviewers[s]
+    weekly_x = found.weekly_chosen[s]
+    n, x, e = float(found.total_reviewers[s]), float(found.total_chosen[s]), float(found.total_expected[s])
+    excess = np.cumsum(weekly_x - weekly_n * (e / max(n, 1.0)))
+    peak = int(np.argmax(excess))
+    onset = int(np.argmin(np.concatenate([[0.0], excess[:peak + 1]])))  # weeks before the excess starts
+    first, _ = facts.week_days(onset + 1)
+    seen_before, seen_after = weekly_n[:onset].sum(), weekly_n[onset:].sum()
+    before = weekly_x[:onset].sum() / seen_before if seen_before else np.nan
+    after = weekly_x[onset:].sum() / seen_after if seen_after else np.nan
+    kind = "gave it 4-5 stars" if marker == 0 else "gave it 4-5 stars without a verified purchase"
+    since = facts.date(first)
+    before_words = f"{100 * before:.0f}% before {since}, " if seen_before else ""
+    return {
+        "seller_id": facts.sellers[s],
+        "signal": NAME,
+        "changepoint_date": since,
+        "before": float(before),
+        "after": float(after),
+        "effect": float(np.log((x + 0.5) / (e + 0.5))),
+        "p_value": p_value,
+        "measure": "share of new reviewers who had reviewed a rival's product first and " + kind.replace(" it", ""),
+        "product_id": None,
+        "related_seller_id": None,
+        "detail": (f"{x:.0f} of its {n:.0f} new reviewers over its whole history had reviewed rivals' products "
+                   f"in its category first and {kind} ({100 * x / n:.0f}%, {100 * after:.0f}% from {since} on), "
+                   f"against {before_words}{100 * e / n:.0f}% expected from its category in the same weeks"),
+    }

@@ -517,11 +517,37 @@ class ShareScan:
     weekly_chosen: np.ndarray
     total_reviewers: np.ndarray  # per seller, over all weeks
     scan: Scan  # at_best: reviewers, chosen, expected
+    total_chosen: np.ndarray | None = None  # per seller, over all weeks: marked new reviewers
+    total_expected: np.ndarray | None = None  # and how many its categories' weekly shares predict
+    shape: float = float("nan")  # the Gamma shape of honest seller-level rates the scan used
 
 
-def share_scan(facts: ReviewFacts, *markers: np.ndarray) -> list[ShareScan]:
+def robust_rate_shape(observed: np.ndarray, expected: np.ndarray, trials: np.ndarray | None = None,
+                      *, set_aside_p: float = 1e-3, rounds: int = 5) -> float:
+    """``rate_shape`` estimated from the bulk: sellers whose whole-history count is a discovery under
+    the current shape (beta-binomial tail with ``trials``, else negative-binomial, p <= ``set_aside_p``)
+    are set aside and the shape estimated again, until the set stops changing. A category where a tenth
+    of the sellers bought would otherwise widen the honest spread until nobody stands out."""
+    keep = expected > 0
+    shape = rate_shape(observed[keep], expected[keep], None if trials is None else trials[keep])
+    for _ in range(rounds):
+        if trials is None:
+            p = gamma_poisson_tail(observed, expected, shape)
+        else:
+            p = BetaBinomialLaw.learnt(trials, expected, shape).tail(observed)
+        now = (expected > 0) & (p > set_aside_p)
+        if now.sum() < 2 or np.array_equal(now, keep):
+            break
+        keep = now
+        shape = rate_shape(observed[keep], expected[keep], None if trials is None else trials[keep])
+    return shape
+
+
+def share_scan(facts: ReviewFacts, *markers: np.ndarray, robust: bool = False) -> list[ShareScan]:
     """For each marker (a boolean per new reviewer), scan each seller's bursts of new reviewers for a
     window where more were of the marked kind than its category that week and its own history predict.
+    With ``robust``, the spread between honest sellers is estimated from the bulk
+    (``robust_rate_shape``: discoveries set aside), not from every seller.
 
     Only windows where the count of new reviewers itself burst are tried (bought and harvested reviews
     arrive together). The marked count is judged conditional on how many new reviewers came: a viral
@@ -554,7 +580,7 @@ def share_scan(facts: ReviewFacts, *markers: np.ndarray) -> list[ShareScan]:
                   "expected": facts.by_seller(reviewers * weekly_share)}
         del chosen_weekly, rest_chosen, weekly_share
         total_chosen, total_expected = weekly["chosen"].sum(axis=1), weekly["expected"].sum(axis=1)
-        shape = rate_shape(total_chosen, total_expected, total_reviewers)
+        shape = (robust_rate_shape if robust else rate_shape)(total_chosen, total_expected, total_reviewers)
 
         def window_p(sums, rows, m, total_chosen=total_chosen, total_expected=total_expected, shape=shape):
             n, x, e = sums["reviewers"], sums["chosen"], sums["expected"]
@@ -573,7 +599,7 @@ def share_scan(facts: ReviewFacts, *markers: np.ndarray) -> list[ShareScan]:
             return p
 
         found.append(ShareScan(weekly_reviewers, weekly["chosen"], total_reviewers,
-                               scan(w, weekly, judged_in, window_p)))
+                               scan(w, weekly, judged_in, window_p), total_chosen, total_expected, shape))
     return found
 
 
