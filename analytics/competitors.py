@@ -56,6 +56,17 @@ def summary(shifts: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["times_lost", "rank_factor"], ascending=[False, False]).reset_index(drop=True)
 
 
+def rivals_that_lost(shifts: pd.DataFrame, seller_id: str, limit: int | None = None) -> list[str]:
+    """The sellers that lost most ground around ``seller_id``'s change points, worst first (the flagged
+    sellers themselves left out): the few rivals worth drawing beside it."""
+    lost = shifts[(shifts["event_seller_id"] == seller_id) & (shifts["direction"] == "lost")
+                  & ~shifts["is_event_seller"].astype(bool)]
+    if lost.empty:
+        return []
+    worst = lost.groupby("seller_id")["rank_factor"].max().sort_values(ascending=False)
+    return list(worst.index[:limit] if limit else worst.index)
+
+
 def category_view(con, category: str, as_of: dt.date, *, sizes: pd.DataFrame | None = None) -> CategoryView:
     """The category's view; ``sizes`` is ``seller_view.category_sizes(con, as_of)`` (computed when not
     given), which callers keep per run."""

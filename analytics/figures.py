@@ -27,6 +27,71 @@ RATING_COLOR = "#238443"
 LEVEL_COLOR = "#e6550d"
 CHANGEPOINT_NAME = "change point"
 NEUTRAL = "#7f7f7f"
+P_FLOOR = 1e-16  # below this a p- or q-value is shown as "< 1e-16": double precision says no more
+PROJECTOR_FONT_SIZE = 20
+MAX_LABEL = 48  # characters of a product's name in a panel title (longer titles are clipped by the plot)
+
+
+def format_p(value, *, floor: float = P_FLOOR) -> str:
+    """A p- or q-value as a person reads it: "0.012", "0.64", "3.2e-7", "< 1e-16" (never 2e-300), ""
+    when there is none."""
+    if value is None or not np.isfinite(value):
+        return ""
+    value = float(value)
+    if value < floor:
+        return f"< {floor:.0e}".replace("e-0", "e-").replace("e+0", "e+")
+    if value >= 0.001:
+        return f"{value:.2g}" if value < 0.995 else "1"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+
+
+def short(text: str, limit: int = MAX_LABEL) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def log_ticks(low: float, high: float, *, at_least: int = 4) -> list[float]:
+    """Tick values for a log axis over [low, high] (ranks: 1 and up) with at least ``at_least`` labels:
+    1-2-5 steps when the range is wide, finer steps when it is narrow, even steps when it is narrower
+    still (plotly's own log ticks leave a range like 140-180 with a single label)."""
+    low, high = max(float(low), 1.0), max(float(high), 1.0)
+    if high <= low:
+        high = low + 1
+    first, last = int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1
+    for mantissas in ((1,), (1, 3), (1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9)):
+        ticks = sorted({float(round(m * 10 ** e, 6)) for e in range(first, last + 1) for m in mantissas})
+        inside = [t for t in ticks if low <= t <= high and (t >= 10 or t == round(t))]
+        if len(inside) >= at_least:
+            return inside
+    span = high - low
+    step = next(m * 10 ** e for e in range(int(np.floor(np.log10(span / at_least))), 12) for m in (1, 2, 2.5, 5)
+                if span / (m * 10 ** e) <= at_least + 1)
+    start = np.ceil(low / step) * step
+    return [float(round(v, 6)) for v in np.arange(start, high + step / 2, step) if low <= v <= high] or [low, high]
+
+
+def nice_step(span: float, count: int = 4) -> float:
+    """A 1-2-2.5-5 step that cuts ``span`` into about ``count`` pieces."""
+    span = max(float(span), 1e-9)
+    return next(m * 10 ** e for e in range(int(np.floor(np.log10(span / count))) - 1, 20) for m in (1, 2, 2.5, 5)
+                if span / (m * 10 ** e) <= count)
+
+
+def _tick_text(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 or value == round(value) else f"{value:g}"
+
+
+def first_data_day(daily: pd.DataFrame):
+    """The first day any drawn series has data (a seller registered after the marketplace's first day
+    starts there, not in an empty stretch)."""
+    columns = [c for c in daily.columns if c != "date"]
+    if not columns:
+        return None
+    values = daily[columns].apply(pd.to_numeric, errors="coerce")
+    present = (values.notna() & (values != 0)).any(axis=1).to_numpy()
+    if not present.any():
+        return None
+    return pd.to_datetime(daily["date"]).iloc[int(np.argmax(present))]
 
 # (panel, title) in drawing order; the price panel has ad spend on a second axis.
 SELLER_PANELS = (
@@ -38,15 +103,19 @@ SELLER_PANELS = (
 )
 
 
-def _base_layout(fig: go.Figure, *, height: int) -> go.Figure:
+def _base_layout(fig: go.Figure, *, height: int, font_size: int = FONT_SIZE) -> go.Figure:
     fig.update_layout(
         height=height,
-        font={"size": FONT_SIZE},
+        font={"size": font_size},
         margin={"l": 70, "r": 30, "t": 60, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "font": {"size": FONT_SIZE - 1}},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "font": {"size": font_size - 1}},
         hovermode="x unified",
         barmode="stack",
     )
+    # Streamlit's theme sets small tick and axis-title fonts of its own: sized here, they scale with the
+    # figure's (larger on a projector).
+    fig.update_xaxes(tickfont_size=font_size - 2, title_font_size=font_size - 1)
+    fig.update_yaxes(tickfont_size=font_size - 2, title_font_size=font_size - 1)
     return fig
 
 
@@ -70,21 +139,34 @@ def _changepoint_trace(points: pd.DataFrame, fmt: str, *, showlegend: bool) -> g
 
 
 def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.DataFrame,
-                  evidence_marks: pd.DataFrame, *, product_label: str | None = None) -> go.Figure:
+                  evidence_marks: pd.DataFrame, *, product_label: str | None = None,
+                  projector: bool = False) -> go.Figure:
     """One figure, aligned panels on a shared date axis, every change point drawn with its levels.
 
     ``daily``, ``changepoints``, ``segments`` and ``evidence_marks`` are ``seller_view.SellerChart``'s
-    frames. Without rank columns (no product chosen) the rank and price panels are left out.
+    frames. Without rank columns (no product chosen) the rank and price panels are left out; without
+    any ad spend the price panel has no ad-spend axis. The date axis starts where the seller's data
+    does. ``projector``: large type and a height that fits a 1080-line screen (meeting mode).
     """
+    font_size = PROJECTOR_FONT_SIZE if projector else FONT_SIZE
     has_product = "sales_rank" in daily and daily["sales_rank"].notna().any()
+    ad_spend = pd.to_numeric(daily["ad_spend"], errors="coerce") if "ad_spend" in daily else None
+    has_ads = has_product and ad_spend is not None and bool((ad_spend.fillna(0) > 0).any())
     panels = [p for p in SELLER_PANELS if has_product or p[0] not in ("rank", "price")]
-    titles = [t if p != "rank" or not product_label else f"Sales rank of {product_label} (log scale, best at top)"
-              for p, t in panels]
+
+    def title(panel: str, text: str) -> str:
+        if panel == "rank" and product_label:
+            return f"Sales rank of {short(product_label)} (log scale, best at top)"
+        if panel == "price" and not has_ads:
+            return "Price (no ad spend in this period)"
+        return text
+
+    titles = [title(p, t) for p, t in panels]
     row_of = {p: i + 1 for i, (p, _) in enumerate(panels)}
     weights = {"rank": 1.6, "price": 1.0, "reviews": 1.0, "removals": 0.8, "rating": 1.0}
-    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.045,
+    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.06 if projector else 0.045,
                         subplot_titles=titles, row_heights=[weights[p] for p, _ in panels],
-                        specs=[[{"secondary_y": p == "price"}] for p, _ in panels])
+                        specs=[[{"secondary_y": p == "price" and has_ads}] for p, _ in panels])
     x = pd.to_datetime(daily["date"]).to_numpy()
     # One legend beside each panel (and one above the figure for the findings): a single legend for
     # twenty traces is unreadable on a projector.
@@ -116,10 +198,11 @@ def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.
             add(go.Scatter(x=x, y=daily["rank_explained"].round(1).to_numpy(), mode="lines",
                            name="what price and ads explain",
                            line={"color": EXPLAINED_COLOR, "width": 2, "dash": "dash"}), "rank")
-        add(go.Bar(x=x, y=column("ad_spend"), name="ad spend (right)", marker_color=ADS_COLOR, opacity=0.8),
-            "price", secondary_y=True)
-        add(go.Scatter(x=x, y=daily["price"].round(2).to_numpy(), name="price (left)", mode="lines",
-                       line={"color": PRICE_COLOR, "width": 2}), "price")
+        if has_ads:
+            add(go.Bar(x=x, y=column("ad_spend"), name="ad spend (right)", marker_color=ADS_COLOR, opacity=0.8),
+                "price", secondary_y=True)
+        add(go.Scatter(x=x, y=daily["price"].round(2).to_numpy(), name="price (left)" if has_ads else "price",
+                       mode="lines", line={"color": PRICE_COLOR, "width": 2}), "price")
     for stars, color in reversed(STAR_COLORS.items()):
         add(go.Bar(x=x, y=column(f"stars_{stars}"), name=f"{stars} star" + ("s" if stars > 1 else ""),
                    marker_color=color), "reviews")
@@ -134,7 +217,7 @@ def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.
     legend_shown: set[str] = set()
     for series, points in changepoints.groupby("series", sort=False):
         panel = points["panel"].iloc[0]
-        if panel not in row_of:
+        if panel not in row_of or (series == "ad_spend" and not has_ads):
             continue
         first = panel not in legend_shown
         legend_shown.add(panel)
@@ -157,53 +240,96 @@ def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.
 
     fig.add_traces(traces, rows=rows, cols=[1] * len(traces), secondary_ys=secondary_ys)
     if has_product:
-        # Ticks at 1-2-5 steps: plotly's default log ticks label 20 as "2", unreadable from the back row.
-        ticks = [m * 10 ** e for e in range(8) for m in (1, 2, 5)]
-        fig.update_yaxes(type="log", autorange="reversed", title_text="rank", row=row_of["rank"], col=1,
-                         tickmode="array", tickvals=ticks, ticktext=[f"{t:,}" for t in ticks])
+        # Ticks chosen for the range drawn: at least four labels, at 1-2-5 steps where the range allows
+        # (plotly's default log ticks label 20 as "2", or leave a narrow range with a single label).
+        ranks = pd.to_numeric(daily["sales_rank"], errors="coerce")
+        if "rank_explained" in daily:
+            ranks = pd.concat([ranks, pd.to_numeric(daily["rank_explained"], errors="coerce")])
+        low, high = float(ranks.min()), float(ranks.max())
+        pad = max(1.08, (high / low) ** 0.04)
+        ticks = log_ticks(low / pad, high * pad)
+        fig.update_yaxes(type="log", range=[np.log10(high * pad), np.log10(max(low / pad, 0.8))],
+                         title_text="rank", row=row_of["rank"], col=1,
+                         tickmode="array", tickvals=ticks, ticktext=[_tick_text(t) for t in ticks])
         fig.update_yaxes(title_text="price", row=row_of["price"], col=1, secondary_y=False)
-        fig.update_yaxes(title_text="ad spend", row=row_of["price"], col=1, secondary_y=True, showgrid=False,
-                         rangemode="tozero")
+        if has_ads:
+            top = float(ad_spend.max())
+            step = nice_step(top, 4)
+            fig.update_yaxes(title_text="ad spend", row=row_of["price"], col=1, secondary_y=True, showgrid=False,
+                             range=[0, top * 1.05], tickmode="linear", tick0=0, dtick=step)
     fig.update_yaxes(title_text="reviews", row=row_of["reviews"], col=1, rangemode="tozero")
     fig.update_yaxes(title_text="removed", row=row_of["removals"], col=1, rangemode="tozero")
     fig.update_yaxes(title_text="stars", row=row_of["rating"], col=1)
-    fig.update_xaxes(type="date", showspikes=True, spikemode="across", spikethickness=1)
-    fig.update_annotations(font_size=FONT_SIZE)
-    height = 230 * len(panels) + 140
+    start = first_data_day(daily)
+    x_range = {} if start is None or not len(x) else {"range": [start, pd.Timestamp(x[-1]) + pd.Timedelta(days=1)]}
+    fig.update_xaxes(type="date", showspikes=True, spikemode="across", spikethickness=1, **x_range)
+    fig.update_annotations(font_size=font_size)
+    height = (175 * len(panels) + 160) if projector else (230 * len(panels) + 140)
     legends = {name: {"x": 1.01, "xanchor": "left", "y": fig.get_subplot(row_of[panel], 1).yaxis.domain[1],
-                      "yanchor": "top", "orientation": "v", "font": {"size": FONT_SIZE - 2}, "tracegroupgap": 2}
+                      "yanchor": "top", "orientation": "v", "font": {"size": font_size - 2}, "tracegroupgap": 2}
                for panel, name in legend_of.items()}
     legends[findings_legend] = {"x": 0, "y": 1.0 - 10 / height, "yanchor": "top", "yref": "container",
-                                "orientation": "h", "font": {"size": FONT_SIZE - 1}}
-    _base_layout(fig, height=height)
-    fig.update_layout(shapes=shapes, margin={"r": 210, "t": 80}, **legends)
+                                "orientation": "h", "font": {"size": font_size - 1}}
+    _base_layout(fig, height=height, font_size=font_size)
+    # Room on the right for the panel legends (in pixels: the longest entry at this font size).
+    fig.update_layout(shapes=shapes, margin={"r": int(13.5 * font_size), "t": 90 if projector else 80,
+                                             "l": 90 if projector else 70}, **legends)
     return fig
 
 
-def rank_trend_figure(trends: pd.DataFrame, names: dict[str, str], highlighted: list[str],
+RIVALS_DRAWN = 4  # rivals beside the flagged seller in the rank chart: more lines than this is a tangle
+
+
+def rank_trend_figure(trends: pd.DataFrame, names: dict[str, str], focus: str, rivals: list[str],
                       events: pd.DataFrame, signal_colors: dict[str, str]) -> go.Figure:
-    """Weekly relative standing (up = better) of a category's flagged sellers and the rivals who lost
-    around their change points; change points as vertical lines in the finding's signal colour."""
-    palette = ["#e6550d", "#3182bd", "#31a354", "#756bb1", "#d6616b", "#8c6d31"]  # readable on light and dark
+    """One flagged seller's weekly standing in its category against the few rivals that matter (at most
+    ``RIVALS_DRAWN``, in the order given: those that lost most around its change points), as "top x %"
+    of the category's ranked products on a log axis, best at top; the seller's change points as dashed
+    verticals in its finding's signal colour."""
+    palette = ["#3182bd", "#31a354", "#756bb1", "#8c6d31"]  # rivals; the flagged seller is orange
+    drawn = [focus, *[r for r in rivals if r != focus][:RIVALS_DRAWN]]
     traces = []
-    for i, (seller, own) in enumerate(trends.groupby("seller_id", sort=False)):
-        strong = seller in highlighted
+    shares = []
+    for i, seller in enumerate(drawn):
+        own = trends[trends["seller_id"] == seller].sort_values("week")
+        if own.empty:
+            continue
+        share = 100 * np.exp(-own["standing"].astype(float).to_numpy())
+        shares.append(share)
+        strong = seller == focus
+        label = short(names.get(seller) or seller, 28)
         traces.append(go.Scatter(
-            x=pd.to_datetime(own["week"]).to_numpy(), y=own["standing"].to_numpy(),
-            mode="lines+markers" if strong else "lines",
-            name=f"{names.get(seller, seller)} ({seller})" + (" - flagged" if strong else ""),
-            line={"width": 3.5 if strong else 1.8, "color": palette[i % len(palette)] if strong else None,
-                  "dash": None if strong else "dot"}))
+            x=pd.to_datetime(own["week"]).to_numpy(), y=share, mode="lines+markers" if strong else "lines",
+            name=f"{label} (flagged)" if strong else label,
+            customdata=[seller] * len(own),
+            hovertemplate="%{fullData.name} (%{customdata}): top %{y:.2g}% in week of %{x|%d %b %Y}<extra></extra>",
+            line={"width": 4 if strong else 2, "color": LEVEL_COLOR if strong else palette[(i - 1) % len(palette)],
+                  "dash": None if strong else "dot"},
+            marker={"size": 7}))
+    own_events = events[events["seller_id"] == focus]
     shapes = [{"type": "line", "xref": "x", "yref": "y domain", "x0": event.changepoint_date,
                "x1": event.changepoint_date, "y0": 0, "y1": 1,
                "line": {"color": signal_colors.get(event.signals[0], NEUTRAL) if len(event.signals) else NEUTRAL,
-                        "width": 2, "dash": "dash"}}
-              for event in events.itertuples()]
+                        "width": 2.5, "dash": "dash"}}
+              for event in own_events.itertuples()]
     fig = go.Figure(data=traces)
     fig.update_layout(shapes=shapes)
-    fig.update_yaxes(title_text="standing in category: -ln(rank / ranked products), up = better")
+    if shares:
+        values = np.concatenate(shares)
+        values = values[np.isfinite(values) & (values > 0)]
+        low, high = (float(values.min()), float(values.max())) if values.size else (1.0, 100.0)
+        ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if low / 1.5 <= t <= high * 1.5]
+        if len(ticks) < 3:
+            ticks = [t for t in (0.01, 0.015, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7,
+                                 10, 15, 20, 30, 50, 70, 100) if low / 1.5 <= t <= high * 1.5]
+        fig.update_yaxes(type="log", range=[np.log10(min(high * 1.3, 100)), np.log10(low / 1.3)], tickmode="array",
+                         tickvals=ticks, ticktext=[f"top {t:g}%" for t in ticks])
+    fig.update_yaxes(title_text="standing in category (best at top)")
     fig.update_xaxes(type="date")
-    return _base_layout(fig, height=520)
+    _base_layout(fig, height=480)
+    fig.update_layout(hovermode="closest", margin={"l": 110, "t": 40, "r": 30},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0})
+    return fig
 
 
 def shifts_figure(summary: pd.DataFrame, shown: int = 15) -> go.Figure:
@@ -242,16 +368,19 @@ def targeting_graph(edges: pd.DataFrame, signal_colors: dict[str, str], signal_t
             fig.add_annotation(x=0.97, y=right[e.rival_id], ax=0.03, ay=left[e.seller_id], xref="x", yref="y",
                                axref="x", ayref="y", showarrow=True, arrowhead=3, arrowsize=1.2,
                                arrowwidth=3.5 if e.significant else 1.5, arrowcolor=color, text="")
-        fig.add_trace(go.Scatter(x=xs, y=yy, mode="lines", name=signal_titles.get(signal, signal),
-                                 line={"color": color, "width": 0.1}, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=xs, y=yy, mode="lines", showlegend=False, line={"color": color, "width": 0.1},
+                                 hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=signal_titles.get(signal, signal),
+                                 line={"color": color, "width": 4}))  # the legend's swatch
     names = dict(zip(edges["seller_id"], edges["seller_name"].fillna(edges["seller_id"])))
     names.update(dict(zip(edges["rival_id"], edges["rival_name"].fillna(edges["rival_id"]))))
     for x, side, position in ((0.0, left, "middle left"), (1.0, right, "middle right")):
         fig.add_trace(go.Scatter(
             x=[x] * len(side), y=list(side.values()), mode="markers+text", showlegend=False,
-            text=[f"{names.get(s, s)} ({s})" for s in side], textposition=position,
-            marker={"size": 16, "color": "#d7301f" if x == 0 else "#3182bd"}, hoverinfo="text"))
-    fig.update_xaxes(visible=False, range=[-0.6, 1.6])
+            text=[short(f"{names.get(s, s)} ({s})", 40) for s in side], textposition=position,
+            cliponaxis=False, marker={"size": 16, "color": "#d7301f" if x == 0 else "#3182bd"}, hoverinfo="text"))
+    # Names sit outside the arrows' ends: room for 40 characters each side.
+    fig.update_xaxes(visible=False, range=[-0.85, 1.85])
     fig.update_yaxes(visible=False, range=[-0.15, 1.15])
     fig.add_annotation(x=0.0, y=1.12, text="<b>suspected seller</b>", showarrow=False, xref="x", yref="y")
     fig.add_annotation(x=1.0, y=1.12, text="<b>rival</b>", showarrow=False, xref="x", yref="y")

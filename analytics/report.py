@@ -165,8 +165,9 @@ def open_cases_chart(items: weekly.WeekItems) -> Chart | None:
     return Chart("open_cases", "Open cases by assignee, stacked by age", fig, 380)
 
 
-def seller_chart(con, seller_id: str, as_of: dt.date) -> go.Figure | None:
-    """The seller page's figure for ``seller_id`` as the run of ``as_of`` saw it (None: nothing to draw)."""
+def seller_chart(con, seller_id: str, as_of: dt.date, *, projector: bool = False) -> go.Figure | None:
+    """The seller page's figure for ``seller_id`` as the run of ``as_of`` saw it (None: nothing to draw);
+    ``projector``: meeting mode's large type."""
 
     found = seller_view.evidence(con, seller_id, as_of)
     products = seller_view.products(con, seller_id, as_of)
@@ -179,7 +180,7 @@ def seller_chart(con, seller_id: str, as_of: dt.date) -> go.Figure | None:
         title = products["title"].iloc[0]
         label = f"{title} ({product_id})" if isinstance(title, str) and title else product_id
     return figures.seller_figure(data.daily, data.changepoints, data.segments, data.evidence_marks,
-                                product_label=label)
+                                product_label=label, projector=projector)
 
 
 def _charts(con, items: weekly.WeekItems, limit: int) -> tuple[list[Chart], dict[str, Chart]]:

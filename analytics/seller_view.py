@@ -237,6 +237,18 @@ def _rank_explained(product: pd.DataFrame, coefficients: tuple[float, float] | N
     return np.exp(np.nanmean(log_rank) - np.mean(explained[ranked]) + explained)
 
 
+MIN_VISIBLE_CHANGE = 0.01  # a level change smaller than 1 % is not listed: "140 -> 140" tells nobody anything
+
+
+def visible_change(before: float, after: float) -> bool:
+    """Whether a change of level from ``before`` to ``after`` shows: at least 1 % of the larger level,
+    and different in three significant figures (how the page prints levels)."""
+    if not (np.isfinite(before) and np.isfinite(after)):
+        return False
+    scale = max(abs(before), abs(after))
+    return scale > 0 and abs(after - before) >= MIN_VISIBLE_CHANGE * scale and f"{before:,.3g}" != f"{after:,.3g}"
+
+
 def changepoints_of(daily: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Change points (with the mean level before and after) and the segments between them, for every
     series the chart draws: ``analytics.changepoints.detect`` finds the breaks and ``segments`` gives
@@ -260,6 +272,8 @@ def changepoints_of(daily: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             drawn.append({"series": s.column, "panel": s.panel, "start": dates[piece.start],
                           "end": dates[piece.end - 1], "level": level(piece.mean)})
         for before, after in zip(pieces[:-1], pieces[1:]):
+            if not visible_change(level(before.mean), level(after.mean)):
+                continue  # a break in the trend's slope with the same level: nothing a reader can see
             found.append({"series": s.column, "label": s.label, "panel": s.panel, "date": dates[after.start],
                           "before": level(before.mean), "after": level(after.mean)})
     changepoints = pd.DataFrame(found, columns=["series", "label", "panel", "date", "before", "after"])

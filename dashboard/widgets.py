@@ -17,6 +17,14 @@ WATCHLIST_PAGE = "views/watchlist.py"
 SELLER_PAGE = "views/seller.py"
 COMPETITORS_PAGE = "views/competitors.py"
 NEUTRAL = "#7f7f7f"
+# What the score is, in one sentence, wherever a score is shown (analytics/scoring/combine.py has the detail).
+SCORE_SENTENCE = ("The score ranks flagged sellers first, by the sum of their significant signals' -log10 q "
+                  "(plus a bonus when signals coincide); the unflagged come below, ranked by their strongest "
+                  "evidence. Higher = more suspicious.")
+P_HELP = ("How often honest behaviour would look at least this unusual for this seller alone. Shown down to "
+          "1e-16; smaller values are '< 1e-16'.")
+Q_HELP = ("The p-value corrected for testing every seller (Benjamini-Hochberg false-discovery rate): a finding "
+          "counts when q is at or below its signal's level. Shown down to 1e-16.")
 
 
 def signal_colors() -> dict[str, str]:

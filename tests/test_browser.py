@@ -1,8 +1,10 @@
 """End to end in a real headless Chromium: the demo marketplace (small), `streamlit run`, sign in, the
 watchlist, click the top seller (its case box opens under the table), follow the link to its page, its
-chart with change-point markers, and back. With UPDATE_SCREENSHOTS=1 (``make screenshots``) it runs on the
-full demo and saves the README's two screenshots to docs/screenshots/; otherwise its screenshots go to a
-temporary folder, so a test run never changes tracked files.
+chart with change-point markers, and back; then a screenshot of every page at 1400 px wide (the whole
+page, however long) and of meeting mode at 1920x1080, a projector's screen. With UPDATE_SCREENSHOTS=1
+(``make screenshots``) it runs on the full demo and saves the screenshots to docs/screenshots/ (the
+README shows watchlist.png and seller.png); otherwise they go to a temporary folder, printed at the end,
+so a test run never changes tracked files.
 
 Playwright drives Debian's /usr/bin/chromium (``make chromium`` installs it); it never downloads a
 browser. Streamlit draws tables on a canvas, so the row is clicked by position; everything else waits
@@ -58,12 +60,18 @@ def _wait_healthy(url: str, server: subprocess.Popen, log: Path, seconds: float 
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def demo_db(tmp_path_factory) -> Path:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (`make chromium`)")
     root = tmp_path_factory.mktemp("browser")
     size = {} if UPDATE_SCREENSHOTS else {"sellers": 150, "days": 120}
-    db = build_demo(db=root / "demo.duckdb", out=root / "demo", log=lambda _: None, **size)
+    return build_demo(db=root / "demo.duckdb", out=root / "demo", log=lambda _: None, **size)
+
+
+@pytest.fixture(scope="module")
+def server(demo_db):
+    root = demo_db.parent
+    db = demo_db
     # Streamlit reads secrets from the working directory's .streamlit/: the demo's public sign-ins.
     (root / ".streamlit").mkdir()
     (root / ".streamlit" / "secrets.toml").write_text(auth.demo_secrets_text(), encoding="utf-8")
@@ -105,12 +113,36 @@ def settle(page) -> None:
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=TIMEOUT_MS)
 
 
-def sign_in(page, url: str) -> None:
+def sign_in(page, url: str, user: str = "ana") -> None:
     page.goto(url)
     settle(page)
-    page.get_by_role("textbox", name="User name").fill("ana")
-    page.get_by_role("textbox", name="Password").fill("ana-demo")
+    page.get_by_role("textbox", name="User name").fill(user)
+    page.get_by_role("textbox", name="Password").fill(f"{user}-demo")
     page.get_by_role("button", name="Sign in").click()
+
+
+def wait_for_charts(page) -> None:
+    """Plotly draws into its element after Streamlit placed it: wait until every chart has its axes."""
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    for i in range(charts.count()):
+        charts.nth(i).locator("svg.main-svg").first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(500)
+
+
+def whole_page_screenshot(page, path: Path, width: int) -> None:
+    """The main area scrolls inside its own element, so a full-page screenshot would stop at the
+    window: make the window as tall as the main area's content, then take it."""
+    height = 0
+    for _ in range(4):  # a taller window can reflow the page (charts resize): until it holds still
+        wanted = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        wanted = max(600, min(int(wanted), 16_000))
+        if wanted == height:
+            break
+        height = wanted
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(400)
+        settle(page)
+    page.screenshot(path=str(path))
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +221,54 @@ def test_meeting_mode_walks_one_step_from_a_pasted_link(server, browser):
     page.get_by_text(expected, exact=False).first.wait_for(timeout=TIMEOUT_MS)
     assert page.locator("h1").first.inner_text() != first_title
     page.close()
+
+
+def top_seller(db: Path) -> str:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select seller_id from seller_scores where as_of = (select max(as_of) from score_runs) "
+                           "order by score_rank limit 1").fetchone()[0]
+
+
+PAGE_WIDTH = 1400
+MEETING_SCREEN = {"width": 1920, "height": 1080}
+
+
+def test_every_page_has_a_screenshot(server, browser, screenshots, demo_db):
+    """Every page at 1400 px wide, signed in as a lead (who also sees the audit log), and meeting mode
+    on a 1920x1080 projector; a look at them is what finds clipped titles and unreadable legends."""
+    seller = top_seller(demo_db)
+    pages = {"watchlist": "", "seller": f"seller?seller_id={seller}", "competitors": "competitors", "data": "data",
+             "sql": "sql", "week": "week", "meeting": "meeting?item=1", "cases": "cases", "audit": "audit"}
+    page = browser.new_page(viewport={"width": PAGE_WIDTH, "height": 1000})
+    sign_in(page, server, user="lea")
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=TIMEOUT_MS)
+    saved = []
+    for name, path in pages.items():
+        page.set_viewport_size({"width": PAGE_WIDTH, "height": 1000})
+        page.goto(f"{server}/{path}")
+        page.locator('[data-testid="stHeading"]').first.wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        wait_for_charts(page)
+        assert not page.locator('[data-testid="stException"]').count(), name
+        target = screenshots / f"page-{name}.png"
+        whole_page_screenshot(page, target, PAGE_WIDTH)
+        saved.append(target)
+    page.close()
+
+    page = browser.new_page(viewport=MEETING_SCREEN)
+    sign_in(page, f"{server}/meeting?item=1", user="lea")
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    wait_for_charts(page)
+    for name in ("meeting-1080p", "meeting-1080p-chart"):
+        target = screenshots / f"{name}.png"
+        if name.endswith("chart"):  # the chart brought to the top, as the room sees it when scrolled to
+            page.locator('[data-testid="stPlotlyChart"]').first.evaluate("element => element.scrollIntoView()")
+            page.wait_for_timeout(300)
+        page.screenshot(path=str(target))
+        saved.append(target)
+    page.close()
+    print("\nscreenshots:\n" + "\n".join(f"  {path}" for path in saved))
+    assert all(path.stat().st_size > 10_000 for path in saved)

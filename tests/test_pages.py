@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import cases, store
+from analytics import cases, signals, store
 from analytics.auth import User
 from dashboard.auth_gate import SESSION_KEY
 from tests import dashboard_market as market
@@ -97,8 +97,12 @@ def test_deep_link_opens_the_seller_with_chart_and_evidence(market_db):
     assert metrics(at)["Flagged"] == "yes"
     assert len(at.get("plotly_chart")) == 1
     tables = [t.value for t in at.dataframe]
-    evidence = next(t for t in tables if "q_value" in t and "signal" in t)
+    evidence = next(t for t in tables if "q" in t and "signal" in t)
     assert {"rank_jump", "reinstatement"} <= set(evidence["signal"])
+    # p and q as a person reads them: floored at 1e-16, never "2e-300", never "None"
+    for shown in (*evidence["p"], *evidence["q"]):
+        assert isinstance(shown, str) and "None" not in shown
+        assert shown.startswith("< ") or shown == "" or float(shown) >= 1e-16, shown
     rivals = next(t for t in tables if "rank_factor" in t)
     assert rivals["link"].iloc[0].startswith(f"seller?seller_id={market.VICTIM}")
     subheaders = [s.value for s in at.subheader]
@@ -146,9 +150,9 @@ def test_competitors_draws_the_targeting_graph_from_findings_that_name_a_rival(m
                      "day": market.RISE_DATE})
     monkeypatch.setenv("ANOMALY_DB", str(copy))
     at = open_page("competitors", focus="kitchen")
-    edges = next(t.value for t in at.dataframe if "rival_id" in t.value)
-    inserted = edges[(edges["seller_id"] == market.BUYER) & (edges["rival_id"] == market.VICTIM)
-                     & (edges["signal"] == "sabotage")]
+    edges = next(t.value for t in at.dataframe if "rival_name" in t.value)
+    inserted = edges[edges["seller"].str.contains(market.BUYER) & edges["rival"].str.contains(market.VICTIM)
+                     & (edges["signal_title"] == signals.by_name()["sabotage"].TITLE)]
     assert len(inserted) == 1 and inserted["significant"].all()
     assert len(at.get("plotly_chart")) == 3
     seller = open_page("seller", seller_id=market.VICTIM)

@@ -161,7 +161,8 @@ def test_seller_figure_draws_aligned_panels_change_points_and_findings(buyer):
     assert figures.CHANGEPOINT_NAME in names
     markers = [t for t in fig.data if t.name == figures.CHANGEPOINT_NAME]
     assert sum(len(t.x) for t in markers) == len(chart.changepoints)
-    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.yaxis.type == "log"
+    low_end, high_end = fig.layout.yaxis.range  # best (lowest) rank at the top: the range runs high to low
+    assert high_end < low_end and fig.layout.yaxis.type == "log"
     assert all(fig.layout[f"xaxis{i}"].matches == "x5" for i in ("", 2, 3, 4))  # one shared date axis
     colors = {s.line.color for s in fig.layout.shapes}
     assert signals.by_name()["rank_jump"].COLOR in colors

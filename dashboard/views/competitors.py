@@ -13,6 +13,7 @@ from analytics import competitors, figures
 from dashboard import state, widgets
 
 db = state.require_database()
+Q_HELP = widgets.Q_HELP
 
 
 @st.cache_data(show_spinner=False)
@@ -28,17 +29,27 @@ def _view(version: str, category: str, as_of: dt.date) -> competitors.CategoryVi
         return competitors.category_view(con, category, as_of, sizes=sizes)
 
 
+def _names(view: competitors.CategoryView) -> dict[str, str]:
+    names = dict(zip(view.shifts["seller_id"], view.shifts["seller_name"]))
+    names.update(dict(zip(view.events["seller_id"], view.events["seller_name"])))
+    if not view.targeting.empty:
+        names.update(dict(zip(view.targeting["rival_id"], view.targeting["rival_name"])))
+    return {k: v for k, v in names.items() if isinstance(v, str) and v}
+
+
 # Figures are resources, not data: a pickled figure is re-validated by plotly when read back.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _trend(version: str, category: str, as_of: dt.date, focus: str) -> tuple[go.Figure, list[str]]:
+    view = _view(version, category, as_of)
+    rivals = competitors.rivals_that_lost(view.shifts, focus, figures.RIVALS_DRAWN)
+    return figures.rank_trend_figure(view.trends, _names(view), focus, rivals, view.events,
+                                     widgets.signal_colors()), rivals
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _figures(version: str, category: str, as_of: dt.date) -> dict[str, go.Figure]:
     view = _view(version, category, as_of)
-    names = dict(zip(view.shifts["seller_id"], view.shifts["seller_name"]))
-    names.update(dict(zip(view.events["seller_id"], view.events["seller_name"])))
-    flagged = list(dict.fromkeys(view.events["seller_id"]))
     drawn = {}
-    if not view.events.empty:
-        drawn["trend"] = figures.rank_trend_figure(view.trends, names, flagged, view.events,
-                                                   widgets.signal_colors())
     summary = competitors.summary(view.shifts)
     if not summary.empty:
         drawn["shifts"] = figures.shifts_figure(summary)
@@ -91,19 +102,29 @@ def _gains_and_losses() -> None:
 
     events = view.events.assign(link=[widgets.seller_url(s, as_of) for s in view.events["seller_id"]])
     st.dataframe(events[["link", "seller_name", "score", "changepoint_date", "signals"]], hide_index=True,
-                 column_config={
+                 placeholder="", column_config={
                      "link": st.column_config.LinkColumn("Flagged seller", display_text=r"seller_id=([^&]+)"),
-                     "seller_name": "Name", "score": st.column_config.NumberColumn("Score", format="%.1f"),
+                     "seller_name": "Name", "score": st.column_config.NumberColumn("Score", format="%.1f",
+                                                                              help=widgets.SCORE_SENTENCE),
                      "changepoint_date": st.column_config.DateColumn("Change point"),
                      "signals": st.column_config.MultiselectColumn(
                          "Signals", options=list(widgets.signal_colors()),
                          color=list(widgets.signal_colors().values()))})
 
     st.subheader("Rank over time")
-    st.plotly_chart(drawn["trend"], config={"displaylogo": False})
-    st.caption("Solid lines: the flagged sellers; dotted: rivals that lost ground around their change points "
-               "(dashed verticals, in the finding's signal colour). Each line is the seller's best product in "
-               "this category.")
+    names = _names(view)
+    focus = st.selectbox("Flagged seller drawn", flagged, index=0, key="rank_focus",
+                         format_func=lambda s: f"{names.get(s, s)} ({s})",
+                         help="The flagged seller against the rivals that lost most ground around its change "
+                              f"points (at most {figures.RIVALS_DRAWN}).")
+    figure, rivals = _trend(version, category, as_of, focus)
+    st.plotly_chart(figure, config={"displaylogo": False}, key="rank_trend")
+    st.caption(f"Thick orange line: {names.get(focus, focus)}; dotted: "
+               + (f"the {len(rivals)} rival{'s' if len(rivals) != 1 else ''} that lost most ground around its "
+                  "change points" if rivals else "no rival lost ground around its change points")
+               + " (dashed verticals, in the finding's signal colour). Each line is the seller's best product in "
+               "this category, weekly, as a share of the category's ranked products: top 1% is better than top "
+               "10%.")
 
     st.subheader("Who gained and who lost")
     if "shifts" not in drawn:
@@ -111,13 +132,18 @@ def _gains_and_losses() -> None:
     else:
         st.plotly_chart(drawn["shifts"], config={"displaylogo": False})
     with st.expander("Each change point's biggest gainers and losers"):
-        shifts = view.shifts.assign(link=[widgets.seller_url(s, as_of) for s in view.shifts["seller_id"]])
-        st.dataframe(shifts[["event_seller_id", "event_date", "link", "direction", "rank_factor"]], hide_index=True,
+        shifts = view.shifts.assign(
+            link=[widgets.seller_url(s, as_of) for s in view.shifts["seller_id"]],
+            around=[f"{names.get(s, s)} ({s})" for s in view.shifts["event_seller_id"]],
+            seller_name=view.shifts["seller_name"].fillna(""))
+        st.dataframe(shifts[["around", "event_date", "link", "seller_name", "direction", "rank_factor"]],
+                     hide_index=True, placeholder="",
                      column_config={
-                         "event_seller_id": "Around", "event_date": st.column_config.DateColumn("Change point"),
+                         "around": st.column_config.TextColumn("Around the change point of", width="medium"),
+                         "event_date": st.column_config.DateColumn("Change point"),
                          "link": st.column_config.LinkColumn("Seller", display_text=r"seller_id=([^&]+)"),
-                         "direction": "Moved",
-                         "rank_factor": st.column_config.NumberColumn("Rank x", format="%.2f",
+                         "seller_name": "Name", "direction": "Moved",
+                         "rank_factor": st.column_config.NumberColumn("Rank after / before", format="%.2f",
                                                                       help="< 1 gained, > 1 lost")})
 
 
@@ -131,6 +157,19 @@ else:
     st.caption("Left: sellers whose findings name a rival; right: the rivals. Thick arrows: significant "
                "findings; colours: the signal.")
     st.plotly_chart(drawn["targeting"], config={"displaylogo": False})
-    st.dataframe(view.targeting, hide_index=True, column_config={
-        "q_value": st.column_config.NumberColumn("q", format="%.2g"),
-        "first_date": st.column_config.DateColumn("First change point")})
+    targeting = view.targeting.assign(
+        seller=[widgets.seller_url(s, as_of) for s in view.targeting["seller_id"]],
+        rival=[widgets.seller_url(s, as_of) for s in view.targeting["rival_id"]],
+        seller_name=view.targeting["seller_name"].fillna(""), rival_name=view.targeting["rival_name"].fillna(""),
+        signal_title=[widgets.signal_titles().get(s, s) for s in view.targeting["signal"]],
+        q=[figures.format_p(q) for q in view.targeting["q_value"]])
+    link = r"seller_id=([^&]+)"
+    st.dataframe(targeting[["seller", "seller_name", "rival", "rival_name", "signal_title", "findings", "first_date",
+                            "q", "significant"]], hide_index=True, placeholder="", column_config={
+        "seller": st.column_config.LinkColumn("Suspected seller", display_text=link),
+        "seller_name": "Name", "rival": st.column_config.LinkColumn("Rival", display_text=link),
+        "rival_name": "Rival's name", "signal_title": st.column_config.TextColumn("Finding", width="medium"),
+        "findings": st.column_config.NumberColumn("Findings"),
+        "first_date": st.column_config.DateColumn("First change point"),
+        "q": st.column_config.TextColumn("q", help=Q_HELP),
+        "significant": st.column_config.CheckboxColumn("Significant")})

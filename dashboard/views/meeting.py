@@ -25,13 +25,15 @@ st.html("""<style>
 [data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li { font-size: 1.35rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 3rem; }
 .meeting-why { font-size: 1.8rem; font-weight: 600; margin: 0.2rem 0 0.6rem; }
+/* The chart takes the screen's width: the main column is not capped for the projector. */
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 3rem; padding-right: 3rem; }
 </style>""")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _seller_chart(seller_id: str, as_of: dt.date, version: str):
     with db.cursor() as con:
-        return report.seller_chart(con, seller_id, as_of)
+        return report.seller_chart(con, seller_id, as_of, projector=True)
 
 
 def _default_week() -> str:
@@ -78,17 +80,18 @@ if position <= total:
     st.html(f'<div class="meeting-why">{html.escape(item.why)}</div>')
     score = f"score {item.score:.1f}" if item.score == item.score else "not scored in the week's run"
     st.markdown(f"Seller `{item.seller_id}` · {score} · "
-                f"[open the seller page]({widgets.seller_url(item.seller_id, items.run)})")
+                f"[open the seller page]({widgets.seller_url(item.seller_id, items.run)})",
+                help=widgets.SCORE_SENTENCE)
     st.markdown(f"**Reasons:** {item.reasons}")
-    left, right = st.columns([3, 2])
+    # The chart across the whole screen (a projector's room reads it from the back), the case box under it.
+    if items.run is not None:
+        figure = _seller_chart(item.seller_id, items.run, state.db_version())
+        if figure is not None:
+            st.plotly_chart(figure, width="stretch", key="meeting_chart", config={"displaylogo": False})
+        else:
+            st.caption("No daily data to draw for this seller.")
+    left, _ = st.columns([1, 1])
     with left:
-        if items.run is not None:
-            figure = _seller_chart(item.seller_id, items.run, state.db_version())
-            if figure is not None:
-                st.plotly_chart(figure, width="stretch", key="meeting_chart")
-            else:
-                st.caption("No daily data to draw for this seller.")
-    with right:
         case_panel(item.seller_id, as_of=items.run, key="meeting")
 else:
     st.title(f"Week {items.week}: summary")

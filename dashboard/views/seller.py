@@ -1,4 +1,4 @@
-"""Seller detail: ``/seller?seller_id=ID[&as_of=DATE]`` (CONTRACT section 2).
+"""Seller detail: ``/seller?seller_id=ID[&as_of=DATE]``.
 
 Who the seller is, what the chosen run said and why, one chart of everything that moved with every
 change point drawn, the evidence, the rivals around it, shared reviewers and staff access.
@@ -93,7 +93,7 @@ if verdict is None:
     st.stop()
 
 cols = st.columns([1, 1, 1, 3])
-cols[0].metric("Score", f"{verdict.score:.1f}")
+cols[0].metric("Score", f"{verdict.score:.1f}", help=widgets.SCORE_SENTENCE)
 cols[1].metric("Place in the run", f"#{verdict.score_rank:,}", help=f"of {verdict.sellers_scored:,} sellers scored")
 cols[2].metric("Flagged", "yes" if verdict.flagged else "no")
 with cols[3]:
@@ -105,7 +105,7 @@ with st.expander(f"Account events up to {as_of} ({len(core.events)})", expanded=
     if core.events.empty:
         st.caption("No suspension, appeal, reinstatement or closure on record.")
     else:
-        st.dataframe(core.events.fillna({"reason": ""}), hide_index=True, column_config={
+        st.dataframe(core.events.fillna({"reason": ""}), hide_index=True, placeholder="", column_config={
             "ts": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
             "event": "Event", "reason": "Reason"})
 
@@ -132,7 +132,7 @@ if changepoints.empty:
     st.caption("No change point found in the series drawn.")
 else:
     table = changepoints.assign(change=_before_after(changepoints))
-    st.dataframe(table[["label", "date", "change"]], hide_index=True, column_config={
+    st.dataframe(table[["label", "date", "change"]], hide_index=True, placeholder="", column_config={
         "label": "Series", "date": st.column_config.DateColumn("Change point"),
         "change": "Level before \u2192 after"})
 
@@ -141,21 +141,23 @@ st.subheader("Evidence")
 if core.evidence.empty:
     st.caption(f"The run of {as_of} found nothing about this seller.")
 else:
-    evidence = core.evidence.assign(change=_before_after(core.evidence))
+    evidence = core.evidence.assign(change=_before_after(core.evidence),
+                                    p=[figures.format_p(v) for v in core.evidence["p_value"]],
+                                    q=[figures.format_p(v) for v in core.evidence["q_value"]])
     st.dataframe(
-        evidence[["signal", "changepoint_date", "change", "effect", "p_value", "q_value", "significant",
+        evidence[["signal", "changepoint_date", "change", "effect", "p", "q", "significant",
                   "measure", "product_id", "related_seller_id", "detail"]],
-        hide_index=True,
+        hide_index=True, placeholder="",
         column_config={
             "signal": st.column_config.MultiselectColumn("Signal", options=list(widgets.signal_colors()),
                                                          color=list(widgets.signal_colors().values())),
             "changepoint_date": st.column_config.DateColumn("Date"),
             "change": "Before \u2192 after",
             "effect": st.column_config.NumberColumn("Effect", format="%.2f"),
-            "p_value": st.column_config.NumberColumn("p", format="%.2g"),
-            "q_value": st.column_config.NumberColumn("q", format="%.2g"),
+            "p": st.column_config.TextColumn("p", help=widgets.P_HELP),
+            "q": st.column_config.TextColumn("q", help=widgets.Q_HELP),
             "significant": st.column_config.CheckboxColumn("Significant"),
-            "measure": st.column_config.TextColumn("Measure", width="medium"),
+            "measure": st.column_config.TextColumn("Measure", width="large"),
             "product_id": "Product",
             "related_seller_id": "Rival",
             "detail": st.column_config.TextColumn("Detail", width="large"),
@@ -167,12 +169,13 @@ link_column = st.column_config.LinkColumn("Seller", display_text=r"seller_id=([^
 st.subheader("Rivals affected")
 if not core.links.empty:
     st.markdown("**Findings that name another seller**")
-    links = core.links.assign(link=[widgets.seller_url(s, as_of) for s in core.links["other_seller_id"]])
-    st.dataframe(links[["direction", "link", "other_seller_name", "signal", "changepoint_date", "q_value",
-                        "detail"]], hide_index=True,
+    links = core.links.assign(link=[widgets.seller_url(s, as_of) for s in core.links["other_seller_id"]],
+                              q=[figures.format_p(v) for v in core.links["q_value"]])
+    st.dataframe(links[["direction", "link", "other_seller_name", "signal", "changepoint_date", "q",
+                        "detail"]], hide_index=True, placeholder="",
                  column_config={"direction": "Direction", "link": link_column, "other_seller_name": "Name",
                                 "signal": "Signal", "changepoint_date": st.column_config.DateColumn("Date"),
-                                "q_value": st.column_config.NumberColumn("q", format="%.2g"),
+                                "q": st.column_config.TextColumn("q", help=widgets.Q_HELP),
                                 "detail": st.column_config.TextColumn("Detail", width="large")})
 if not near.rise_dates:
     st.caption("No dated finding to look around, so no rival is compared.")
@@ -186,7 +189,7 @@ else:
                "this seller's change points, compared with the days before. A lead, not a finding.")
     rivals = near.rivals.assign(link=[widgets.seller_url(s, as_of) for s in near.rivals["rival_id"]])
     st.dataframe(rivals[["link", "rival_name", "rise_date", "rank_factor", "one_star_before", "one_star_after"]],
-                 hide_index=True, column_config={
+                 hide_index=True, placeholder="", column_config={
                      "link": link_column, "rival_name": "Name",
                      "rise_date": st.column_config.DateColumn("Around"),
                      "rank_factor": st.column_config.NumberColumn("Rank worsened x", format="%.2f"),
@@ -202,7 +205,7 @@ else:
     st.caption(f"{total:,} reviewers (pseudonymous ids) reviewed both this seller and a rival in the same "
                f"categories; of those shown, {first} reviewed a rival first. Harvested reviewer lists show up as "
                "many who came from one rival and praised this seller.")
-    st.dataframe(near.reviewers.drop(columns="shared_reviewers"), hide_index=True, column_config={
+    st.dataframe(near.reviewers.drop(columns="shared_reviewers"), hide_index=True, placeholder="", column_config={
         "reviewer_id": "Reviewer", "reviews_of_seller": "Reviews of seller",
         "avg_rating_to_seller": st.column_config.NumberColumn("Avg stars to seller", format="%.1f"),
         "reviews_of_rivals": "Reviews of rivals",
@@ -216,7 +219,7 @@ if not near.access_loaded:
 elif near.access.empty:
     st.caption(f"No staff member touched this seller's data up to {as_of}.")
 else:
-    st.dataframe(near.access, hide_index=True, column_config={
+    st.dataframe(near.access, hide_index=True, placeholder="", column_config={
         "ts": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
         "employee_id": "Employee", "action": "Action", "product_id": "Product",
         "other_sellers_touched": st.column_config.NumberColumn(
