@@ -234,27 +234,46 @@ def test_sabotage_as_of_before_the_attack_sees_nothing(tmp_path):
     assert (pd.to_datetime(early["changepoint_date"]) <= pd.Timestamp("2026-03-15")).all()
 
 
-def test_repeated_attacks_the_seller_gains_from_are_found_without_reused_accounts(tmp_path):
-    # Fresh accounts hit a different rival of K06 each month; each time K06 gains most; an employee
-    # who removed reviews of the rival just before each hit also removed K06's.
+def suspensions_market(path, suspender: str) -> object:
+    """Three of K06's rivals are suspended for ten days a few months apart, each logged by
+    ``suspender``; each time K06 gains most. Account-health staff H0-H3 suspend Garden sellers now and
+    then (their routine, 28 suspensions over the year); E9 and the managers M0-M2 look at sales
+    figures every day and never suspend anyone else."""
     m = Market(seed=11, days=365)
-    for rival, day in (("PK05", 60), ("PK04", 170), ("PK03", 280)):
-        for k in range(12):
-            m.review(rival, f"FRESH{day}{k:02d}", 1, day + k % 4, verified=False)
-        m.change_demand(rival, day + 1, 0.45)
-        m.change_demand("PK06", day + 2, 1.25)
-        m.staff("E9", day - 3, "remove_review", product_id=rival)  # the rival's good reviews
-        m.staff("E9", day - 2, "remove_review", product_id="PK06")  # the buyer's bad ones
-    for day in range(0, m.days, 2):  # ordinary moderation all over the marketplace
-        m.staff(f"A{day % 4}", day, "remove_review", product_id=f"P{'KG'[day % 2]}{(day * 7) % 20:02d}")
+    for rival, day in (("K05", 60), ("K04", 170), ("K03", 280)):
+        m.suspend(rival, day, 10, reason="ip_complaint")
+        m.staff(suspender, day, "suspend_account", seller_id=rival, hour=8)
+        m.change_demand(f"P{rival}", day + 10, 0.8)
+        m.change_demand("PK06", day + 1, 1.3)
+    for k in range(28):  # honest suspensions: short, spread over Garden, by the account-health team
+        seller, day = f"G{(k * 7) % 20:02d}", 5 + 12 * k
+        m.suspend(seller, day, 2, reason="verification")
+        m.staff(f"H{k % 4}", day, "suspend_account", seller_id=seller, hour=8)
+    for day in range(0, m.days):  # ordinary work all over the marketplace
         m.staff(f"M{day % 3}", day, "view_sales", seller_id=f"{'KG'[day % 2]}{(day * 3) % 20:02d}")
-    db = m.build(tmp_path / "m.duckdb")
+        m.staff("E9", day, "view_sales", seller_id=f"{'KG'[day % 2]}{(day * 7) % 20:02d}")
+        m.staff(f"H{day % 4}", day, "view_account", seller_id=f"G{(day * 11) % 20:02d}")
+    return m.build(path)
+
+
+def test_rivals_suspended_off_routine_name_the_employee_and_the_seller_that_gained(tmp_path):
+    # Issue 11: the staff trace is an action unusual for its actor (judged against the peers who do
+    # that kind of action), tied to the one seller that gained most from it, not every seller the
+    # employee ever touched.
+    db = suspensions_market(tmp_path / "m.duckdb", "E9")
     scoring.score(db=db)
     row = evidence_of(db, "sabotage", "K06").iloc[0]
     assert row["significant"], row["detail"]
-    assert "biggest gainers 3 times" in row["detail"]
-    assert "employee E9" in row["detail"]
+    assert "by employee E9, for whom suspending is unusual" in row["detail"]
     assert flagged_by(db, "sabotage") == {"K06"}
+
+
+def test_rivals_suspended_by_the_staff_who_usually_suspend_are_no_staff_trace(tmp_path):
+    db = suspensions_market(tmp_path / "m.duckdb", "H1")
+    scoring.score(db=db)
+    rows = evidence_of(db, "sabotage", "K06")
+    assert rows.empty or "for whom suspending is unusual" not in rows["detail"].iloc[0]
+    assert flagged_by(db, "sabotage") <= {"K06"}  # its gains alone may still be found
 
 
 # --- sales intel ------------------------------------------------------------------------------------------
@@ -453,3 +472,18 @@ def test_burst_accounts_praising_a_big_seller_as_often_as_its_share_is_not_evide
     assert result.loc["BIG", "p_accounts"] > 0.05
     many = attackers_praise(_burst_praise_rows({"BIG": 60}, fans, accounts=60)).set_index("seller_id")
     assert many.loc["BIG", "p_accounts"] < 1e-4
+
+
+def test_rank_gains_carry_no_weight_where_the_marked_buyers_do_not_gain():
+    # Issue 11: a component whose premise fails on the marketplace at hand carries no weight. Sellers
+    # the reused accounts mark must gain more than the rest for rank gains to count.
+    from analytics.signals.sabotage import premise_holds
+    rng = np.random.default_rng(4)
+    sellers = [f"S{i:03d}" for i in range(300)]
+    accounts = pd.DataFrame({"seller_id": sellers, "p_accounts": [1e-4] * 10 + [0.5] * 290})
+    ordinary = pd.DataFrame({"seller_id": sellers, "p_gain": rng.uniform(size=300)})
+    assert not premise_holds(accounts, ordinary)
+    gaining = ordinary.assign(p_gain=np.where(np.arange(300) < 10, rng.uniform(0, 0.05, 300), ordinary["p_gain"]))
+    assert premise_holds(accounts, gaining)
+    # too few marked sellers to check: the rank components keep their weight
+    assert premise_holds(accounts.assign(p_accounts=[1e-4] * 2 + [0.5] * 298), ordinary)

@@ -25,16 +25,27 @@ B. Who gains from the fall. Each rival hit (a week of 1-star reviews far above w
    in rank to the rival, times the size of the rival's fall) and combined over its events (weighted
    Stouffer; events within four weeks of each other form one episode whose places are averaged, so
    overlapping windows are not counted twice).
-C. The same staff member on both sides (only where access_log has rows). For each employee who acted
-   on rivals (removals, suspensions, exports; not mere looks) just before at least two of their hits:
-   how many times it also acted on this seller around the hit, each time's chance by routine being
-   the larger of the share of the hit's peers it acted on then (a category manager touches everyone)
-   and the chance that its usual work on this seller over the period lands in the window (an account
-   manager handles its sellers all year); a Poisson-binomial tail per employee, Bonferroni over the
-   employees judged. A seller no such employee touched around a hit has no staff trace (NaN).
+C. A rival suspended off-routine, and who gained from it (only where access_log has rows). Each
+   suspension is tied to the employees whose logged suspension of that seller lies within a span
+   learnt from the log (nine in ten suspensions' nearest log lines), and the employee is judged
+   against the other staff who suspend (``StaffHistory.peer_rarity``: the share of their suspensions
+   done by someone for whom suspending is as unusual). Over the off-routine suspensions
+   (``OFF_ROUTINE_P``), chosen from the log alone, the seller's places among the rival's competitors
+   are combined as in B. So the trace is the one seller that gained most from a suspension its
+   suspender does not usually do, never the whole portfolio of an employee (a trace "the same
+   employee touched both sides" marked 76 of 578 honest sellers at p < 0.05 on an independent
+   marketplace: managers touch every seller).
+
+B and C rest on a premise: sabotage's beneficiaries gain visibly when their rivals fall. It is
+checked on the marketplace at hand (``premise_holds``: where trace A marks enough sellers, their gain
+p-values must run lower than the others'); where the check fails, B and C are absent (NaN) and carry
+no weight, rather than diluting A. On an independent marketplace and on our demo the check fails:
+the buyers' rank gains sit among everyone else's.
 
 The seller is tested when any trace could be computed for it (an untestable trace is NaN, never
-p = 1); ``n_tests`` counts those sellers and ``tested`` gives each one's p-value.
+p = 1, in the combination); a seller of a category with burst accounts that fewer than
+``MIN_ATTACK_ACCOUNTS`` of them praised is tested with nothing found (p = 1 in ``tested``, counted by
+the false-discovery step). ``n_tests`` counts those sellers and ``tested`` gives each one's p-value.
 """
 
 from __future__ import annotations
@@ -48,9 +59,9 @@ from scipy import stats
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
 from analytics.signals.combination import min_p_combination
-from analytics.signals.rivalry import (DayCounter, WindowMeans, block_trend, positions,
-                                       report_limit, staff_touches, successes_tail, swing_by_level,
-                                       window_mean_at)
+from analytics.signals.rivalry import (WindowMeans, block_trend, positions, report_limit, staff_touches,
+                                       swing_by_level, window_mean_at)
+from analytics.signals.staff_history import staff_history
 
 NAME = "sabotage"
 TITLE = "Rivals attacked while this seller gained"
@@ -69,10 +80,8 @@ MIN_FALL = 1.0  # the rival's rank must fall by at least one usual four-week swi
 MIN_PROXIMITY = 0.25  # sellers standing more than 4x away from the rival's share are not judged on its fall
 PEERS = 200  # products nearest the rival's usual standing that a hit's peers are drawn from
 FALL_CAP = 3.0  # a delisted or suspended rival counts as this big a fall
-STAFF_BEFORE = 14  # days before a hit in which an employee touching the rival counts
-STAFF_AROUND = (14, 7)  # days before / after the hit in which the same employee touching the seller counts
-ACTS = ("remove", "reinstate", "suspend", "reviewers", "export")  # staff actions that can serve either side
-MIN_STAFF_TRIALS = 2  # hits an employee must have touched the rival before, for it to be judged
+OFF_ROUTINE_P = 0.05  # a suspension whose employee is this unusual among the suspending staff is off-routine
+PREMISE_MIN = 3  # sellers needed on each side to check that beneficiaries gain visibly from rivals' falls
 
 
 # --- A. the attackers also praise this seller ---------------------------------------------------------
@@ -380,68 +389,92 @@ def gains_from_falls(study: pd.DataFrame) -> pd.DataFrame:
     return per_seller.reset_index()[["seller_id", "z_gain", "p_gain", "events", "top_places"]]
 
 
-# --- C. the same employee on both sides -------------------------------------------------------------
+# --- C. a rival suspended off-routine, and who gained from it ------------------------------------------
 
-def staff_on_both_sides(touches: pd.DataFrame, study: pd.DataFrame) -> pd.DataFrame:
-    """Per seller: the employee most often on both sides (touched the rival just before a hit and this
-    seller around it), how often (k_staff), and p_staff: that employee's Poisson-binomial tail against
-    routine chances, Bonferroni over the employees with at least ``MIN_STAFF_TRIALS`` such hits."""
-    empty = pd.DataFrame(columns=["seller_id", "k_staff", "p_staff", "employee_id"])
-    if touches.empty or study.empty:
-        return empty
-    sellers = touches["seller_id"].cat.categories
-    # Acts on a seller's account or listings (removals, reinstatements, suspensions, reviewer exports),
-    # not looks at its figures: those are what either side of a sabotage needs from staff.
-    touches = touches[touches["kind"].isin(ACTS)]
-    touched = pd.DataFrame({"employee": touches["employee_id"].cat.codes.to_numpy(np.int64),
-                            "seller": touches["seller_id"].cat.codes.to_numpy(np.int64),
-                            "day_idx": touches["day_idx"].to_numpy()}).drop_duplicates()
-    events = study.drop_duplicates("event")[["event", "day_idx", "rival_seller_id"]]
-    events = events.assign(rival=sellers.get_indexer(events["rival_seller_id"]))
-    on_rival = events.merge(touched, left_on="rival", right_on="seller", suffixes=("", "_touch"))
-    on_rival = on_rival[(on_rival["day_idx_touch"] >= on_rival["day_idx"] - STAFF_BEFORE)
-                        & (on_rival["day_idx_touch"] <= on_rival["day_idx"])]
-    if on_rival.empty:
-        return empty
-    staff = on_rival[["event", "day_idx", "employee"]].drop_duplicates()
-    # A trial: a peer of a hit and an employee who touched the rival just before it. A link: that
-    # employee touched the peer around the hit too (counted by (employee, seller) pair and day).
-    n_sellers = len(sellers)
-    trials = study[["event", "seller_id"]].merge(staff, on="event")
-    seller = sellers.get_indexer(trials["seller_id"])
-    trials = trials[seller >= 0].assign(seller=seller[seller >= 0])
-    by_pair = DayCounter(touched["employee"].to_numpy() * n_sellers + touched["seller"].to_numpy(),
-                         touched["day_idx"].to_numpy())
-    pair = trials["employee"].to_numpy() * n_sellers + trials["seller"].to_numpy()
-    day = trials["day_idx"].to_numpy()
-    trials["linked"] = by_pair.count(pair, day - STAFF_AROUND[0], day + STAFF_AROUND[1] + 1) > 0
-    # Each link's chance by routine alone, the larger of two: the share of the hit's peers that
-    # employee touched around it (a category manager touches everyone), and the chance that its usual
-    # touching of this seller, spread over the period, lands in the window (an account manager
-    # touches its sellers all year).
-    peer_share = trials.groupby(["event", "employee"])["linked"].transform("mean")
-    days_per_pair = touched.groupby(["employee", "seller"]).size()
-    pair_days = days_per_pair.reindex(pd.MultiIndex.from_frame(trials[["employee", "seller"]])).fillna(0)
-    window_share = min(1.0, (sum(STAFF_AROUND) + 1) / max(int(touched["day_idx"].max()) + 1, 1))
-    routine = 1 - (1 - window_share) ** pair_days.to_numpy()
-    trials["chance"] = np.maximum(peer_share.to_numpy(), routine)
-    trials["key"] = trials["seller"].to_numpy() * (int(touched["employee"].max()) + 1) + trials["employee"].to_numpy()
-    per_pair = trials.groupby("key", sort=False).agg(seller_id=("seller_id", "first"),
-                                                      employee=("employee", "first"), hits=("event", "size"))
-    tail = successes_tail(trials, "key", "linked", "chance")
-    per_pair = per_pair.join(tail)
-    per_pair = per_pair[per_pair["hits"] >= MIN_STAFF_TRIALS]
-    if per_pair.empty:
-        return empty
-    per_pair["employees"] = per_pair.groupby("seller_id")["employee"].transform("size")
-    per_pair["p_staff"] = np.minimum(1.0, per_pair["p"] * per_pair["employees"])
-    best = per_pair.sort_values(["p_staff", "k"], ascending=[True, False]).drop_duplicates("seller_id")
-    best = best.assign(employee_id=touches["employee_id"].cat.categories[best["employee"].to_numpy()],
-                       k_staff=best["k"])
-    # No employee on both sides at all says nothing either way: absent, not p = 1 (a silent trace must
-    # not cost the present ones their strength in the combination).
-    best["p_staff"] = best["p_staff"].where(best["k_staff"] > 0)
-    return best[["seller_id", "k_staff", "p_staff", "employee_id"]].reset_index(drop=True)
+def suspenders(touches: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
+    """The employees behind the rivals' suspensions: per suspension (rival_seller_id, day_idx), each
+    employee whose logged suspension of that seller lies within the attribution span of it.
+
+    The span is learnt from the log: for every suspension with a logged suspension of the same seller
+    at all, the distance in days to the nearest such log line; the span covers nine in ten of those
+    (at least the same or next day). Logs whose lines come hours after their event get a wider span
+    than ones that are exact; nothing is copied from a generator."""
+    columns = ["rival_seller_id", "day_idx", "employee_id"]
+    sus = hits[hits["kind"] == "suspension"][["rival_seller_id", "day_idx"]].drop_duplicates()
+    if touches.empty or sus.empty:
+        return pd.DataFrame(columns=columns)
+    acts = touches[touches["kind"] == "suspend"]
+    acts = pd.DataFrame({"employee_id": acts["employee_id"].astype(str), "rival_seller_id": acts["seller_id"].astype(str),
+                         "log_day": acts["day_idx"].to_numpy()}).drop_duplicates()
+    pairs = sus.merge(acts, on="rival_seller_id")
+    if pairs.empty:
+        return pd.DataFrame(columns=columns)
+    pairs["lag"] = (pairs["log_day"] - pairs["day_idx"]).abs()
+    nearest = pairs.groupby(["rival_seller_id", "day_idx"])["lag"].min()
+    span = max(1.0, float(np.quantile(nearest, 0.9)))
+    pairs = pairs[pairs["lag"] <= span]
+    return pairs[columns].drop_duplicates().reset_index(drop=True)
+
+
+def off_routine_gains(ctx: ScoringContext, touches: pd.DataFrame, hits: pd.DataFrame,
+                      study: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per seller: how it placed among a rival's competitors when that rival was suspended by someone
+    for whom suspending is unusual (p_staff: ``gains_from_falls`` over those suspensions only), and
+    those suspensions (rival, day, employee, p_employee) for the analyst's sentence.
+
+    Each suspension's employee is judged against their peers (``StaffHistory.peer_rarity`` for the kind
+    'suspend', the rival left out: the share of other staff's suspensions done by someone for whom
+    suspending is as unusual); the suspension is off-routine at ``OFF_ROUTINE_P``. Which suspensions
+    count is decided by the log alone, before any gain is looked at, so under no sabotage a seller's
+    places among the peers of those suspensions stay uniform: the p-value is honest, and an employee's
+    whole portfolio is never pulled in (only the seller that gained most from the rival's fall, time
+    after time, stands out). (Joining each place with the employee's p-value instead lifted every
+    neighbour of a sabotaged rival, not only the buyer: the employee's rarity is about the rival's
+    suspension, not about which neighbour paid.) No off-routine suspension among the seller's rivals:
+    NaN (no staff trace), not p = 1."""
+    empty = pd.DataFrame(columns=["seller_id", "z_gain", "p_gain", "events", "top_places"])
+    none = pd.DataFrame(columns=["rival_seller_id", "day_idx", "employee_id", "p_employee"])
+    history = staff_history(ctx)
+    if history is None or study.empty:
+        return empty, none
+    who = suspenders(touches, hits)
+    if who.empty:
+        return empty, none
+    who["p_employee"] = history.peer_rarity(who["employee_id"].to_numpy(), "suspend",
+                                            who["rival_seller_id"].to_numpy(), field="kind")
+    # Several employees on one suspension: the most unusual, Bonferroni over them.
+    who["p_employee"] = np.minimum(1.0, who["p_employee"]
+                                   * who.groupby(["rival_seller_id", "day_idx"])["employee_id"].transform("size"))
+    who = who.dropna(subset=["p_employee"]).sort_values("p_employee").drop_duplicates(["rival_seller_id", "day_idx"])
+    odd = who[who["p_employee"] <= OFF_ROUTINE_P]
+    if odd.empty:
+        return empty, none
+    events = study[study["kind"] == "suspension"].merge(odd[["rival_seller_id", "day_idx"]],
+                                                        on=["rival_seller_id", "day_idx"])
+    if events.empty:
+        return empty, odd.reset_index(drop=True)
+    return gains_from_falls(events), odd.reset_index(drop=True)
+
+
+def premise_holds(accounts: pd.DataFrame, gains: pd.DataFrame) -> bool:
+    """Does the marketplace at hand show that sabotage's beneficiaries gain visibly when rivals fall?
+
+    The rank components rest on that premise. Where the reused-accounts trace (independent of ranks)
+    already marks at least ``PREMISE_MIN`` sellers (p_accounts <= 0.01), their gain p-values must be
+    smaller than the other sellers' (one-sided Mann-Whitney, p <= 0.05); if they are not, rank gains
+    carry no weight on this marketplace. With fewer such sellers the premise cannot be checked and
+    the rank components count."""
+    if accounts.empty or gains.empty:
+        return True
+    marked = set(accounts.loc[accounts["p_accounts"] <= 0.01, "seller_id"])
+    p_gain = gains.set_index("seller_id")["p_gain"].dropna()
+    inside = p_gain[p_gain.index.isin(marked)]
+    if len(inside) < PREMISE_MIN:
+        return True
+    outside = p_gain[~p_gain.index.isin(marked)]
+    if len(outside) < PREMISE_MIN:
+        return True
+    return bool(stats.mannwhitneyu(inside, outside, alternative="less").pvalue <= 0.05)
 
 
 # --- the signal ---------------------------------------------------------------------------------------
@@ -452,7 +485,12 @@ def find(ctx: ScoringContext) -> SignalResult:
     hits = pd.concat([rating_bursts(ctx, bursts), suspensions(ctx)], ignore_index=True).astype({"day_idx": np.int64})
     study = event_study(ctx, hits) if not hits.empty else pd.DataFrame()
     gains = gains_from_falls(study)
-    staff = staff_on_both_sides(staff_touches(ctx), study)
+    staff, odd = off_routine_gains(ctx, staff_touches(ctx), hits, study)
+    staff = staff.rename(columns={"z_gain": "z_staff", "p_gain": "p_staff", "events": "staff_events",
+                                  "top_places": "staff_top_places"})
+    if not premise_holds(accounts, gains):
+        # Rank gains are not where this marketplace's beneficiaries show: both rank components are absent.
+        gains, staff = gains.iloc[0:0], staff.iloc[0:0]
 
     sellers = pd.DataFrame({"seller_id": pd.concat([accounts["seller_id"], gains["seller_id"],
                                                     staff["seller_id"]]).unique()})
@@ -461,7 +499,12 @@ def find(ctx: ScoringContext) -> SignalResult:
     combined = (sellers.merge(accounts, on="seller_id", how="left")
                 .merge(gains, on="seller_id", how="left")
                 .merge(staff, on="seller_id", how="left"))
-    combined["p_value"] = min_p_combination(combined[["p_accounts", "p_gain", "p_staff"]])
+    combined["p_value"] = min_p_combination(combined[["p_accounts", "p_gain", "p_staff"]].astype(float))
+    # A seller whose category had burst accounts but whom fewer than MIN_ATTACK_ACCOUNTS of them praised
+    # was tested and nothing was found: p = 1 in the tested frame (counted by the false-discovery step),
+    # though absent (NaN) in the combination above, where it must not dilute the other traces.
+    nothing = combined["p_value"].isna() & combined["expected_accounts"].notna()
+    combined.loc[nothing, "p_value"] = 1.0
     registered = set(ctx.product_matrices.products["seller_id"])
     combined = combined[combined["seller_id"].isin(registered) & combined["p_value"].notna()]
     n_tests = len(combined)
@@ -473,7 +516,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     products = ctx.product_matrices.products
     listed = products[products["seller_id"].isin(candidates["seller_id"])]
     rows_of = {key: listed.iloc[rows] for key, rows in listed.groupby(["seller_id", "category"]).indices.items()}
-    rows = [_evidence_row(ctx, c, by_seller.get(c.seller_id, pd.DataFrame()), rows_of)
+    rows = [_evidence_row(ctx, c, by_seller.get(c.seller_id, pd.DataFrame()), rows_of, odd)
             for c in candidates.itertuples()]
     evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
     return SignalResult(evidence, n_tests, tested)
@@ -483,7 +526,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame, rows_of: dict) -> dict:
+def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame, rows_of: dict, odd: pd.DataFrame) -> dict:
     m = ctx.product_matrices
     strongest = None
     if not own_events.empty:
@@ -525,9 +568,15 @@ def _evidence_row(ctx: ScoringContext, c, own_events: pd.DataFrame, rows_of: dic
     if not np.isnan(c.p_gain) and c.p_gain <= 0.05 and c.top_places > 0:
         parts.append(f"it was among the biggest gainers {_plural(int(c.top_places), 'time')} when a rival "
                      f"{where} fell after a 1-star burst or suspension")
-    if not np.isnan(c.k_staff) and c.k_staff > 0 and c.p_staff <= 0.05:
-        parts.append(f"employee {c.employee_id} touched both this seller and the rival before "
-                     f"{_plural(int(c.k_staff), 'hit')}")
+    if not np.isnan(c.p_staff) and c.p_staff <= 0.05:
+        mine = own_events.merge(odd, on=["rival_seller_id", "day_idx"]) if not own_events.empty else odd.iloc[0:0]
+        if not mine.empty:
+            first = mine.sort_values(["p_place", "day_idx"]).iloc[0]
+            parts.append(f"rival {first['rival_seller_id']} was suspended on {m.days[int(first['day_idx'])].date()} "
+                         f"by employee {first['employee_id']}, for whom suspending is unusual (as unusual for "
+                         f"{100 * first['p_employee']:.0f}% of the other staff's suspensions), and this seller "
+                         f"was among the biggest gainers of its competitors "
+                         f"{_plural(int(c.staff_top_places), 'time')}")
     if not parts:
         parts.append(f"rivals {where} were hit by 1-star bursts or suspensions while it gained")
     sentence = "; ".join(parts)
