@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=365, metavar="D", help="with --variants: days per marketplace")
     p.add_argument("--keep", type=Path, default=None, metavar="DIR",
                    help="with --variants: build in DIR/<variant>/ and keep it (default: temporary folders)")
+    p.add_argument("--max-memory-gb", type=float, default=10, metavar="GB",
+                   help="with --variants: each variant runs in a child process capped at this much memory "
+                        "(default: 10); one that needs more fails its own row")
 
     sub.add_parser("contract", help=f"print the input contract ({contract_doc}): what ingest accepts",
                    description=f"Print the input contract, generated from analytics/schema.py ({contract_doc}).")
@@ -98,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", parents=[common], help="write the weekly review pack")
     p.add_argument("--week", type=_iso_week, required=True, metavar="YYYY-Www")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--base-url", metavar="URL", default=None,
+                   help="the dashboard's address the pack's links start with (default: $ANOMALY_BASE_URL, "
+                        "else http://127.0.0.1:8501)")
     return parser
 
 
@@ -122,7 +128,8 @@ def _run(args: argparse.Namespace) -> None:
         from analytics.variants import parse_names, variants_command
         parse_names(args.variants)
         variants_command(args.variants, sellers=args.sellers, seed=args.seed, days=args.days,
-                         weeks=8 if args.weeks is None else args.weeks, keep=args.keep)
+                         weeks=8 if args.weeks is None else args.weeks, keep=args.keep,
+                         max_memory_gb=args.max_memory_gb)
     elif args.command == "evaluate":
         from analytics.evaluate import evaluate_command
         if args.labels is None:
@@ -130,7 +137,7 @@ def _run(args: argparse.Namespace) -> None:
         evaluate_command(db=args.db, labels=args.labels, weeks=args.weeks or 0)
     elif args.command == "report":
         from analytics.report import report_command
-        report_command(db=args.db, week=args.week, out=args.out)
+        report_command(db=args.db, week=args.week, out=args.out, base_url=args.base_url)
     else:  # pragma: no cover - argparse refuses unknown commands
         raise CommandError(f"unknown command {args.command!r}")
 

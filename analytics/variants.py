@@ -13,7 +13,11 @@ scenario. The sizes and the seed are options; the same ones give the same market
 
 from __future__ import annotations
 
+import argparse
+import pickle
+import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,13 +34,17 @@ SHORT = {"review_wipe": "wipe", "harvested_reviewers": "harvest", "competitor_sa
          "bought_reinstatement": "reinstate", "sales_intel": "intel", "sales_intel_unlogged": "unlogged"}
 
 
+MAX_MEMORY_GB = 10  # per variant's child process: a runaway one fails its row, not the machine
+
+
 @dataclass
 class VariantResult:
     name: str
     sellers: int
     insiders: int
-    evaluation: object          # analytics.evaluate.Evaluation
+    evaluation: object          # analytics.evaluate.Evaluation; None when the variant failed
     seconds: float
+    error: str = ""             # why it failed
 
 
 def parse_names(spec: str | None) -> list[str]:
@@ -85,17 +93,53 @@ def run_variant(name: str, folder: Path, *, sellers: int, seed: int, days: int, 
     return VariantResult(name, size, insiders, result, seconds)
 
 
+def run_isolated(name: str, folder: Path, *, sellers: int, seed: int, days: int, weeks: int,
+                 max_memory_gb: float = MAX_MEMORY_GB) -> VariantResult:
+    """``run_variant`` in a child process whose address space is capped at ``max_memory_gb``: what
+    it allocates goes back to the system when it ends, and a variant that outgrows the cap fails
+    its own row instead of the machine (its progress lines go to standard error)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    result_file = folder.parent / f".{folder.name}.result.pickle"
+    result_file.unlink(missing_ok=True)
+    limit = int(max_memory_gb * 2**30)
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    started = time.perf_counter()
+    child = subprocess.run(
+        [sys.executable, "-m", "analytics.variants", name, str(folder), str(result_file), "--sellers", str(sellers),
+         "--seed", str(seed), "--days", str(days), "--weeks", str(weeks)],
+        stdout=subprocess.PIPE, text=True, preexec_fn=cap, check=False)
+    seconds = time.perf_counter() - started
+    if child.returncode == 0 and result_file.exists():
+        result = pickle.loads(result_file.read_bytes())
+        result_file.unlink()
+        return result
+    reason = (child.stdout.strip().splitlines() or [""])[-1]
+    if child.returncode < 0:
+        reason = f"killed by signal {-child.returncode}" + (f" ({reason})" if reason else "")
+    return VariantResult(name, size_for(name, sellers), 0, None, seconds,
+                         error=reason or f"exit status {child.returncode}")
+
+
 def run_variants(names: list[str] | None = None, *, sellers: int = 1500, seed: int = 7, days: int = 365,
-                 weeks: int = 8, keep: Path | None = None, log=None) -> list[VariantResult]:
+                 weeks: int = 8, keep: Path | None = None, log=None, isolate: bool = True,
+                 max_memory_gb: float = MAX_MEMORY_GB) -> list[VariantResult]:
+    """Each variant in turn, in ``keep/<name>/`` or a temporary folder; ``isolate``: each in a child
+    process with its memory capped (see ``run_isolated``)."""
     results = []
     for name in names or list(ALL):
-        if keep is not None:
-            results.append(run_variant(name, Path(keep) / name, sellers=sellers, seed=seed, days=days,
-                                       weeks=weeks, log=log))
-            continue
         with tempfile.TemporaryDirectory(prefix=f"variant-{name}-") as tmp:
-            results.append(run_variant(name, Path(tmp), sellers=sellers, seed=seed, days=days, weeks=weeks,
-                                       log=log))
+            folder = Path(keep) / name if keep is not None else Path(tmp) / name
+            if isolate:
+                result = run_isolated(name, folder, sellers=sellers, seed=seed, days=days, weeks=weeks,
+                                      max_memory_gb=max_memory_gb)
+                if log and result.error:
+                    log(f"{name}: failed: {result.error}")
+            else:
+                result = run_variant(name, folder, sellers=sellers, seed=seed, days=days, weeks=weeks, log=log)
+            results.append(result)
     return results
 
 
@@ -115,6 +159,9 @@ def format_results(results: list[VariantResult], *, seed: int, weeks: int) -> st
              f"(default = {', '.join(DEFAULT)}; others = plain + that one)", header]
     for r in results:
         e = r.evaluation
+        if e is None:
+            lines.append(f"{r.name:<10}{r.sellers:>8,}  failed after {r.seconds:.0f} s: {r.error}")
+            continue
         delay = "-" if pd.isna(e.median_delay_days) else f"{e.median_delay_days:.0f} d"
         ap = "-" if pd.isna(e.average_precision) else f"{e.average_precision:.3f}"
         recall = "-" if pd.isna(e.recall_flagged) else f"{e.recall_flagged:.3f}"
@@ -128,8 +175,40 @@ def format_results(results: list[VariantResult], *, seed: int, weeks: int) -> st
 
 
 def variants_command(spec: str | None = None, *, sellers: int = 1500, seed: int = 7, days: int = 365,
-                     weeks: int = 8, keep: Path | None = None) -> None:
+                     weeks: int = 8, keep: Path | None = None, max_memory_gb: float = MAX_MEMORY_GB) -> None:
     names = parse_names(spec)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
-    results = run_variants(names, sellers=sellers, seed=seed, days=days, weeks=weeks, keep=keep, log=log)
+    results = run_variants(names, sellers=sellers, seed=seed, days=days, weeks=weeks, keep=keep, log=log,
+                           max_memory_gb=max_memory_gb)
     print(format_results(results, seed=seed, weeks=weeks))
+
+
+def _child(argv: list[str] | None = None) -> int:
+    """The child process of ``run_isolated``: one variant, its result pickled to a file; on failure,
+    the reason as the last line of standard output."""
+    parser = argparse.ArgumentParser(prog="python -m analytics.variants")
+    parser.add_argument("name")
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("result", type=Path)
+    for option in ("--sellers", "--seed", "--days", "--weeks"):
+        parser.add_argument(option, type=int, required=True)
+    args = parser.parse_args(argv)
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        result = run_variant(args.name, args.folder, sellers=args.sellers, seed=args.seed, days=args.days,
+                             weeks=args.weeks, log=log)
+    except MemoryError as exc:
+        print(f"out of memory under the child's cap: {' '.join(str(exc).split())[:200]}")
+        return 1
+    except Exception as exc:  # noqa: BLE001 - any failure becomes this variant's row
+        print(f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
+        return 1
+    args.result.write_bytes(pickle.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    # Through the imported module, so that the pickled result's classes are analytics.variants's.
+    from analytics.variants import _child as child
+
+    raise SystemExit(child())

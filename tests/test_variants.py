@@ -86,6 +86,7 @@ def test_the_cli_wires_variants_into_evaluate_and_demo(capsys):
 
 @pytest.mark.slow
 def test_evaluate_variants_builds_scores_and_reports_one_row_each(tmp_path):
+    """Each variant in a child process with its memory capped (as the command runs them)."""
     results = run_variants(["plain", "nolog"], sellers=200, days=120, weeks=2, seed=4, keep=tmp_path)
     assert [r.name for r in results] == ["plain", "nolog"]
     for r in results:
@@ -99,3 +100,10 @@ def test_evaluate_variants_builds_scores_and_reports_one_row_each(tmp_path):
     assert lines[1].split()[:4] == ["variant", "sellers", "insiders", "AP"]
     assert lines[2].startswith("plain") and lines[3].startswith("nolog")
     assert "wipe " in lines[2] and "reinstate " in lines[3]
+
+
+def test_a_variant_that_outgrows_its_memory_cap_fails_its_own_row(tmp_path):
+    (result,) = run_variants(["plain"], sellers=200, days=120, weeks=1, seed=4, keep=tmp_path, max_memory_gb=0.3)
+    assert result.evaluation is None and result.error
+    text = format_results([result], seed=4, weeks=1)
+    assert "plain" in text.splitlines()[2] and "failed after" in text

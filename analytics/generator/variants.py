@@ -21,7 +21,13 @@ none of them; ``default`` is what the demo builds: lags, rare, crowded, slow and
 * ``spellings``: access_log actions and account_events reasons are written in several case and
   separator styles (``reinstate_account``, ``Reinstate Account``, ``REINSTATE-ACCOUNT``,
   ``reinstateAccount``, ...), by the tool that wrote them; ``event`` stays as the contract fixes it.
-* ``nolog``: no access_log table at all.
+* ``nolog``: no access_log table at all; every other file and the labels are byte for byte those of
+  the same marketplace with its log (a ``sales_intel`` buyer's look-up was logged, in a log that is
+  not exported).
+
+Whatever the variant, honest staff work their own queues, teams and categories and now and then act
+outside them; corrupt ones, of every role, often act outside their own work, serve several buyers,
+and some buyers come back to the same insider for a second, smaller service.
 """
 
 from __future__ import annotations
