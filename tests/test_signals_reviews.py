@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 
 from analytics import scoring
+from analytics.signals import review_removals
 from analytics.signals.review_windows import beta_binomial_sf, fisher_noncentral_sf, windows
 from tests.builders import build_db
 
@@ -295,6 +296,43 @@ def test_with_nothing_bought_the_trimmed_start_sets_nobody_aside_for_good(tmp_pa
     assert significant(run, "review_removals") == set()
     tested = run.tests[run.tests["signal"] == "review_removals"]["p_value"]
     assert len(tested) >= 30 and (tested < 0.05).mean() <= 0.1
+
+
+def test_a_short_wipe_in_a_heavily_moderated_seller_is_found_by_its_window(tmp_path):
+    """A year of history; sellers' complaints are honestly removed at rates that differ a lot between
+    them. K05's staff remove a tenth of its reviews of every rating all year, so ten complaints wiped
+    in three days are nothing over the whole year (its moderation explains them); in those days,
+    though, its staff removed complaints and nothing else, where the rest of its year they removed
+    every rating alike. The window finds that; its honest twin K07 (the same kind of seller without
+    the heavy moderation or the wipe) stays quiet."""
+    days = 365
+    m = Market(seed=41, days=days, top_rate=4.0)
+    selectivity = m.rng.gamma(0.7, 1 / 0.7, len(m.products))
+    selectivity[m.row("PK05")] = selectivity[m.row("PK07")] = 1.0
+    r = m.reviews
+    product_row = m.products.reset_index().set_index("product_id")["index"].reindex(r["product_id"]).to_numpy()
+    honest = ((r["rating"] <= 2) & r["verified_purchase"] & r["removed_by"].isna()).to_numpy().copy()
+    honest &= m.rng.random(len(r)) < 0.04 * selectivity[product_row]
+    shown = m.reviews.index[(m.reviews["product_id"] == "PK05") & m.reviews["removed_by"].isna()]
+    heavy = np.zeros(len(r), dtype=bool)
+    heavy[m.rng.choice(shown, int(0.1 * len(shown)), replace=False)] = True
+    for chosen in (honest, heavy):
+        m.reviews.loc[chosen, "removed_by"] = "staff"
+        m.reviews.loc[chosen, "removed_at"] = m.reviews.loc[chosen, "created_at"] + pd.to_timedelta(
+            m.rng.uniform(0.2, 20, int(chosen.sum())), unit="D")
+    m.wipe("PK05", 300, 10)
+    as_of = START + dt.timedelta(days=days - 1)
+    db = m.build(tmp_path / "market.duckdb")
+
+    def p_values(run):
+        return run.tests[run.tests["signal"] == "review_removals"].set_index("seller_id")["p_value"]
+
+    tested = p_values(scored(db, as_of))
+    assert tested["K05"] < 0.005 and tested["K07"] > 0.05
+    with pytest.MonkeyPatch.context() as patch:  # the whole-history test alone: diluted
+        patch.setattr(review_removals, "window_component",
+                      lambda facts, counts, model: np.full(len(facts.sellers), np.nan))
+        assert p_values(scored(db, as_of))["K05"] > 0.1
 
 
 # --- harvested reviewers and review bursts ----------------------------------------------------------------

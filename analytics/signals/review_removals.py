@@ -4,7 +4,8 @@ Staff honestly remove reviews of every rating every day, sometimes in sweeps; au
 up spam of every rating; customers take back their own reviews; staff clean up fake 1-star attacks on
 sabotaged sellers. What a bought deletion leaves is staff removing the seller's *genuine complaints*
 (verified-purchase 1-2 star reviews: what a seller pays to hide) far beyond what the rest of its own
-moderation explains. One seller-level test over the whole history says that at once:
+moderation explains. One seller-level test over the whole history says that at once, and a window
+component catches a short wipe the year would dilute:
 
 * **The category's rates, robustly.** For each week, the rest of the seller's category's staff-removal
   rate of verified 1-2 star reviews, and of every other review (leave one out, shrunk towards the
@@ -25,6 +26,21 @@ moderation explains. One seller-level test over the whole history says that at o
   keeps falling with every further complaint removed.
 * **Honest spread from the bulk.** The Gamma law's shape is fitted by maximum likelihood of that same
   predictive law over the sellers not set aside, so the tail is as wide as honest sellers really are.
+* **The short wipe, where the year dilutes it** (``window_component``). A wipe of a few weeks in a
+  seller its staff moderate heavily all year, or whose complaints are honestly removed more than
+  most, is diluted over the whole history. Within a window the seller's moderation rate cancels:
+  given how many of its reviews staff removed in the window, how many were complaints is
+  beta-binomial with the share its reviews on show predict, the complaints' factor learnt from its
+  staff removals *outside* the window (an honest seller's selectivity is stable; a wipe is a jump in
+  it, so a sweep of every rating is ordinary here too). The best window's p-value is corrected for
+  the seller's distinct windows (windows holding the same weeks with staff removals are one test;
+  given the weekly totals the test conditions on, that family is fixed). A simulation of the
+  windows' maximum would be sharper, but cannot resolve the depths a false-discovery line needs at
+  a cost the 100,000-seller run allows; the count of distinct windows is exact and only
+  conservative. The two components are combined by Simes (``simes_pair``): valid for positively
+  dependent components, never worse than Bonferroni's 2 x the smaller, so neither a silent
+  component nor the weaker one decides. NaN (absent) for a seller none of whose complaints staff
+  removed.
 
 Every seller with verified 1-2 star reviews on show is tested; its p-value goes to ``tested`` (an
 analyst's calibration table and the ranking below the flag line read it). A seller with fewer than
@@ -66,7 +82,7 @@ from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
 from analytics.signals.review_windows import (
     BY_AUTOMATED, BY_CUSTOMER, BY_STAFF, MAX_SHAPE, MIN_SHAPE, MINUTES_PER_DAY, ReviewFacts,
-    gamma_poisson_tail, review_facts, window_dates, window_sums, windows,
+    beta_binomial_sf, gamma_poisson_tail, review_facts, window_dates, window_sums, windows,
 )
 from analytics.signals.rivalry import report_limit
 
@@ -270,7 +286,8 @@ def find(ctx: ScoringContext) -> SignalResult:
     if n_tests == 0:
         return SignalResult.empty(0, tested_frame([], []))
     model = _model(facts, counts, tested)
-    p_value = np.where(tested, model.p_value, np.nan)
+    window_p = window_component(facts, counts, model)
+    p_value = np.where(tested, simes_pair(model.p_value, window_p), np.nan)
     result_tested = tested_frame(facts.sellers[tested], p_value[tested])
 
     reportable = tested & (model.observed >= MIN_REMOVALS) & (p_value <= report_limit(n_tests, FDR))
@@ -284,6 +301,69 @@ def find(ctx: ScoringContext) -> SignalResult:
                       usual_age)
             for i, s in enumerate(reported)]
     return SignalResult(pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS)), n_tests, result_tested)
+
+
+def simes_pair(p_whole: np.ndarray, p_window: np.ndarray) -> np.ndarray:
+    """Simes' combination of the two components, ``min(2 x smaller, larger)``; the one present where
+    the other is NaN. Valid where the components are positively dependent, as these are (both grow
+    with the same complaints' removals), and never worse than Bonferroni's ``2 x smaller``: neither a
+    silent component nor the weaker one decides."""
+    pair = np.sort(np.column_stack([p_whole, p_window]), axis=1)  # NaN sorts last
+    return np.where(np.isnan(pair[:, 1]), pair[:, 0], np.minimum(np.minimum(2.0 * pair[:, 0], pair[:, 1]), 1.0))
+
+
+def window_component(facts: ReviewFacts, counts: _Counts, model: _Model) -> np.ndarray:
+    """Per seller: the window (2-8 weeks) where its staff removals were most selectively complaints,
+    given how many staff removals the window holds, Bonferroni over the seller's distinct windows;
+    NaN for a seller none of whose complaints staff removed.
+
+    Within a window the seller's moderation rate cancels: given the window's staff removals of its
+    reviews, the number that were complaints is binomial with the complaints' expected share (from
+    the category's rates and the reviews on show), the share's odds spread by the complaints' honest
+    extra factor (a beta-binomial whose odds are a beta-prime law with the fitted ``extra`` shape, a
+    little wider than the Gamma law of the whole-history test). A sweep of every rating is ordinary
+    here, a short wipe of complaints alone is not however quiet the rest of the year was. Windows
+    holding the same weeks with staff removals are one test, so the Bonferroni factor counts distinct
+    windows only (given the weekly totals, which the test conditions on, that family is fixed)."""
+    out = np.full(len(facts.sellers), np.nan)
+    removed = facts.by_seller(counts.neg_removed)
+    which = np.flatnonzero(removed.sum(axis=1) > 0)
+    if len(which) == 0:
+        return out
+    rate, _ = _weekly_rates(facts, counts.neg_removed, counts.neg_at_risk, model.counted)
+    expected = facts.by_seller(counts.neg_at_risk * rate)[which]
+    other_removed = np.zeros_like(expected)
+    other_expected = np.zeros_like(expected)
+    for o_removed, o_at_risk in zip(counts.other_removed, counts.other_at_risk):
+        o_rate, _ = _weekly_rates(facts, o_removed, o_at_risk, model.counted)
+        other_removed += facts.by_seller(o_removed)[which]
+        other_expected += facts.by_seller(o_at_risk * o_rate)[which]
+    removed = removed[which]
+    w = windows(facts.n_weeks)
+    x = window_sums(removed, w)
+    total = x + window_sums(other_removed, w)
+    e = window_sums(expected, w)
+    oe = window_sums(other_expected, w)
+    cells = x > 0
+    p = np.ones_like(x)
+    # The complaints' factor learnt from the seller's staff removals outside the window: of those,
+    # x_out were complaints where the mix of reviews on show predicts x_out_expected.
+    x_out = removed.sum(axis=1, keepdims=True) - x
+    t_out = removed.sum(axis=1, keepdims=True) + other_removed.sum(axis=1, keepdims=True) - total
+    e_out = expected.sum(axis=1, keepdims=True) - e
+    oe_out = other_expected.sum(axis=1, keepdims=True) - oe
+    x_out_expected = t_out * e_out / np.maximum(e_out + oe_out, 1e-12)
+    a = model.extra + x_out[cells]
+    b = (model.extra + x_out_expected[cells]) * oe[cells] / np.maximum(e[cells], 1e-12) + 1.0
+    p[cells] = beta_binomial_sf(x[cells], total[cells], a, b)
+    # Distinct windows: the same weeks with staff removals in them (contiguous runs of those weeks).
+    active = np.cumsum(np.hstack([np.zeros((len(which), 1)), removed + other_removed > 0]), axis=1)
+    first, last = active[:, w.start], active[:, w.end]
+    key = np.where(last > first, first * (facts.n_weeks + 2) + last, -1.0)
+    key.sort(axis=1)
+    distinct = ((np.diff(key, axis=1) != 0) & (key[:, 1:] >= 0)).sum(axis=1) + (key[:, 0] >= 0)
+    out[which] = np.minimum(1.0, p.min(axis=1) * np.maximum(distinct, 1))
+    return out
 
 
 def _densest_windows(facts: ReviewFacts, counts: _Counts, model: _Model, reported: np.ndarray) -> list:
