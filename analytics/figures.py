@@ -264,7 +264,10 @@ def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.
     x_range = {} if start is None or not len(x) else {"range": [start, pd.Timestamp(x[-1]) + pd.Timedelta(days=1)]}
     fig.update_xaxes(type="date", showspikes=True, spikemode="across", spikethickness=1, **x_range)
     fig.update_annotations(font_size=font_size)
-    height = (175 * len(panels) + 160) if projector else (230 * len(panels) + 140)
+    # Room above the panels for the findings' legend: one line per finding at worst (long names wrap).
+    findings = evidence_marks["signal"].nunique() if not evidence_marks.empty else 0
+    top = 50 + (font_size + 10) * max(findings, 1)
+    height = (175 * len(panels) + 110 + top) if projector else (230 * len(panels) + 90 + top)
     legends = {name: {"x": 1.01, "xanchor": "left", "y": fig.get_subplot(row_of[panel], 1).yaxis.domain[1],
                       "yanchor": "top", "orientation": "v", "font": {"size": font_size - 2}, "tracegroupgap": 2}
                for panel, name in legend_of.items()}
@@ -272,8 +275,8 @@ def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.
                                 "orientation": "h", "font": {"size": font_size - 1}}
     _base_layout(fig, height=height, font_size=font_size)
     # Room on the right for the panel legends (in pixels: the longest entry at this font size).
-    fig.update_layout(shapes=shapes, margin={"r": int(13.5 * font_size), "t": 90 if projector else 80,
-                                             "l": 90 if projector else 70}, **legends)
+    fig.update_layout(shapes=shapes, margin={"r": int(13.5 * font_size), "t": top, "l": 90 if projector else 70},
+                      **legends)
     return fig
 
 

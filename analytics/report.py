@@ -13,6 +13,13 @@ list the same items. Charts: an overview of the agenda sellers' scores, open cas
 assignee, and each agenda seller's chart as the seller page draws it (``analytics.figures``, the
 builder the seller page uses, rather than a second version of the same chart).
 
+Links to the dashboard are absolute, so they work from a mail or a shared drive: ``--base-url URL``
+(``write_pack(base_url=...)``), else ``$ANOMALY_BASE_URL``, else ``DEFAULT_BASE_URL`` (``make run``'s
+address). The week page's download passes the address the analyst is using.
+
+In the PDF each agenda item starts a page and keeps its heading, reasons and chart on it (the chart is
+scaled to fit what is left of the page).
+
 Chromium: ``$BROWSER_PATH`` when set, else ``chromium`` (Debian's) on the PATH. Nothing is fetched
 from the network: MathJax is off and plotly.js comes from the installed plotly package.
 """
@@ -24,6 +31,7 @@ import base64
 import datetime as dt
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +39,9 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -39,11 +49,30 @@ from plotly.offline import get_plotlyjs
 
 from analytics import feedback, figures, seller_view, signals, store, weekly
 
+SCORE_SENTENCE = ("Score: flagged sellers first, ranked by the sum of their significant signals' -log10 q "
+                  "(plus a bonus when signals coincide); the unflagged below them, by their strongest evidence.")
 MAX_SELLER_CHARTS = 30  # agenda sellers charted in the pack; the rest are in its tables
 PDF_TIMEOUT_S = 180
 CHART_WIDTH = 1000  # static charts, px (the PDF is A4 portrait)
 RENDER_TABS = max(1, min(2, os.cpu_count() or 1))  # kaleido tabs rendering static charts at once
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+DEFAULT_BASE_URL = "http://127.0.0.1:8501"  # `make run`'s dashboard
+BASE_URL_ENV = "ANOMALY_BASE_URL"
+
+
+def resolve_base_url(explicit: str | None = None) -> str:
+    """The dashboard's address the pack links to: ``explicit``, else ``$ANOMALY_BASE_URL``, else
+    ``DEFAULT_BASE_URL``; without a trailing slash."""
+    url = (explicit or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).strip()
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise ReportError(f"the base URL must start with http:// or https:// and a host, not {url!r}")
+    return url.rstrip("/")
+
+
+def seller_link(base: str, seller_id: str, as_of: dt.date | None) -> str:
+    """The absolute link to a seller's page as the run of ``as_of`` saw it."""
+    query = {"seller_id": seller_id, **({"as_of": as_of.isoformat()} if as_of else {})}
+    return f"{base}/seller?{urlencode(query)}"
 
 
 class ReportError(RuntimeError):
@@ -142,7 +171,7 @@ def overview_chart(items: weekly.WeekItems) -> Chart | None:
     height = max(360, 30 * len(rows) + 220)
     fig.update_layout(barmode="group" if items.previous_run is not None else "relative", height=height,
                       font={"size": 14}, margin={"l": 260, "r": 30, "t": 30 + 22 * (len(fig.data) // 2 + 1), "b": 50},
-                      xaxis_title="score (sum of -log10 q over signals)",
+                      xaxis_title="score (flagged: sum of -log10 q of significant signals)",
                       yaxis={"categoryorder": "array", "categoryarray": list(rows["label"])},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
     return Chart("overview", f"Scores in the run of {items.run}, coloured by each seller's strongest signal",
@@ -188,7 +217,8 @@ def _charts(con, items: weekly.WeekItems, limit: int) -> tuple[list[Chart], dict
     per_seller: dict[str, Chart] = {}
     if items.run is not None:
         for seller_id in items.agenda["seller_id"].head(limit):
-            fig = seller_chart(con, seller_id, items.run)
+            # Projector type: scaled to an A4 page's width, the screen's type would be too small to read.
+            fig = seller_chart(con, seller_id, items.run, projector=True)
             if fig is not None:
                 per_seller[seller_id] = Chart(f"seller-{seller_id}", f"Seller {seller_id}", fig,
                                               int(fig.layout.height or 900))
@@ -208,7 +238,13 @@ th { background: #f0f0f0; }
 .item { border-top: 3px solid #444; margin-top: 28px; padding-top: 8px; }
 img.chart { width: 100%; max-width: 1000px; height: auto; }
 @page { size: A4 portrait; margin: 12mm; }
-@media print { body { margin: 0; font-size: 12px; } .item { break-before: page; } table { font-size: 10px; }
+/* An item starts a page and stays on it: the chart shrinks (keeping its shape) to what the heading and
+   reasons leave of the A4 page (273 mm high inside the margins). */
+@media print { body { margin: 0; font-size: 12px; } table { font-size: 10px; }
+               .item { break-before: page; break-inside: avoid; border-top: none; margin-top: 0; }
+               .item img.chart { width: auto; max-width: 100%; max-height: 200mm; display: block;
+                                 margin: 0 auto; break-before: avoid; }
+               .item p { margin: 4px 0; }
                h2 { break-after: avoid; } tr { break-inside: avoid; } }
 """
 
@@ -237,15 +273,37 @@ SECTION_TITLES = {
 }
 
 
+HEADERS = {"item": "Item", "seller_id": "Seller", "seller_name": "Name", "why": "Why on the agenda", "score": "Score",
+           "case_id": "Case", "country": "Country", "category": "Category", "previous_score": "Previous score",
+           "signals": "Signals", "case_status": "Case status", "cleared_note": "Cleared before",
+           "score_change": "Change", "flagged": "Flagged now", "changed_at": "When (UTC)", "changed_by": "By",
+           "from_status": "From", "to_status": "To", "reason": "Reason", "status": "Status",
+           "assignee": "Assigned to", "opened_at": "Opened (UTC)", "age_days": "Age (days)", "age_band": "Age",
+           "total": "Total", "title": "Signal", "closed_cases": "Closed cases", "actioned": "Actioned",
+           "cleared": "Cleared", "precision": "Precision"}
+
+
+def _cell(value) -> str:
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value) + 0.0:,.2f}".rstrip("0").rstrip(".")  # + 0.0: never "-0"
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d %H:%M}" if (value.hour, value.minute) != (0, 0) else f"{value:%Y-%m-%d}"
+    return str(value)
+
+
 def _table(frame: pd.DataFrame, columns: list[str] | None) -> str:
+    """A table for people: plain headers, rounded numbers, yes/no, empty cells empty."""
     if frame.empty:
-        return '<p class="meta">None.</p>'
+        return '<p class="meta">Nothing this week.</p>'
     shown = frame[[c for c in columns if c in frame.columns]] if columns else frame
     shown = shown.copy()
     for column in shown.columns:
-        if pd.api.types.is_float_dtype(shown[column]):
-            shown[column] = shown[column].round(2)
-        shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
+        shown[column] = [_cell(v) for v in shown[column]]
+    shown.columns = [HEADERS.get(c, c.replace("_", " ")) for c in shown.columns]
     return shown.to_html(index=False, escape=True, na_rep="", border=0)
 
 
@@ -254,8 +312,10 @@ def _esc(value) -> str:
 
 
 def document(items: weekly.WeekItems, precision: pd.DataFrame, overview: list[Chart],
-             per_seller: dict[str, Chart], chart_html, *, head: str = "", generated_at: dt.datetime) -> str:
-    """The pack as one HTML string; ``chart_html(chart)`` embeds a chart (interactive or static)."""
+             per_seller: dict[str, Chart], chart_html, *, head: str = "", generated_at: dt.datetime,
+             base: str = DEFAULT_BASE_URL) -> str:
+    """The pack as one HTML string; ``chart_html(chart)`` embeds a chart (interactive or static);
+    ``base``: the dashboard's address its links start with."""
     tables = items.tables()
     run_words = (f"Scoring run of {items.run}, compared with the run of {items.previous_run}."
                  if items.run and items.previous_run else
@@ -266,7 +326,9 @@ def document(items: weekly.WeekItems, precision: pd.DataFrame, overview: list[Ch
         f"<title>Weekly review {items.week}</title>", f"<style>{STYLE}</style>", head, "</head><body>",
         f"<h1>Weekly review {items.week}</h1>",
         f'<p class="meta">{items.start:%A %d %B %Y} to {items.end:%A %d %B %Y} (UTC). {_esc(run_words)} '
-        f"Open cases as at {items.open_at:%Y-%m-%d %H:%M} UTC. Written {generated_at:%Y-%m-%d %H:%M} UTC.</p>",
+        f"Open cases as at {items.open_at:%Y-%m-%d %H:%M} UTC. Written {generated_at:%Y-%m-%d %H:%M} UTC. "
+        f'Links open the dashboard at <a href="{_esc(base)}">{_esc(base)}</a>.</p>',
+        f'<p class="rule">{_esc(SCORE_SENTENCE)}</p>',
         "<table><tr>" + "".join(f"<th>{_esc(k)}</th>" for k in items.summary()) + "</tr><tr>"
         + "".join(f"<td>{v}</td>" for v in items.summary().values()) + "</tr></table>",
     ]
@@ -298,8 +360,8 @@ def document(items: weekly.WeekItems, precision: pd.DataFrame, overview: list[Ch
             f"<p>Score {_esc(round(item.score, 2) if pd.notna(item.score) else 'not scored')}."
             f" {_esc(item.reasons)}</p>",
             f'<p class="meta">Case: {_esc(f"#{item.case_id}" if pd.notna(item.case_id) else "none")}. '
-            f"Dashboard: /seller?seller_id={_esc(item.seller_id)}"
-            + (f"&amp;as_of={items.run}" if items.run else "") + "</p>",
+            f'Seller page: <a href="{_esc(seller_link(base, item.seller_id, items.run))}">'
+            f"{_esc(seller_link(base, item.seller_id, items.run))}</a></p>",
         ]
         chart = per_seller.get(item.seller_id)
         if chart is not None:
@@ -320,9 +382,12 @@ def _interactive(chart: Chart) -> str:
 # --- the pack ---------------------------------------------------------------------------------------
 
 def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, pdf: bool = True,
-               now: dt.datetime | None = None, max_seller_charts: int = MAX_SELLER_CHARTS, log=None) -> Pack:
-    """Write the week's pack into ``out_dir`` (created if needed) and return its files."""
+               now: dt.datetime | None = None, max_seller_charts: int = MAX_SELLER_CHARTS, log=None,
+               base_url: str | None = None) -> Pack:
+    """Write the week's pack into ``out_dir`` (created if needed) and return its files; its links start
+    with ``base_url`` (see ``resolve_base_url``)."""
     weekly.parse_week(week)
+    base = resolve_base_url(base_url)
     started = time.perf_counter()
     say = log or (lambda _msg: None)
     db_path = store.resolve(db)
@@ -349,7 +414,7 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
     html_path = out / f"{stem}.html"
     head = f'<script type="text/javascript">{get_plotlyjs()}</script>'
     html_path.write_text(document(items, precision, overview, per_seller, _interactive, head=head,
-                                  generated_at=generated_at), encoding="utf-8")
+                                  generated_at=generated_at, base=base), encoding="utf-8")
 
     pdf_path = None
     if pdf:
@@ -370,7 +435,7 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
         with tempfile.TemporaryDirectory(prefix="pack-") as tmp:
             printable = Path(tmp) / f"{stem}.html"
             printable.write_text(document(items, precision, overview, per_seller, static,
-                                          generated_at=generated_at), encoding="utf-8")
+                                          generated_at=generated_at, base=base), encoding="utf-8")
             step = time.perf_counter()
             try:
                 print_pdf(printable, pdf_path)
@@ -381,10 +446,10 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
     return Pack(items.week, html_path, pdf_path, csvs)
 
 
-def report_command(*, db=None, week: str, out) -> None:
+def report_command(*, db=None, week: str, out, base_url: str | None = None) -> None:
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
     try:
-        pack = write_pack(week, out, db=db, log=log)
+        pack = write_pack(week, out, db=db, log=log, base_url=base_url)
     except ReportError as exc:
         raise ValueError(str(exc)) from None
     for path in pack.files:

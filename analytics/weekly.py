@@ -30,6 +30,9 @@ from analytics import cases, feedback, queries, store
 SHARP_RISE = 3.0
 AGE_BANDS = ((0, "under 1 week"), (7, "1-2 weeks"), (14, "2-4 weeks"), (28, "4 weeks or more"))
 
+SCORE_COLUMNS = {"score", "previous_score", "score_change"}
+SCORE_DECIMALS = 2
+
 
 def parse_week(week: str) -> tuple[dt.date, dt.date]:
     """``"2026-W47"`` -> (Monday, Sunday) of that ISO week; ``ValueError`` naming the format otherwise."""
@@ -83,7 +86,8 @@ class WeekItems:
         return self.agenda.empty and self.open_cases.empty
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The week's items as flat tables (list columns joined), by the CSV name they are written to."""
+        """The week's items as flat tables (list columns joined, scores rounded), by the CSV name they are
+        written to."""
         flat = {}
         for name, frame in (("agenda", self.agenda), ("newly_flagged", self.newly_flagged),
                             ("score_rises", self.risers), ("status_changes", self.status_changes),
@@ -91,6 +95,8 @@ class WeekItems:
                             ("open_cases_by_age_and_assignee", self.open_by_age_assignee),
                             ("hidden_cleared_sellers", self.hidden)):
             frame = frame.copy()
+            for column in SCORE_COLUMNS & set(frame.columns):  # a CSV reader sees 17.8, not 17.769646789877985
+                frame[column] = pd.to_numeric(frame[column], errors="coerce").round(SCORE_DECIMALS) + 0.0  # no -0.0
             for column in frame.columns:
                 if any(isinstance(v, (list, tuple, np.ndarray)) for v in frame[column]):
                     frame[column] = frame[column].map(

@@ -74,7 +74,7 @@ def _no_open_case(seller_id: str, last: cases.Case | None, user: User, as_of, ke
         st.caption(f"Last case #{last.case_id} was {cases.STATUS_WORDS[last.status]} by {last.closed_by} "
                    f"on {closed}{said}.")
         with st.expander(f"History of case #{last.case_id}"):
-            st.dataframe(_history_table(last), hide_index=True, width="stretch")
+            st.dataframe(_history_table(last), hide_index=True, width="stretch", placeholder="")
     else:
         st.caption("No case on this seller yet.")
     people = [UNASSIGNED, *auth_gate.known_usernames(user)]
@@ -105,7 +105,7 @@ def _open_case(case: cases.Case, user: User, as_of, key: str) -> None:
                f"{case.assignee or 'nobody'} · last change by {case.updated_by} on "
                f"{case.updated_at:%Y-%m-%d %H:%M} UTC · version {case.version}")
     with st.expander("History and notes"):
-        st.dataframe(_history_table(case), hide_index=True, width="stretch")
+        st.dataframe(_history_table(case), hide_index=True, width="stretch", placeholder="")
 
     # The version this session last showed; a submit is judged against it, not against what is
     # stored now (which may be someone else's newer save).

@@ -27,6 +27,31 @@ Q_HELP = ("The p-value corrected for testing every seller (Benjamini-Hochberg fa
           "counts when q is at or below its signal's level. Shown down to 1e-16.")
 
 
+# Short names on the coloured badges, so a row's badges fit its column (the signal's name is the key
+# everywhere else: filters, links, the evidence table's tooltip; the legend pairs badge and title).
+SIGNAL_SHORT = {"reinstatement": "reinstated", "review_removals": "removals", "harvested_reviewers": "harvested",
+                "review_burst": "burst", "rank_jump": "rank jump", "sabotage": "sabotage", "sales_intel": "sales intel",
+                "staff_access": "staff"}
+
+
+def signal_short(name: str) -> str:
+    return SIGNAL_SHORT.get(name, name.replace("_", " "))
+
+
+def badges_width(rows) -> int:
+    """Pixels a column of signal badges needs for its widest row (short names, the table's font)."""
+    widest = max((sum(7.4 * len(signal_short(n)) + 30 for n in names) for names in rows if names is not None),
+                 default=0)
+    return int(min(max(widest + 12, 90), 420))
+
+
+def signals_column(label: str = "Signals fired", *, width=None, help: str | None = None):
+    """A table column of the signals as coloured badges, with short names."""
+    return st.column_config.MultiselectColumn(
+        label, options=list(signal_colors()), color=list(signal_colors().values()), format_func=signal_short,
+        width=width, help=help)
+
+
 def signal_colors() -> dict[str, str]:
     return {m.NAME: m.COLOR for m in signals.all_signals()}
 
@@ -67,7 +92,7 @@ def signal_chips(names) -> str:
         chips.append(
             f'<span title="{html.escape(titles.get(name, name))}" style="background:{color};color:white;'
             f'border-radius:0.6em;padding:0.15em 0.6em;margin-right:0.4em;font-size:0.95em;'
-            f'white-space:nowrap">{html.escape(name)}</span>')
+            f'white-space:nowrap">{html.escape(signal_short(name))}</span>')
     return "".join(chips)
 
 

@@ -35,7 +35,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1600, "height": 2000}  # tall: the main area scrolls inside its own container
-ROW_HEIGHT = 38  # dashboard/views/watchlist.py's ROW_HEIGHT
+ROW_HEIGHT = 80  # dashboard/views/watchlist.py's ROW_HEIGHT
+HEADER_HEIGHT = 38  # the table's header row
 TIMEOUT_MS = 30_000
 
 
@@ -166,7 +167,7 @@ def test_watchlist_to_seller_chart_and_back(server, browser, screenshots):
     # Select the top row: its checkbox sits in the first column, one header row down. The seller's case
     # box opens under the table, with the link to the seller's page.
     box = table.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + ROW_HEIGHT + ROW_HEIGHT / 2)
+    page.mouse.click(box["x"] + 18, box["y"] + HEADER_HEIGHT + ROW_HEIGHT / 2)
     page.wait_for_url("**selected=*", timeout=TIMEOUT_MS)
     settle(page)
     case_button = page.get_by_role("button", name="Open a case").or_(page.get_by_role("button", name="Save"))

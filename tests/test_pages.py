@@ -163,9 +163,14 @@ def test_competitors_draws_the_targeting_graph_from_findings_that_name_a_rival(m
 def test_data_page_lists_tables_and_runs(market_db):
     at = open_page("data")
     tables = table(at)
-    assert set(tables["table_name"]) >= {"sellers", "reviews", "access_log"}
-    runs = table(at, 1)
+    assert set(tables["table"]) >= {"Sellers", "Reviews", "Staff access log"}  # plain names, not table names
+    assert pd.api.types.is_integer_dtype(tables["rows"])  # shown with thousands separators ("localized")
+    assert all(isinstance(d, dt.date) and not isinstance(d, dt.datetime) for d in tables["first_day"].dropna())
+    runs = table(at, len(at.dataframe) - 1)
     assert len(runs) == 2
+    assert all(isinstance(d, dt.date) and not isinstance(d, dt.datetime) for d in runs["as_of"])  # no 00:00:00
+    for frame in (t.value for t in at.dataframe):  # nowhere a literal "None"
+        assert not frame.astype(str).isin(["None", "nan", "NaT"]).any().any()
 
 
 @pytest.mark.parametrize("page, params", [

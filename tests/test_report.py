@@ -76,6 +76,10 @@ def test_the_pack_is_self_contained_opens_and_lists_the_week_pages_items(review_
     # PDF: a real document with pages, charts drawn as images.
     assert pdf_pages(pack.pdf) >= 5  # the overview pages, then one page per agenda item
 
+    # Links are absolute (make run's address by default): they work from a mail or a shared drive.
+    assert 'href="http://127.0.0.1:8501/seller?seller_id=S2&amp;as_of=2026-11-22"' in html
+    assert ">None<" not in html and "None." not in html
+
     # CSVs list exactly what the week page lists.
     page = week_page_tables()
     csv = {name: pd.read_csv(path, dtype={"seller_id": str}) for name, path in pack.csvs.items()}
@@ -112,3 +116,37 @@ def test_without_a_browser_the_pack_says_so_and_keeps_the_html_and_csvs(review_d
         report.write_pack(review_data.WEEK, tmp_path / "pack", db=review_db, max_seller_charts=0)
     assert (tmp_path / "pack" / "weekly-review-2026-W47.html").exists()
     assert (tmp_path / "pack" / "agenda.csv").exists()
+
+
+@needs_chromium
+def test_each_item_keeps_heading_reasons_and_chart_on_one_pdf_page(review_db, tmp_path):
+    """Every agenda item starts a page; drawing its chart adds no page (the chart fits under the heading
+    and the reasons), so heading, reasons and chart are on one page."""
+    without = report.write_pack(review_data.WEEK, tmp_path / "without", db=review_db, max_seller_charts=0)
+    charted = report.write_pack(review_data.WEEK, tmp_path / "with", db=review_db, max_seller_charts=5)
+    assert pdf_pages(charted.pdf) == pdf_pages(without.pdf)
+    html = charted.html.read_text(encoding="utf-8")
+    assert html.count("Plotly.newPlot") == 2 + 5
+
+
+def test_the_pack_links_to_a_configured_base_url_and_rounds_scores(review_db, tmp_path, monkeypatch):
+    pack = report.write_pack(review_data.WEEK, tmp_path / "pack", db=review_db, pdf=False, max_seller_charts=0,
+                             base_url="https://anomaly.example.org/dash/")
+    html = pack.html.read_text(encoding="utf-8")
+    assert 'href="https://anomaly.example.org/dash/seller?seller_id=S2&amp;as_of=2026-11-22"' in html
+    monkeypatch.setenv(report.BASE_URL_ENV, "https://from-env.example.org")
+    again = report.write_pack(review_data.WEEK, tmp_path / "env", db=review_db, pdf=False, max_seller_charts=0)
+    assert "https://from-env.example.org/seller?seller_id=S2" in again.html.read_text(encoding="utf-8")
+    with pytest.raises(report.ReportError, match="must start with http"):
+        report.write_pack(review_data.WEEK, tmp_path / "bad", db=review_db, pdf=False, base_url="anomaly/dash")
+    agenda = pd.read_csv(pack.csvs["agenda"], dtype=str)
+    assert agenda["score"].notna().any()
+    assert all(re.fullmatch(r"-?\d+(\.\d{1,2})?", v) for v in agenda["score"].dropna()), list(agenda["score"])
+
+
+def test_the_report_command_takes_a_base_url(review_db, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "analytics", "report", "--week", "2026-W47", "--out",
+                           str(tmp_path / "pack"), "--db", str(review_db), "--base-url", "https://x.example.org"],
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "BROWSER_PATH": "/nonexistent"})
+    html = (tmp_path / "pack" / "weekly-review-2026-W47.html").read_text(encoding="utf-8")
+    assert "https://x.example.org/seller?seller_id=" in html, done.stderr

@@ -29,5 +29,7 @@ events = audit.events(actor=None if actor == "anyone" else actor, action=None if
 if events.empty:
     st.info("No event matches.")
 else:
-    st.dataframe(events, hide_index=True, width="stretch", key="audit_events",
-                 column_config={"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss")})
+    st.dataframe(events, hide_index=True, width="stretch", key="audit_events", placeholder="",
+                 column_config={"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+                                "actor": "Who", "action": "Did", "target": "On",
+                                "detail": st.column_config.TextColumn("Detail", width="large")})

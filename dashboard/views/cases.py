@@ -31,12 +31,15 @@ else:
         shown[["case_id", "seller", "status", "assignee", "opened_by", "opened_at", "updated_by", "updated_at",
                "age_days", "notes", "clear_reason"]],
         hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="cases_table",
+        placeholder="",
         column_config={
             "case_id": st.column_config.NumberColumn("Case", format="#%d"),
             "seller": st.column_config.LinkColumn("Seller", display_text=r"seller_id=([^&]*)"),
             "opened_at": st.column_config.DatetimeColumn("Opened (UTC)", format="YYYY-MM-DD"),
             "updated_at": st.column_config.DatetimeColumn("Last change (UTC)", format="YYYY-MM-DD HH:mm"),
             "age_days": st.column_config.NumberColumn("Age (days)"),
+            "status": "Status", "assignee": "Assigned to", "opened_by": "Opened by", "updated_by": "Changed by",
+            "notes": st.column_config.TextColumn("Notes", width="medium"),
             "clear_reason": "Reason cleared",
         },
     )
@@ -63,6 +66,7 @@ if precision["closed_cases"].iloc[-1] == 0:
 else:
     st.dataframe(
         precision.drop(columns=["color", "signal"]), hide_index=True, width="stretch", key="cases_precision",
+        placeholder="",
         column_config={
             "title": "Signal",
             "closed_cases": "Closed cases",

@@ -101,7 +101,8 @@ else:
     if items.open_by_age_assignee.empty:
         st.caption("No open case.")
     else:
-        st.dataframe(items.open_by_age_assignee, hide_index=True, width="stretch")
+        st.dataframe(items.open_by_age_assignee, hide_index=True, width="stretch", placeholder="",
+                     column_config={"assignee": "Assigned to", "total": "Total"})
         chart = report.open_cases_chart(items)
         if chart is not None:
             st.plotly_chart(chart.figure, width="stretch", key="meeting_open_chart")

@@ -130,7 +130,7 @@ def _show_result(result: engine.QueryResult) -> None:
         )
     if frame.empty and len(frame.columns):
         st.info("The query ran and returned no rows.")
-    st.dataframe(frame, hide_index=True)
+    st.dataframe(frame, hide_index=True, placeholder="NULL")  # SQL's word for a missing value, not Python's None
     buttons = st.container(horizontal=True)
     buttons.download_button("CSV", data=lambda: downloads.to_csv(frame), file_name="query.csv",
                             mime="text/csv", icon=":material/download:", on_click=audit.exported,
@@ -190,7 +190,7 @@ with schema_tab:
         with st.expander(f"**{relation.name}** · {rows}"):
             if relation.description:
                 st.markdown(relation.description)
-            st.dataframe(relation.columns, hide_index=True)
+            st.dataframe(relation.columns, hide_index=True, placeholder="")
 
 with examples_tab:
     for example in examples.gallery():
@@ -245,7 +245,7 @@ with history_tab:
     if not history:
         st.caption("Queries you run in this session appear here.")
     else:
-        st.dataframe(pd.DataFrame(history), hide_index=True,
+        st.dataframe(pd.DataFrame(history), hide_index=True, placeholder="",
                      column_config={"seconds": st.column_config.NumberColumn(format="%.2f")})
         c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
         pick = c1.selectbox("Earlier query", range(len(history)),

@@ -21,8 +21,12 @@ from analytics import cases, feedback, seller_view, watchlist
 from dashboard import state, widgets
 from dashboard.case_panel import case_panel
 
-ROW_HEIGHT = 38  # tests/test_browser.py clicks the first row by this height
-ROWS_VISIBLE = 25  # rows shown before the table scrolls (a page holds watchlist.PAGE_SIZE)
+# Rows tall enough for three lines: Streamlit wraps a cell's text only in rows taller than 4rem, and the
+# reasons need it (tests/test_browser.py clicks the first row by this height).
+ROW_HEIGHT = 80
+ROWS_VISIBLE = 12  # rows shown before the table scrolls (a page holds watchlist.PAGE_SIZE)
+REASONS_MIN_WIDTH = 330  # px: about three lines of 50 characters without scrolling sideways
+TABLE_WIDTH = 890  # px of columns that fit the main area at 1400 px wide, beside the selection boxes
 FILTER_KEYS = ("category", "country", "city", "signal", "score", "flagged", "flagged_since", "page", "show_cleared")
 
 db = state.require_database()
@@ -80,12 +84,10 @@ def _filters(options: watchlist.FilterOptions) -> watchlist.Filters:
                             placeholder="any city", bind="query-params")
         # No format_func on URL-bound widgets: the URL would carry the label instead of the value.
         signal = st.selectbox("Signal fired", options.signals, index=None, key="signal", placeholder="any signal",
-                              bind="query-params", help="The signals' plain-words titles are above the table.")
+                              bind="query-params", help="The signals' plain-words titles are above the table, beside their badges.")
         top = max(1.0, float(round(options.score_max + 0.5)))
         low, high = st.slider("Score", 0.0, top, (0.0, top), step=0.5, key="score", bind="query-params",
-                              help="Higher = more suspicious; built from the findings' q-values, so "
-                                   "comparable between runs. Every flagged seller scores above every "
-                                   "unflagged one.")
+                              help=widgets.SCORE_SENTENCE + " Built from q-values, so comparable between runs.")
         flagged = st.toggle("Flagged only", key="flagged", bind="query-params",
                             help="A seller is flagged when at least one core signal is significant after "
                                  "false-discovery control.")
@@ -127,13 +129,17 @@ def _select(key: str, seller_ids: list[str]) -> None:
         st.query_params.pop("selected", None)
 
 
-def _selected_seller(version: str, seller_id: str, as_of: dt.date, latest: dt.date) -> None:
+def _selected_seller(version: str, seller_id: str, as_of: dt.date, latest: dt.date,
+                     result: watchlist.Page) -> None:
     """The case box of the selected seller, and the way to its page."""
     profile = _profile(version, seller_id)
     if profile is None:
         st.warning(f"There is no seller with id `{seller_id}` in this database (from the link's `selected`).")
         return
     st.subheader(f"{profile.seller_name} ({seller_id})")
+    row = result.rows[result.rows["seller_id"] == seller_id]
+    if not row.empty:
+        st.markdown(f"**Why:** {row['reasons'].iloc[0]}")
     params = {"seller_id": seller_id, **({"as_of": as_of.isoformat()} if as_of != latest else {})}
     st.page_link(widgets.SELLER_PAGE, label="Open the seller's page: chart, evidence, rivals",
                  icon=":material/person_search:", query_params=params)
@@ -145,35 +151,40 @@ def _table(result: watchlist.Page, selected: str | None) -> None:
     noted = rows["cleared_note"].notna()
     rows["cleared_note"] = rows["cleared_note"].where(noted, "")
     ids = list(rows["seller_id"])
+    badges = widgets.badges_width(rows["signals"])
     # A selection is a row number: keyed by the sellers listed, a table that lists others (a filter, a
     # page, cleared sellers shown) starts afresh with the URL's seller selected, never a stranger's row.
     key = "watchlist_table_" + hashlib.sha1("\n".join(ids).encode()).hexdigest()[:12]
     st.dataframe(
         rows,
         hide_index=True,
+        placeholder="",
         key=key,
         on_select=partial(_select, key, ids),
         selection_mode="single-row",
         selection_default={"selection": {"rows": [ids.index(selected)] if selected in ids else []}},
         row_height=ROW_HEIGHT,
         height=(min(len(rows), ROWS_VISIBLE) + 1) * ROW_HEIGHT + 3,
-        column_order=["score_rank", "link", "seller_name", "score", "flagged",
+        # What a person reads first, without scrolling sideways at 1400 px: who, how suspicious, which
+        # signals (every badge shown) and why (wrapped over three lines; click a cell for all of it).
+        column_order=["score_rank", "seller_name", "score", "signals", "reasons", "link", "flagged",
                       *(["cleared_note"] if noted.any() else []),  # only when a cleared seller is listed
-                      "signals", "rank_trend", "reasons", "category", "country", "city", "first_flagged_on"],
+                      "rank_trend", "category", "country", "city", "first_flagged_on"],
         column_config={
-            "score_rank": st.column_config.NumberColumn("#", width="small"),
-            "link": st.column_config.LinkColumn("Seller", display_text=r"seller_id=([^&]+)", width=150,
+            "score_rank": st.column_config.NumberColumn("#", width=44),
+            "link": st.column_config.LinkColumn("Seller id", display_text=r"seller_id=([^&]+)", width=150,
                                                 help="Opens the seller's page (a link you can paste into notes)."),
-            "seller_name": st.column_config.TextColumn("Name", width=180),
-            "score": st.column_config.NumberColumn("Score", format="%.1f", width="small"),
+            "seller_name": st.column_config.TextColumn("Name", width=150),
+            "score": st.column_config.NumberColumn("Score", format="%.1f", width=62, help=widgets.SCORE_SENTENCE),
             "flagged": st.column_config.CheckboxColumn("Flagged", width="small"),
             "cleared_note": st.column_config.TextColumn(
                 "Cleared before", width="medium",
                 help="For sellers the team cleared: why they stay cleared, or how their evidence grew since."),
-            "signals": st.column_config.MultiselectColumn(
-                "Signals fired", options=list(widgets.signal_colors()), color=list(widgets.signal_colors().values()),
-                width="medium"),
-            "reasons": st.column_config.TextColumn("Top reasons", width="large"),
+            "signals": widgets.signals_column(width=badges, help="The signals significant in this run."),
+            "reasons": st.column_config.TextColumn(
+                "Why", width=max(REASONS_MIN_WIDTH, TABLE_WIDTH - 44 - 150 - 62 - badges),
+                help="The findings in plain words. Click a cell to read all of it; select the row for the "
+                     "seller's case box with the full text."),
             "rank_trend": st.column_config.LineChartColumn(
                 "Relative rank, weekly", width="medium",
                 help="The best product's standing in its category week by week (up = better)."),
@@ -218,7 +229,7 @@ with numbers:
     cols[3].metric("Open cases", f"{open_cases:,}", help="Cases that are new, being investigated or escalated.")
     cols[4].metric("Matching the filters", f"{result.total_matching:,}")
     st.caption(f"Run of **{as_of}**; newly flagged counts sellers not flagged {previous}. "
-               "Select a row for the seller's case box and a link to its page.")
+               "Select a row for the seller's case box and a link to its page.  \n" + widgets.SCORE_SENTENCE)
 widgets.signal_legend()
 
 selected = st.query_params.get("selected")
@@ -228,4 +239,4 @@ else:
     st.info("No seller in this run matches these filters. Widen them, or clear them all.")
     st.button("Clear filters", key="clear_empty", on_click=_clear_filters)
 if selected:
-    _selected_seller(version, selected, as_of, runs[0])
+    _selected_seller(version, selected, as_of, runs[0], result)

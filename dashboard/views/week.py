@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -46,16 +47,16 @@ SELLER_LINK = st.column_config.LinkColumn("Seller", display_text=r"seller_id=([^
 COLUMN_CONFIG = {
     "seller_id": SELLER_LINK,
     "seller_name": "Name",
-    "score": st.column_config.NumberColumn("Score", format="%.1f"),
+    "score": st.column_config.NumberColumn("Score", format="%.1f", help=widgets.SCORE_SENTENCE),
     "previous_score": st.column_config.NumberColumn("Previous score", format="%.1f"),
     "score_change": st.column_config.NumberColumn("Change", format="%+.1f"),
     "case_id": st.column_config.NumberColumn("Case", format="#%d"),
-    "signals": st.column_config.ListColumn("Signals"),
+    "signals": widgets.signals_column("Signals"),
     "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
     "opened_at": st.column_config.DatetimeColumn("Opened (UTC)", format="YYYY-MM-DD"),
     "item": "Item",
-    "why": "Why it is on the agenda",
-    "cleared_note": "Note",
+    "why": st.column_config.TextColumn("Why it is on the agenda", width="medium"),
+    "cleared_note": st.column_config.TextColumn("Note", width="large"),
     "flagged": "Flagged now",
     "changed_by": "By",
     "from_status": "From",
@@ -72,7 +73,7 @@ def show(frame: pd.DataFrame, columns: list[str], *, key: str, empty: str, as_of
         st.caption(empty)
         return
     shown = seller_links(frame[[c for c in columns if c in frame.columns]], as_of)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=COLUMN_CONFIG, key=key)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=COLUMN_CONFIG, key=key, placeholder="")
 
 
 weeks = _run_weeks()
@@ -109,23 +110,24 @@ else:
     st.caption(f"{items.start:%d %b} to {items.end:%d %b %Y}. Scoring run of {items.run}, compared with the run "
                f"of {items.previous_run}. Open cases as at {items.open_at:%Y-%m-%d %H:%M} UTC.")
 
+METRIC_LABELS = {"hidden (cleared, same evidence)": ("Hidden", "Flagged again, but cleared before on the same "
+                                                               "evidence: " + feedback.REFLAG_RULE)}
 metrics = st.columns(len(items.summary()))
 for column, (label, value) in zip(metrics, items.summary().items()):
-    column.metric(label.capitalize(), value)
+    shown, about = METRIC_LABELS.get(label, (label.capitalize(), None))
+    column.metric(shown, value, help=about)
 
 st.subheader("Agenda")
 show(items.agenda, ["item", "seller_id", "seller_name", "why", "score", "case_id"], key="week_agenda",
      empty="Nothing to discuss this week.", as_of=items.run)
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Newly flagged")
-    show(items.newly_flagged, ["seller_id", "seller_name", "score", "signals", "case_id", "cleared_note"],
-         key="week_newly_flagged", empty="No seller newly flagged.", as_of=items.run)
-with right:
-    st.subheader(f"Score rose sharply (by {weekly.SHARP_RISE:g} or more)")
-    show(items.risers, ["seller_id", "seller_name", "previous_score", "score", "score_change", "flagged", "case_id"],
-         key="week_risers", empty="No sharp rise.", as_of=items.run)
+# One list under the other: side by side, their columns were cut off at 1400 px.
+st.subheader("Newly flagged")
+show(items.newly_flagged, ["seller_id", "seller_name", "score", "signals", "case_id", "cleared_note"],
+     key="week_newly_flagged", empty="No seller newly flagged.", as_of=items.run)
+st.subheader(f"Score rose sharply (by {weekly.SHARP_RISE:g} or more)")
+show(items.risers, ["seller_id", "seller_name", "previous_score", "score", "score_change", "flagged", "case_id"],
+     key="week_risers", empty="No sharp rise.", as_of=items.run)
 
 left, right = st.columns(2)
 with left:
@@ -142,7 +144,8 @@ if items.open_cases.empty:
     st.caption("No open case.")
 else:
     left, right = st.columns([2, 3])
-    left.dataframe(items.open_by_age_assignee, hide_index=True, width="stretch", key="week_open_by_age")
+    left.dataframe(items.open_by_age_assignee, hide_index=True, width="stretch", key="week_open_by_age",
+                   placeholder="", column_config={"assignee": "Assigned to", "total": "Total"})
     chart = report.open_cases_chart(items)
     if chart is not None:
         right.plotly_chart(chart.figure, width="stretch", key="week_open_chart")
@@ -160,6 +163,19 @@ st.caption("The same pack as `python -m analytics report --week "
            f"{items.week} --out DIR`: one CSV per list, and the HTML and PDF pack.")
 
 
+def _dashboard_address() -> str | None:
+    """The address this dashboard is served at, as the analyst's browser sees it (the pack's links point
+    back here); None (the pack's default) when Streamlit cannot tell, as under AppTest."""
+    try:
+        url = st.context.url
+    except Exception:  # noqa: BLE001 - no browser context
+        return None
+    if not url or not url.startswith(("http://", "https://")):
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rsplit('/', 1)[0]}"
+
+
 def _exported(what: str) -> None:
     audit.exported(user.username, what, f"week {items.week}")
 
@@ -175,7 +191,7 @@ if st.button("Prepare the HTML and PDF pack", key="prepare_pack"):
     with st.spinner("Drawing the charts and printing the PDF (a few seconds per seller chart)..."):
         with tempfile.TemporaryDirectory(prefix="weekly-pack-") as tmp:
             try:
-                pack = report.write_pack(items.week, tmp, db=db.path)
+                pack = report.write_pack(items.week, tmp, db=db.path, base_url=_dashboard_address())
             except report.ReportError as exc:
                 st.error(f"The pack could not be written: {exc}")
             else:
