@@ -543,11 +543,14 @@ def robust_rate_shape(observed: np.ndarray, expected: np.ndarray, trials: np.nda
     return shape
 
 
-def share_scan(facts: ReviewFacts, *markers: np.ndarray, robust: bool = False) -> list[ShareScan]:
+def share_scan(facts: ReviewFacts, *markers: np.ndarray, robust: bool = False,
+               calibrate: bool = False) -> list[ShareScan]:
     """For each marker (a boolean per new reviewer), scan each seller's bursts of new reviewers for a
     window where more were of the marked kind than its category that week and its own history predict.
     With ``robust``, the spread between honest sellers is estimated from the bulk
-    (``robust_rate_shape``: discoveries set aside), not from every seller.
+    (``robust_rate_shape``: discoveries set aside), not from every seller. With ``calibrate``, the
+    Bonferroni factor over each seller's windows is replaced by the share of it that simulations of
+    the null show the overlapping windows need (``_calibrated_by_simulation``).
 
     Only windows where the count of new reviewers itself burst are tried (bought and harvested reviews
     arrive together). The marked count is judged conditional on how many new reviewers came: a viral
@@ -582,25 +585,83 @@ def share_scan(facts: ReviewFacts, *markers: np.ndarray, robust: bool = False) -
         total_chosen, total_expected = weekly["chosen"].sum(axis=1), weekly["expected"].sum(axis=1)
         shape = (robust_rate_shape if robust else rate_shape)(total_chosen, total_expected, total_reviewers)
 
-        def window_p(sums, rows, m, total_chosen=total_chosen, total_expected=total_expected, shape=shape):
-            n, x, e = sums["reviewers"], sums["chosen"], sums["expected"]
-            p = np.ones(x.shape)
-            tried = np.nonzero(bursts[rows] & (x >= MIN_MARKED))
-            if len(tried[0]) == 0:
-                return p
-            sellers = tried[0] + rows.start
-            law = BetaBinomialLaw.learnt(n[tried], e[tried], shape, total_chosen[sellers] - x[tried],
-                                         total_expected[sellers] - e[tried])
-            # The exact tail only where a quick look says the window could pass; others cannot be reported.
-            close = law.normal_tail(x[tried]) * m[tried[0]] <= SCREEN_SLACK * REPORT_P
-            exact = p[tried]
-            exact[close] = law.subset(close).tail(x[tried][close])
-            p[tried] = exact
-            return p
-
-        found.append(ShareScan(weekly_reviewers, weekly["chosen"], total_reviewers,
-                               scan(w, weekly, judged_in, window_p), total_chosen, total_expected, shape))
+        window_p = _share_window_p(bursts, total_chosen, total_expected, shape)
+        found_scan = scan(w, weekly, judged_in, window_p)
+        if calibrate:
+            found_scan.p_value = _calibrated_by_simulation(found_scan, w, weekly, bursts, shape)
+        found.append(ShareScan(weekly_reviewers, weekly["chosen"], total_reviewers, found_scan,
+                               total_chosen, total_expected, shape))
     return found
+
+
+def _share_window_p(bursts: np.ndarray, total_chosen: np.ndarray, total_expected: np.ndarray, shape: float):
+    """The share scan's per-window p-values (``scan``'s ``window_p``) for burst windows with at least
+    ``MIN_MARKED`` marked reviewers: the beta-binomial tail with the seller's history outside the window."""
+    def window_p(sums, rows, m):
+        n, x, e = sums["reviewers"], sums["chosen"], sums["expected"]
+        p = np.ones(x.shape)
+        tried = np.nonzero(bursts[rows] & (x >= MIN_MARKED))
+        if len(tried[0]) == 0:
+            return p
+        sellers = tried[0] + rows.start
+        law = BetaBinomialLaw.learnt(n[tried], e[tried], shape, total_chosen[sellers] - x[tried],
+                                     total_expected[sellers] - e[tried])
+        # The exact tail only where a quick look says the window could pass; others cannot be reported.
+        close = law.normal_tail(x[tried]) * m[tried[0]] <= SCREEN_SLACK * REPORT_P
+        exact = p[tried]
+        exact[close] = law.subset(close).tail(x[tried][close])
+        p[tried] = exact
+        return p
+    return window_p
+
+
+SIMULATIONS = 20  # null replicates of the sellers' marked counts, to calibrate the scan over windows
+SIMULATED_SELLERS = 3000  # at most this many sellers (a fixed-seed sample) are simulated: bounded cost
+CALIBRATION_LEVELS = (0.05, 0.01, 0.002)  # Bonferroni levels at which the scan's true size is measured
+MIN_SIMULATED_HITS = 5  # a level is used only where the simulations reached it this often
+
+
+def _calibrated_by_simulation(found: Scan, w: Windows, weekly: dict[str, np.ndarray], bursts: np.ndarray,
+                              shape: float) -> np.ndarray:
+    """The scan's p-values with the Bonferroni factor over windows replaced by the one its overlapping
+    windows actually need. Under no harvest each seller's marked reviewers are drawn week by week from
+    its category's shares times a seller rate from the honest Gamma law (the same null the tails
+    assume), with its real weekly counts of new reviewers (so the same windows are judged), and scanned
+    as the data were. The share ``k`` of the Bonferroni factor the simulations show is needed (the
+    largest over ``CALIBRATION_LEVELS`` of the upper 97.5 % Poisson bound on the simulated hits over
+    the hits Bonferroni would allow: the share can grow in the deeper tail, where fewer hits make the
+    bound wider; overlapping windows and discrete tails make it well under 1 on an independent
+    marketplace, 0.1-0.3 from 150 replicates) scales every seller's factor, never below one window's
+    worth. The simulations use a fixed seed, so a run is reproducible."""
+    judged = np.flatnonzero(found.windows_judged > 0)
+    if len(judged) == 0:
+        return found.p_value
+    rng = np.random.default_rng(20261108)
+    sample = judged if len(judged) <= SIMULATED_SELLERS else np.sort(rng.choice(judged, SIMULATED_SELLERS,
+                                                                                replace=False))
+    n_w, e_w = weekly["reviewers"][sample], weekly["expected"][sample]
+    share_w = np.where(n_w > 0, e_w / np.maximum(n_w, 1e-12), 0.0)
+    sample_bursts = bursts[sample]
+    simulated = []
+    for _ in range(SIMULATIONS):
+        rho = rng.gamma(shape, 1.0 / shape, size=len(sample))
+        x_w = rng.binomial(n_w.astype(np.int64), np.clip(rho[:, None] * share_w, 0.0, 1.0)).astype(float)
+        sim = scan(w, {"reviewers": n_w, "chosen": x_w, "expected": e_w}, lambda sums, rows: sample_bursts[rows],
+                   _share_window_p(sample_bursts, x_w.sum(axis=1), e_w.sum(axis=1), shape))
+        simulated.append(sim.p_value)
+    simulated = np.concatenate(simulated)
+    k = 0.0
+    for level in CALIBRATION_LEVELS:
+        hits = int((simulated <= level).sum())
+        if hits >= MIN_SIMULATED_HITS:
+            # the upper 97.5 % Poisson bound on the hits: a level reached rarely counts for more, not less
+            k = max(k, stats.chi2.ppf(0.975, 2 * (hits + 1)) / 2 / (level * simulated.size))
+    if k <= 0.0:
+        return found.p_value
+    m = np.maximum(found.windows_judged, 1)
+    factor = np.maximum(min(k, 1.0), 1.0 / m)
+    # A p-value the Bonferroni step capped at 1 (or a window screened out) stays 1: its size is unknown.
+    return np.where((found.windows_judged > 0) & (found.p_value < 1.0), found.p_value * factor, found.p_value)
 
 
 def day_counts(days: np.ndarray, n_days: int) -> np.ndarray:
