@@ -267,7 +267,7 @@ def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.
     # Room above the panels for the findings' legend: one line per finding at worst (long names wrap).
     findings = evidence_marks["signal"].nunique() if not evidence_marks.empty else 0
     top = 50 + (font_size + 10) * max(findings, 1)
-    height = (175 * len(panels) + 110 + top) if projector else (230 * len(panels) + 90 + top)
+    height = (160 * len(panels) + 110 + top) if projector else (230 * len(panels) + 90 + top)
     legends = {name: {"x": 1.01, "xanchor": "left", "y": fig.get_subplot(row_of[panel], 1).yaxis.domain[1],
                       "yanchor": "top", "orientation": "v", "font": {"size": font_size - 2}, "tracegroupgap": 2}
                for panel, name in legend_of.items()}
@@ -348,7 +348,9 @@ def shifts_figure(summary: pd.DataFrame, shown: int = 15) -> go.Figure:
         hoverinfo="text"))
     fig.update_xaxes(title_text="log2 rank factor after vs before (right = lost ground)")
     fig.update_layout(barmode="relative")
-    return _base_layout(fig, height=max(300, 40 * len(rows) + 120))
+    _base_layout(fig, height=max(260, 40 * len(rows) + 90))
+    fig.update_layout(margin={"t": 20, "r": 60}, showlegend=False)  # no legend: the colours are explained below
+    return fig
 
 
 def targeting_graph(edges: pd.DataFrame, signal_colors: dict[str, str], signal_titles: dict[str, str]) -> go.Figure:

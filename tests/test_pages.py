@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import cases, signals, store
+from analytics import cases, store
 from analytics.auth import User
 from dashboard.auth_gate import SESSION_KEY
 from tests import dashboard_market as market
@@ -152,7 +152,7 @@ def test_competitors_draws_the_targeting_graph_from_findings_that_name_a_rival(m
     at = open_page("competitors", focus="kitchen")
     edges = next(t.value for t in at.dataframe if "rival_name" in t.value)
     inserted = edges[edges["seller"].str.contains(market.BUYER) & edges["rival"].str.contains(market.VICTIM)
-                     & (edges["signal_title"] == signals.by_name()["sabotage"].TITLE)]
+                     & edges["signal_badge"].map(lambda s: list(s) == ["sabotage"])]
     assert len(inserted) == 1 and inserted["significant"].all()
     assert len(at.get("plotly_chart")) == 3
     seller = open_page("seller", seller_id=market.VICTIM)
@@ -190,3 +190,24 @@ def test_no_scoring_run_yet_is_explained(tmp_path, monkeypatch):
         at = open_page(page, **params)
         assert "No scoring run" in at.info[0].value
     assert open_page("seller", seller_id="A").title[0].value == "Alpha"
+
+
+def test_the_watchlist_reasons_and_badges_fit_without_scrolling_sideways(market_db):
+    """At 1400 px the main area holds about 900 px of columns: name, score, every badge and the reasons
+    come first and fit in it, and the rows are tall enough for Streamlit to wrap the reasons (> 4rem)."""
+    import json
+
+    from dashboard import widgets
+
+    at = open_page()
+    proto = at.dataframe[0].proto
+    columns = json.loads(proto.columns)
+    order = list(proto.column_order)
+    assert order.index("reasons") <= 4 and order.index("signals") < order.index("reasons")
+    first = order[: order.index("reasons") + 1]
+    assert sum(columns[c]["width"] for c in first) <= 900
+    assert proto.row_height > 64  # Streamlit wraps a cell's text only in rows taller than 4rem
+    rows = table(at)
+    assert columns["signals"]["width"] >= widgets.badges_width(rows["signals"])
+    assert widgets.SCORE_SENTENCE in columns["score"]["help"]
+    assert proto.placeholder == ""  # an empty city is empty, not "None"

@@ -131,6 +131,9 @@ def _gains_and_losses() -> None:
         st.caption("No rival was ranked in both windows around these change points.")
     else:
         st.plotly_chart(drawn["shifts"], config={"displaylogo": False})
+        st.caption("Each bar: a rival's typical rank after a flagged seller's change point against before (the "
+                   f"{competitors.WINDOW_DAYS} days each side); red, to the right: it lost ground; green: it gained. "
+                   "Rivals that lost most often come first.")
     with st.expander("Each change point's biggest gainers and losers"):
         shifts = view.shifts.assign(
             link=[widgets.seller_url(s, as_of) for s in view.shifts["seller_id"]],
@@ -161,15 +164,16 @@ else:
         seller=[widgets.seller_url(s, as_of) for s in view.targeting["seller_id"]],
         rival=[widgets.seller_url(s, as_of) for s in view.targeting["rival_id"]],
         seller_name=view.targeting["seller_name"].fillna(""), rival_name=view.targeting["rival_name"].fillna(""),
-        signal_title=[widgets.signal_titles().get(s, s) for s in view.targeting["signal"]],
+        signal_badge=[[s] for s in view.targeting["signal"]],
         q=[figures.format_p(q) for q in view.targeting["q_value"]])
     link = r"seller_id=([^&]+)"
-    st.dataframe(targeting[["seller", "seller_name", "rival", "rival_name", "signal_title", "findings", "first_date",
-                            "q", "significant"]], hide_index=True, placeholder="", column_config={
+    st.dataframe(targeting[["seller", "seller_name", "rival", "rival_name", "signal_badge", "first_date", "q",
+                            "significant", "findings"]], hide_index=True, placeholder="", column_config={
         "seller": st.column_config.LinkColumn("Suspected seller", display_text=link),
         "seller_name": "Name", "rival": st.column_config.LinkColumn("Rival", display_text=link),
-        "rival_name": "Rival's name", "signal_title": st.column_config.TextColumn("Finding", width="medium"),
-        "findings": st.column_config.NumberColumn("Findings"),
-        "first_date": st.column_config.DateColumn("First change point"),
-        "q": st.column_config.TextColumn("q", help=Q_HELP),
-        "significant": st.column_config.CheckboxColumn("Significant")})
+        "rival_name": "Rival's name",
+        "signal_badge": widgets.signals_column("Signal", help="The signal's title is in the legend above."),
+        "findings": st.column_config.NumberColumn("Findings", width="small"),
+        "first_date": st.column_config.DateColumn("First change point", width="small"),
+        "q": st.column_config.TextColumn("q", help=Q_HELP, width="small"),
+        "significant": st.column_config.CheckboxColumn("Significant", width="small")})

@@ -145,19 +145,18 @@ else:
                                     p=[figures.format_p(v) for v in core.evidence["p_value"]],
                                     q=[figures.format_p(v) for v in core.evidence["q_value"]])
     st.dataframe(
-        evidence[["signal", "changepoint_date", "change", "effect", "p", "q", "significant",
-                  "measure", "product_id", "related_seller_id", "detail"]],
-        hide_index=True, placeholder="",
+        evidence[["signal", "changepoint_date", "measure", "change", "effect", "p", "q", "significant",
+                  "detail", "product_id", "related_seller_id"]],
+        hide_index=True, placeholder="", row_height=84,  # tall enough for Streamlit to wrap the measure
         column_config={
-            "signal": st.column_config.MultiselectColumn("Signal", options=list(widgets.signal_colors()),
-                                                         color=list(widgets.signal_colors().values())),
+            "signal": widgets.signals_column("Signal", width=110),
             "changepoint_date": st.column_config.DateColumn("Date"),
             "change": "Before \u2192 after",
             "effect": st.column_config.NumberColumn("Effect", format="%.2f"),
             "p": st.column_config.TextColumn("p", help=widgets.P_HELP),
             "q": st.column_config.TextColumn("q", help=widgets.Q_HELP),
             "significant": st.column_config.CheckboxColumn("Significant"),
-            "measure": st.column_config.TextColumn("Measure", width="large"),
+            "measure": st.column_config.TextColumn("Measure", width=300),
             "product_id": "Product",
             "related_seller_id": "Rival",
             "detail": st.column_config.TextColumn("Detail", width="large"),

@@ -25,7 +25,7 @@ from dashboard.case_panel import case_panel
 # reasons need it (tests/test_browser.py clicks the first row by this height).
 ROW_HEIGHT = 80
 ROWS_VISIBLE = 12  # rows shown before the table scrolls (a page holds watchlist.PAGE_SIZE)
-REASONS_MIN_WIDTH = 330  # px: about three lines of 50 characters without scrolling sideways
+REASONS_MIN_WIDTH = 280  # px: about three lines of 40 characters without scrolling sideways
 TABLE_WIDTH = 890  # px of columns that fit the main area at 1400 px wide, beside the selection boxes
 FILTER_KEYS = ("category", "country", "city", "signal", "score", "flagged", "flagged_since", "page", "show_cleared")
 
@@ -152,6 +152,8 @@ def _table(result: watchlist.Page, selected: str | None) -> None:
     rows["cleared_note"] = rows["cleared_note"].where(noted, "")
     ids = list(rows["seller_id"])
     badges = widgets.badges_width(rows["signals"])
+    name_width = 150 if badges <= 260 else 110  # many badges on a row: names wrap instead
+    reasons_width = max(REASONS_MIN_WIDTH, TABLE_WIDTH - 44 - name_width - 62 - badges)
     # A selection is a row number: keyed by the sellers listed, a table that lists others (a filter, a
     # page, cleared sellers shown) starts afresh with the URL's seller selected, never a stranger's row.
     key = "watchlist_table_" + hashlib.sha1("\n".join(ids).encode()).hexdigest()[:12]
@@ -174,7 +176,7 @@ def _table(result: watchlist.Page, selected: str | None) -> None:
             "score_rank": st.column_config.NumberColumn("#", width=44),
             "link": st.column_config.LinkColumn("Seller id", display_text=r"seller_id=([^&]+)", width=150,
                                                 help="Opens the seller's page (a link you can paste into notes)."),
-            "seller_name": st.column_config.TextColumn("Name", width=150),
+            "seller_name": st.column_config.TextColumn("Name", width=name_width),
             "score": st.column_config.NumberColumn("Score", format="%.1f", width=62, help=widgets.SCORE_SENTENCE),
             "flagged": st.column_config.CheckboxColumn("Flagged", width="small"),
             "cleared_note": st.column_config.TextColumn(
@@ -182,7 +184,7 @@ def _table(result: watchlist.Page, selected: str | None) -> None:
                 help="For sellers the team cleared: why they stay cleared, or how their evidence grew since."),
             "signals": widgets.signals_column(width=badges, help="The signals significant in this run."),
             "reasons": st.column_config.TextColumn(
-                "Why", width=max(REASONS_MIN_WIDTH, TABLE_WIDTH - 44 - 150 - 62 - badges),
+                "Why", width=reasons_width,
                 help="The findings in plain words. Click a cell to read all of it; select the row for the "
                      "seller's case box with the full text."),
             "rank_trend": st.column_config.LineChartColumn(
