@@ -33,8 +33,10 @@ component catches a short wipe the year would dilute:
   beta-binomial with the share its reviews on show predict, the complaints' factor learnt from its
   staff removals *outside* the window (an honest seller's selectivity is stable; a wipe is a jump in
   it, so a sweep of every rating is ordinary here too). The best window's p-value is corrected for
-  the seller's distinct windows (windows holding the same weeks with staff removals are one test;
-  given the weekly totals the test conditions on, that family is fixed). A simulation of the
+  the seller's distinct windows that could have shown one as small (Tarone's device for discrete
+  tests: a window with two staff removals can never be very selective; windows holding the same
+  weeks with staff removals are one test; both depend only on the weekly totals the test conditions
+  on). A simulation of the
   windows' maximum would be sharper, but cannot resolve the depths a false-discovery line needs at
   a cost the 100,000-seller run allows; the count of distinct windows is exact and only
   conservative. The two components are combined by Simes (``simes_pair``): valid for positively
@@ -359,13 +361,22 @@ def window_component(facts: ReviewFacts, counts: _Counts, model: _Model) -> np.n
     a = model.extra + x_out[cells]
     b = (model.extra + x_out_expected[cells]) * oe[cells] / np.maximum(e[cells], 1e-12) + 1.0
     p[cells] = beta_binomial_sf(x[cells], total[cells], a, b)
-    # Distinct windows: the same weeks with staff removals in them (contiguous runs of those weeks).
+    best = p.min(axis=1)
+    # The Bonferroni factor counts the windows that could have shown a p-value as small as the best
+    # one (Tarone's device for discrete tests), each distinct window once (windows holding the same
+    # weeks with staff removals are one test). A window's smallest attainable p-value is that of all
+    # its staff removals being complaints, taken at its lowest (no complaints outside the window), so
+    # the count depends only on the weekly totals the test conditions on: P(best <= t) <= t x count(t).
+    lowest_b = (model.extra + x_out_expected) * oe / np.maximum(e, 1e-12) + 1.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        attainable = np.exp(special.betaln(total + model.extra, lowest_b) - special.betaln(model.extra, lowest_b))
     active = np.cumsum(np.hstack([np.zeros((len(which), 1)), removed + other_removed > 0]), axis=1)
     first, last = active[:, w.start], active[:, w.end]
-    key = np.where(last > first, first * (facts.n_weeks + 2) + last, -1.0)
+    could = (last > first) & (attainable <= best[:, None] * (1 + 1e-9))
+    key = np.where(could, first * (facts.n_weeks + 2) + last, -1.0)
     key.sort(axis=1)
     distinct = ((np.diff(key, axis=1) != 0) & (key[:, 1:] >= 0)).sum(axis=1) + (key[:, 0] >= 0)
-    out[which] = np.minimum(1.0, p.min(axis=1) * np.maximum(distinct, 1))
+    out[which] = np.minimum(1.0, best * np.maximum(distinct, 1))
     return out
 
 
