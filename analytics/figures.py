@@ -346,7 +346,12 @@ def shifts_figure(summary: pd.DataFrame, shown: int = 15) -> go.Figure:
         hovertext=[f"rank x{f:.2f} after vs before; lost ground {lost} time(s), gained {gained}"
                    for f, lost, gained in zip(rows["rank_factor"], rows["times_lost"], rows["times_gained"])],
         hoverinfo="text"))
-    fig.update_xaxes(title_text="log2 rank factor after vs before (right = lost ground)")
+    # Room beyond the longest bar each way for its "x1.64" label (a label left of a green bar would sit
+    # on the sellers' names otherwise).
+    low, high = min(float(change.min()), 0.0), max(float(change.max()), 0.0)
+    pad = 0.16 * (high - low) + 0.01
+    fig.update_xaxes(title_text="log2 rank factor after vs before (right = lost ground)",
+                     range=[low - pad if low < 0 else 0, high + pad if high > 0 else 0])
     fig.update_layout(barmode="relative")
     _base_layout(fig, height=max(260, 40 * len(rows) + 90))
     fig.update_layout(margin={"t": 20, "r": 60}, showlegend=False)  # no legend: the colours are explained below

@@ -2,9 +2,9 @@
 watchlist, click the top seller (its case box opens under the table), follow the link to its page, its
 chart with change-point markers, and back; then a screenshot of every page at 1400 px wide (the whole
 page, however long) and of meeting mode at 1920x1080, a projector's screen. With UPDATE_SCREENSHOTS=1
-(``make screenshots``) it runs on the full demo and saves the screenshots to docs/screenshots/ (the
-README shows watchlist.png and seller.png); otherwise they go to a temporary folder, printed at the end,
-so a test run never changes tracked files.
+(``make screenshots``) it runs on the full demo and refreshes the README's images in docs/screenshots/
+(watchlist.png, seller.png, meeting.png); every page's screenshot goes to a temporary folder, printed at
+the end (``pytest -s``), so a test run never changes tracked files.
 
 Playwright drives Debian's /usr/bin/chromium (``make chromium`` installs it); it never downloads a
 browser. Streamlit draws tables on a canvas, so the row is clicked by position; everything else waits
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -197,11 +198,11 @@ def test_watchlist_to_seller_chart_and_back(server, browser, screenshots):
 
 
 
-def test_meeting_mode_walks_one_step_from_a_pasted_link(server, browser):
+def test_meeting_mode_walks_one_step_from_a_pasted_link(server, browser, demo_db):
     """A link into meeting mode survives the sign-in, shows the item's chart and case box, and Next
     moves to the following screen (the next item, or the closing summary)."""
     page = browser.new_page(viewport=VIEWPORT)
-    sign_in(page, f"{server}/meeting?item=1")
+    sign_in(page, f"{server}/meeting?week={agenda_week(demo_db)}&item=1")
     page.locator('[data-testid="stHeading"]').first.wait_for(timeout=TIMEOUT_MS)
     settle(page)
     assert "/meeting" in page.url and "item=1" in page.url
@@ -232,16 +233,37 @@ def top_seller(db: Path) -> str:
                            "order by score_rank limit 1").fetchone()[0]
 
 
+def agenda_week(db: Path) -> str:
+    """The latest ISO week whose run flags someone the run before did not (the first run flags everyone
+    anew): a week with items on its meeting agenda."""
+    import duckdb
+
+    from analytics import weekly
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("""
+            with flags as (select as_of, list(seller_id order by seller_id) filter (where flagged) as ids
+                           from seller_scores group by as_of)
+            select as_of, ids, lag(ids) over (order by as_of) as before from flags order by as_of desc""").fetchall()
+    for as_of, ids, before in rows:
+        if ids and (before is None or set(ids) - set(before)):
+            return weekly.week_of(as_of)
+    return weekly.week_of(rows[0][0])
+
+
 PAGE_WIDTH = 1400
 MEETING_SCREEN = {"width": 1920, "height": 1080}
 
 
-def test_every_page_has_a_screenshot(server, browser, screenshots, demo_db):
+def test_every_page_has_a_screenshot(server, browser, screenshots, demo_db, tmp_path_factory):
     """Every page at 1400 px wide, signed in as a lead (who also sees the audit log), and meeting mode
     on a 1920x1080 projector; a look at them is what finds clipped titles and unreadable legends."""
     seller = top_seller(demo_db)
+    folder = tmp_path_factory.mktemp("pages")  # every page; the README's own images go to `screenshots`
+    week = agenda_week(demo_db)
     pages = {"watchlist": "", "seller": f"seller?seller_id={seller}", "competitors": "competitors", "data": "data",
-             "sql": "sql", "week": "week", "meeting": "meeting?item=1", "cases": "cases", "audit": "audit"}
+             "sql": "sql", "week": f"week?week={week}", "meeting": f"meeting?week={week}&item=1", "cases": "cases",
+             "audit": "audit"}
     page = browser.new_page(viewport={"width": PAGE_WIDTH, "height": 1000})
     sign_in(page, server, user="lea")
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=TIMEOUT_MS)
@@ -253,23 +275,25 @@ def test_every_page_has_a_screenshot(server, browser, screenshots, demo_db):
         settle(page)
         wait_for_charts(page)
         assert not page.locator('[data-testid="stException"]').count(), name
-        target = screenshots / f"page-{name}.png"
+        target = folder / f"page-{name}.png"
         whole_page_screenshot(page, target, PAGE_WIDTH)
         saved.append(target)
     page.close()
 
     page = browser.new_page(viewport=MEETING_SCREEN)
-    sign_in(page, f"{server}/meeting?item=1", user="lea")
+    sign_in(page, f"{server}/meeting?week={week}&item=1", user="lea")
     page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=TIMEOUT_MS)
     settle(page)
     wait_for_charts(page)
     for name in ("meeting-1080p", "meeting-1080p-chart"):
-        target = screenshots / f"{name}.png"
+        target = folder / f"{name}.png"
         if name.endswith("chart"):  # the chart brought to the top, as the room sees it when scrolled to
             page.locator('[data-testid="stPlotlyChart"]').first.evaluate("element => element.scrollIntoView()")
             page.wait_for_timeout(300)
         page.screenshot(path=str(target))
         saved.append(target)
     page.close()
+    if UPDATE_SCREENSHOTS:  # the README shows meeting mode as the room sees it
+        shutil.copyfile(folder / "meeting-1080p.png", screenshots / "meeting.png")
     print("\nscreenshots:\n" + "\n".join(f"  {path}" for path in saved))
     assert all(path.stat().st_size > 10_000 for path in saved)

@@ -140,3 +140,11 @@ def test_the_targeting_graph_keeps_long_names_inside_the_figure():
 ])
 def test_p_and_q_values_are_shown_with_a_floor(value, shown):
     assert figures.format_p(value) == shown
+
+
+def test_the_gains_and_losses_bars_leave_room_for_their_labels_both_ways():
+    summary = pd.DataFrame({"seller_id": ["A", "B"], "seller_name": ["Lost Ltd", "Gained Ltd"],
+                            "times_lost": [2, 0], "times_gained": [0, 2], "rank_factor": [2.0, 0.5]})
+    fig = figures.shifts_figure(summary)
+    low, high = fig.layout.xaxis.range
+    assert low < -1 and high > 1  # beyond both bars (log2: -1 and +1), so "x0.50" is not drawn on the names
