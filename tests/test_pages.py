@@ -131,6 +131,9 @@ def test_competitors_page_shows_rank_moves_around_change_points(market_db):
     assert len(at.get("plotly_chart")) >= 2
     shifts = next(t.value for t in at.dataframe if "rank_factor" in t.value)
     assert (shifts["link"].str.contains(market.VICTIM) & (shifts["direction"] == "lost")).any()
+    assert "seller_id" not in shifts and "event_seller_id" not in shifts  # names a person reads
+    assert all(t.proto.placeholder == "" for t in at.dataframe)  # no "None" in empty cells
+    assert any(s.value == "Rank over time" for s in at.subheader)
 
 
 def test_competitors_without_a_flagged_seller_says_so_and_still_draws_the_graph_section(market_db):

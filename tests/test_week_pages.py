@@ -168,6 +168,14 @@ def test_meeting_mode_steps_through_the_items_with_chart_and_case_box(review_db)
     assert at.title[0].value == "Fresh Flag"
     assert at.get("plotly_chart")
     assert any(m.value.startswith("#### Case #5") for m in at.markdown)
+    # For a projector: the chart in large type and within a 1080-line screen,
+    # its date axis starting where the seller's data does.
+    import json
+
+    chart = at.get("plotly_chart")[0]
+    layout = json.loads(chart.proto.spec)["layout"]
+    assert layout["font"]["size"] >= 20 and layout["height"] <= 1080
+    assert "range" in layout["xaxis"]
 
     button(at, "Next ▶").click().run()
     assert at.title[0].value == "Cleared Grew"
