@@ -39,3 +39,13 @@ def test_every_seller_with_new_reviewers_gets_a_p_value(drip_market):
     harvested = tested[tested["signal"] == "harvested_reviewers"]
     assert harvested["p_value"].between(0, 1).all()
     assert len(harvested) >= 40
+
+
+def test_with_no_harvest_the_p_values_stay_honest(tmp_path):
+    # The whole-history component and the simulation-calibrated scan must not turn ordinary overlap
+    # (customers reviewing several products of a category) into evidence.
+    run = scored(Market(seed=17).build(tmp_path / "market.duckdb"))
+    harvested = run.tests[run.tests["signal"] == "harvested_reviewers"]
+    assert len(harvested) >= 35
+    assert (harvested["p_value"] < 0.05).mean() <= 0.10
+    assert not significant(run, "harvested_reviewers")
