@@ -39,9 +39,11 @@ chromium:
 test: setup chromium
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
-## make screenshots: the README's images, from the browser test on the full demo.
+## make screenshots: the README's images, from the browser test on the full demo (taken into a temporary
+## folder, copied into docs/screenshots/ once the run has passed: the tests' guard allows no tracked change).
 screenshots: setup chromium
-	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_browser.py
+	@shots=$$(mktemp -d) && UPDATE_SCREENSHOTS=$$shots $(PY) -m pytest -q -s tests/test_browser.py \
+	  && cp $$shots/watchlist.png $$shots/seller.png $$shots/meeting.png docs/screenshots/ && rm -rf $$shots
 
 bench: setup $(DEMO_DB)
 	$(PY) -m analytics.bench ingest

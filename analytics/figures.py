@@ -221,7 +221,15 @@ def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.
             continue
         first = panel not in legend_shown
         legend_shown.add(panel)
-        add(_level_trace(segments[segments["series"] == series], showlegend=first), panel, series == "ad_spend")
+        own = segments[segments["series"] == series]
+        if series in daily:  # a level is drawn only over days the series has data (a late launch starts there)
+            valid = pd.to_datetime(daily.loc[pd.to_numeric(daily[series], errors="coerce").notna(), "date"])
+            if not valid.empty:
+                first_day, last_day = valid.min().date(), valid.max().date()
+                own = own.assign(start=[max(pd.Timestamp(d).date(), first_day) for d in own["start"]],
+                                 end=[min(pd.Timestamp(d).date(), last_day) for d in own["end"]])
+                own = own[[s <= e for s, e in zip(own["start"], own["end"])]]
+        add(_level_trace(own, showlegend=first), panel, series == "ad_spend")
         add(_changepoint_trace(points, formats.get(series, ".2f"), showlegend=first), panel, series == "ad_spend")
         for day in points["date"]:
             vline(day, panel, {"color": LEVEL_COLOR, "width": 1, "dash": "dot"}, opacity=0.6)

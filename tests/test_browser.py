@@ -1,10 +1,11 @@
 """End to end in a real headless Chromium: the demo marketplace (small), `streamlit run`, sign in, the
 watchlist, click the top seller (its case box opens under the table), follow the link to its page, its
 chart with change-point markers, and back; then a screenshot of every page at 1400 px wide (the whole
-page, however long) and of meeting mode at 1920x1080, a projector's screen. With UPDATE_SCREENSHOTS=1
-(``make screenshots``) it runs on the full demo and refreshes the README's images in docs/screenshots/
-(watchlist.png, seller.png, meeting.png); every page's screenshot goes to a temporary folder, printed at
-the end (``pytest -s``), so a test run never changes tracked files.
+page, however long) and of meeting mode at 1920x1080, a projector's screen. With
+UPDATE_SCREENSHOTS=FOLDER (``make screenshots``) it runs on the full demo and saves the README's images (watchlist.png,
+seller.png, meeting.png) in FOLDER, which the Makefile then copies into docs/screenshots/; every page's
+screenshot goes to a temporary folder, printed at the end (``pytest -s``). A test run never changes
+tracked files.
 
 Playwright drives Debian's /usr/bin/chromium (``make chromium`` installs it); it never downloads a
 browser. Streamlit draws tables on a canvas, so the row is clicked by position; everything else waits
@@ -31,7 +32,9 @@ from analytics.demo import build_demo
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
-UPDATE_SCREENSHOTS = bool(os.environ.get("UPDATE_SCREENSHOTS"))
+# `make screenshots` sets it to a folder: the full demo, and the README's images saved there (the Makefile
+# copies them into docs/screenshots/ after the run, so the run itself never changes tracked files).
+UPDATE_SCREENSHOTS = os.environ.get("UPDATE_SCREENSHOTS", "")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -150,7 +153,10 @@ def whole_page_screenshot(page, path: Path, width: int) -> None:
 @pytest.fixture(scope="module")
 def screenshots(tmp_path_factory) -> Path:
     if UPDATE_SCREENSHOTS:
-        folder = REPO / "docs" / "screenshots"
+        folder = Path(UPDATE_SCREENSHOTS)
+        if not folder.is_absolute() or folder.resolve().is_relative_to(REPO):
+            pytest.fail("UPDATE_SCREENSHOTS must name a folder outside the repository (make screenshots "
+                        "copies the images into docs/screenshots/ afterwards)")
         folder.mkdir(parents=True, exist_ok=True)
         return folder
     return tmp_path_factory.mktemp("screenshots")

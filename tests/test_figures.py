@@ -148,3 +148,16 @@ def test_the_gains_and_losses_bars_leave_room_for_their_labels_both_ways():
     fig = figures.shifts_figure(summary)
     low, high = fig.layout.xaxis.range
     assert low < -1 and high > 1  # beyond both bars (log2: -1 and +1), so "x0.50" is not drawn on the names
+
+
+def test_a_level_line_starts_where_its_series_has_data():
+    daily = daily_frame(days=200)
+    daily.loc[:99, ["sales_rank", "rank_explained", "price"]] = np.nan  # the product launched on day 100
+    daily.loc[100:, "price"] = np.r_[np.full(50, 20.0), np.full(50, 30.0)]
+    fig = draw(daily)
+    launch = daily["date"].iloc[100]
+    levels = [t for t in fig.data if t.name == "level between change points"]
+    assert levels
+    price_levels = [t for t in levels if t.yaxis == fig.data[[d.name for d in fig.data].index("price")].yaxis]
+    starts = [x for t in price_levels for x in t.x if x is not None]
+    assert starts and min(pd.Timestamp(x) for x in starts) >= launch
