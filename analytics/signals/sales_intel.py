@@ -70,6 +70,7 @@ MIN_NULL_ACTIONS = 30  # other sellers' aims needed for an empirical null of sal
 PREMISE_P = 0.05  # U counts only where aimed rivals sell beyond their rank at this level, here
 LAGS = (112,)  # the longest look-up-to-action delay linked (days); shorter delays score as tighter links
 GAP_FLOOR = 0.01  # price gaps under 1% are all "exactly" (prices are noisy at that scale)
+PAIR_CELLS = 2_000_000  # (action, look-up) cells paired at a time: bounded memory in large categories
 UNUSUAL = 0.1  # look-ups at most this usual for their employee are linked (pruning: usual ones tell little)
 ROW_CHUNK = 20_000  # rows of the price matrix handled at once (memory)
 
@@ -159,6 +160,20 @@ def _weekly_cumulative(values: np.ndarray, n_weeks: int) -> tuple[np.ndarray, np
     np.cumsum(np.where(observed, padded, 0.0).sum(axis=2, dtype=np.float64), axis=1, out=sums[:, 1:])
     np.cumsum(observed.sum(axis=2), axis=1, out=counts[:, 1:])
     return sums, counts
+
+
+@per_context
+def prices_before_week(ctx: ScoringContext) -> np.ndarray:
+    """Per product row and week w, the mean log price over the PRICE_WEEKS whole weeks before week w
+    (float32, NaN where it was not listed then): what a launch or cut in week w is priced against, as
+    ``standings`` reads it, looked up once per (listing, action) pair instead of re-averaged."""
+    m = ctx.product_matrices
+    n_weeks = len(m.days) // 7 + 1
+    price_sum, price_days = _weekly_cumulative(m.log_price, n_weeks)
+    weeks = np.arange(n_weeks + 1)
+    days = _between(price_days, weeks, PRICE_WEEKS)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(days > 0, _between(price_sum, weeks, PRICE_WEEKS) / days, np.nan).astype(np.float32)
 
 
 def _between(cumulative: np.ndarray, weeks: np.ndarray, span: int) -> np.ndarray:
@@ -450,6 +465,8 @@ def links(ctx: ScoringContext, actions: pd.DataFrame, looks: pd.DataFrame) -> pd
         look_of = np.concatenate([look_of, expanded["look"].to_numpy(np.int64)])
         listing = np.concatenate([listing, expanded["row"].to_numpy(np.int64)])
     listing_category = category_of_row[listing]
+    look_rarity = looks["rarity"].to_numpy(float)
+    rival_prices = prices_before_week(ctx)
     look_day = looks["day_idx"].to_numpy(np.int64)[look_of]
     row = actions["row"].to_numpy(np.int64)
     day = actions["day_idx"].to_numpy(np.int64)
@@ -461,23 +478,48 @@ def links(ctx: ScoringContext, actions: pd.DataFrame, looks: pd.DataFrame) -> pd
         theirs = by_category.get(c)
         if c < 0 or theirs is None:
             continue
-        lag = day[mine][:, None] - look_day[theirs][None, :]
-        other = seller_of_row[row[mine]][:, None] != seller_of_row[listing[theirs]][None, :]
-        a, k = np.nonzero((lag >= 1) & (lag <= max(LAGS)) & other)
-        if a.size == 0:
-            continue
-        action, j = mine[a], theirs[k]
-        rival_price, _ = window_mean_at(m.log_price, listing[j], day[action] - 7 * PRICE_WEEKS, 7 * PRICE_WEEKS)
-        gap = rival_price - price[action]
-        near = np.abs(gap) <= MAX_UNDERCUT
-        found.append(pd.DataFrame({"action": action[near], "look": look_of[j][near], "lag": lag[a, k][near],
-                                   "gap": gap[near], "aim_row": listing[j][near]}))
+        # A large category has tens of thousands of actions and look-ups: pair them a block of actions
+        # at a time, so memory is bounded by the block, not by the category.
+        per_block = max(1, PAIR_CELLS // max(len(theirs), 1))
+        for lo in range(0, len(mine), per_block):
+            block = mine[lo:lo + per_block]
+            lag = day[block][:, None] - look_day[theirs][None, :]
+            other = seller_of_row[row[block]][:, None] != seller_of_row[listing[theirs]][None, :]
+            a, k = np.nonzero((lag >= 1) & (lag <= max(LAGS)) & other)
+            if a.size == 0:
+                continue
+            pair_lag = lag[a, k]
+            del lag, other
+            action, j = block[a], theirs[k]
+            for start in range(0, action.size, PAIR_CELLS):
+                part = slice(start, start + PAIR_CELLS)
+                rival_price = rival_prices[listing[j[part]], day[action[part]] // 7]
+                gap = rival_price - price[action[part]]
+                near = np.abs(gap) <= MAX_UNDERCUT
+                found.append(_tightest(pd.DataFrame({
+                    "action": action[part][near], "look": look_of[j[part]][near], "lag": pair_lag[part][near],
+                    "gap": gap[near], "aim_row": listing[j[part]][near],
+                    "rarity": look_rarity[look_of[j[part]][near]]})))
     if not found:
         return empty
-    paired = pd.concat(found, ignore_index=True)
+    paired = _tightest(pd.concat(found, ignore_index=True)).drop(columns=["rarity", "score"])
     position = paired["look"].to_numpy(np.int64)
     # "look" names the row of the full look-up table (its index), not of the unusual ones kept here.
     return paired.assign(look=looks.index.to_numpy()[position], rarity=looks["rarity"].to_numpy()[position])
+
+
+def link_score(rarity, lag, gap) -> np.ndarray:
+    """A link's score: the product of three shares, each at most 1 and smaller where the link is tighter
+    (see ``link_p_values``)."""
+    return (np.asarray(rarity, dtype=float) * np.asarray(lag, dtype=float) / max(LAGS)
+            * np.maximum(np.abs(np.asarray(gap, dtype=float)), GAP_FLOOR) / MAX_UNDERCUT)
+
+
+def _tightest(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Each action's tightest link only (the one ``link_p_values`` keeps): a large category pairs an
+    action with thousands of look-ups, and all but one are dropped as soon as they are found."""
+    pairs = pairs.assign(score=link_score(pairs["rarity"], pairs["lag"], pairs["gap"]))
+    return pairs.sort_values(["score", "lag"], kind="stable").drop_duplicates("action")
 
 
 def _empirical_p(score: np.ndarray, seller: np.ndarray, stratum: np.ndarray) -> np.ndarray:
@@ -505,8 +547,7 @@ def link_p_values(actions: pd.DataFrame, paired: pd.DataFrame, seller: np.ndarra
     The action's score is its tightest link; p_link is its empirical p-value against the other sellers'
     actions in its category, so the null calibrates whatever the product does."""
     n = len(actions)
-    paired = paired.assign(score=paired["rarity"] * paired["lag"] / max(LAGS)
-                           * np.maximum(paired["gap"].abs(), GAP_FLOOR) / MAX_UNDERCUT)
+    paired = paired.assign(score=link_score(paired["rarity"], paired["lag"], paired["gap"]))
     score = np.full(n, np.inf)
     np.minimum.at(score, paired["action"].to_numpy(np.int64), paired["score"].to_numpy(float))
     best = paired.sort_values(["score", "lag"]).drop_duplicates("action")
