@@ -72,6 +72,7 @@ LAGS = (112,)  # the longest look-up-to-action delay linked (days); shorter dela
 GAP_FLOOR = 0.01  # price gaps under 1% are all "exactly" (prices are noisy at that scale)
 PAIR_CELLS = 2_000_000  # (action, look-up) cells paired at a time: bounded memory in large categories
 UNUSUAL = 0.1  # look-ups at most this usual for their employee are linked (pruning: usual ones tell little)
+UNUSUAL_SHARE = 0.05  # and at most the log's most unusual twentieth (pairs grow with a category's size squared)
 ROW_CHUNK = 20_000  # rows of the price matrix handled at once (memory)
 
 
@@ -440,12 +441,16 @@ def links(ctx: ScoringContext, actions: pd.DataFrame, looks: pd.DataFrame) -> pd
     """Every (action, unusual look-up) pair that could be the action's source: the look-up named a listing
     of another seller in the action's category (a look-up of a whole seller names all its listings
     there), made 1 to max(LAGS) days before the action, priced within MAX_UNDERCUT of the action's new
-    price either way (the listing it was aimed against). Only look-ups with rarity at most UNUSUAL are
-    paired (a pruning for speed: an action whose only sources are usual look-ups has nothing to link).
+    price either way (the listing it was aimed against). Only look-ups with rarity at most UNUSUAL, and
+    among the log's UNUSUAL_SHARE most unusual, are paired (a pruning for speed: an action whose only
+    sources are usual look-ups has nothing to link).
     Per category: the pairs are a small matrix there."""
     m = ctx.product_matrices
     empty = pd.DataFrame({c: pd.Series(dtype=float) for c in LINK_COLUMNS})
-    looks = looks[looks["rarity"] <= UNUSUAL]
+    rarity = looks["rarity"].to_numpy(float)
+    known = rarity[np.isfinite(rarity)]
+    cutoff = min(UNUSUAL, float(np.quantile(known, UNUSUAL_SHARE))) if known.size else UNUSUAL
+    looks = looks[looks["rarity"] <= cutoff]
     if looks.empty or actions.empty:
         return empty
     seller_of_row = seller_codes(ctx)
@@ -481,25 +486,23 @@ def links(ctx: ScoringContext, actions: pd.DataFrame, looks: pd.DataFrame) -> pd
         # A large category has tens of thousands of actions and look-ups: pair them a block of actions
         # at a time, so memory is bounded by the block, not by the category.
         per_block = max(1, PAIR_CELLS // max(len(theirs), 1))
+        their_day = look_day[theirs].astype(np.int16)
+        their_seller = seller_of_row[listing[theirs]]
         for lo in range(0, len(mine), per_block):
             block = mine[lo:lo + per_block]
-            lag = day[block][:, None] - look_day[theirs][None, :]
-            other = seller_of_row[row[block]][:, None] != seller_of_row[listing[theirs]][None, :]
-            a, k = np.nonzero((lag >= 1) & (lag <= max(LAGS)) & other)
+            lag = day[block].astype(np.int16)[:, None] - their_day[None, :]
+            a, k = np.nonzero((lag >= 1) & (lag <= max(LAGS)))  # grouped by action, in order
             if a.size == 0:
                 continue
-            pair_lag = lag[a, k]
-            del lag, other
-            action, j = block[a], theirs[k]
-            for start in range(0, action.size, PAIR_CELLS):
-                part = slice(start, start + PAIR_CELLS)
-                rival_price = rival_prices[listing[j[part]], day[action[part]] // 7]
-                gap = rival_price - price[action[part]]
-                near = np.abs(gap) <= MAX_UNDERCUT
-                found.append(_tightest(pd.DataFrame({
-                    "action": action[part][near], "look": look_of[j[part]][near], "lag": pair_lag[part][near],
-                    "gap": gap[near], "aim_row": listing[j[part]][near],
-                    "rarity": look_rarity[look_of[j[part]][near]]})))
+            pair_lag = lag[a, k].astype(np.int64)
+            del lag
+            keep = seller_of_row[row[block[a]]] != their_seller[k]
+            action, j, pair_lag = block[a[keep]], theirs[k[keep]], pair_lag[keep]
+            gap = rival_prices[listing[j], day[action] // 7] - price[action]
+            near = np.abs(gap) <= MAX_UNDERCUT
+            if near.any():
+                found.append(_tightest_in_order(action[near], look_of[j[near]], pair_lag[near], gap[near],
+                                                listing[j[near]], look_rarity[look_of[j[near]]]))
     if not found:
         return empty
     paired = _tightest(pd.concat(found, ignore_index=True)).drop(columns=["rarity", "score"])
@@ -513,6 +516,20 @@ def link_score(rarity, lag, gap) -> np.ndarray:
     (see ``link_p_values``)."""
     return (np.asarray(rarity, dtype=float) * np.asarray(lag, dtype=float) / max(LAGS)
             * np.maximum(np.abs(np.asarray(gap, dtype=float)), GAP_FLOOR) / MAX_UNDERCUT)
+
+
+def _tightest_in_order(action, look, lag, gap, aim_row, rarity) -> pd.DataFrame:
+    """``_tightest`` for pairs already grouped by action (as a block's pairs come): each group's smallest
+    score, ties to the shorter lag, found in one pass without sorting."""
+    score = link_score(rarity, lag, gap)
+    key = score + lag * 1e-9  # the score decides; among equal scores the shorter lag
+    starts = np.flatnonzero(np.r_[True, action[1:] != action[:-1]])
+    best = np.minimum.reduceat(key, starts)
+    group = np.cumsum(np.r_[True, action[1:] != action[:-1]]) - 1
+    hit = np.flatnonzero(key == best[group])
+    first = hit[np.r_[True, group[hit][1:] != group[hit][:-1]]]
+    return pd.DataFrame({"action": action[first], "look": look[first], "lag": lag[first], "gap": gap[first],
+                         "aim_row": aim_row[first], "rarity": rarity[first]})
 
 
 def _tightest(pairs: pd.DataFrame) -> pd.DataFrame:
