@@ -180,9 +180,9 @@ def _exported(what: str) -> None:
     audit.exported(user.username, what, f"week {items.week}")
 
 
-csv_columns = st.columns(4)
-for i, (name, frame) in enumerate(items.tables().items()):
-    csv_columns[i % 4].download_button(
+csv_buttons = st.container(horizontal=True)  # buttons as wide as their file names, wrapping: none cut off
+for name, frame in items.tables().items():
+    csv_buttons.download_button(
         f"{name}.csv", frame.to_csv(index=False).encode(), file_name=f"{items.week}-{name}.csv",
         mime="text/csv", key=f"csv_{name}", on_click=_exported, args=(f"{items.week}-{name}.csv",))
 
