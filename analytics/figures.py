@@ -214,12 +214,17 @@ def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.
     # Change points of every drawn series: level lines, a marker, and a faint line down the panel.
     formats = {"sales_rank": ",.0f", "price": ",.2f", "ad_spend": ",.2f", "posted": ".1f", "removed": ".2f",
                "visible_rating": ".2f"}
+    # The level and change-point markers mean the same in every panel: named once, in the highest panel
+    # that has them (named in each, a short panel's legend ran into the next one's).
+    legend_panel = next((p for p, _ in panels if p in set(changepoints["panel"])
+                         and not (p == "price" and set(changepoints.loc[changepoints["panel"] == p, "series"])
+                                  <= {"ad_spend"} and not has_ads)), None)
     legend_shown: set[str] = set()
     for series, points in changepoints.groupby("series", sort=False):
         panel = points["panel"].iloc[0]
         if panel not in row_of or (series == "ad_spend" and not has_ads):
             continue
-        first = panel not in legend_shown
+        first = panel == legend_panel and panel not in legend_shown
         legend_shown.add(panel)
         own = segments[segments["series"] == series]
         if series in daily:  # a level is drawn only over days the series has data (a late launch starts there)

@@ -161,3 +161,13 @@ def test_a_level_line_starts_where_its_series_has_data():
     price_levels = [t for t in levels if t.yaxis == fig.data[[d.name for d in fig.data].index("price")].yaxis]
     starts = [x for t in price_levels for x in t.x if x is not None]
     assert starts and min(pd.Timestamp(x) for x in starts) >= launch
+
+
+def test_level_and_change_point_are_named_once_so_short_panels_legends_do_not_collide():
+    daily = daily_frame(days=200)
+    daily["price"] = np.r_[np.full(100, 20.0), np.full(100, 30.0)]
+    daily["visible_rating"] = np.r_[np.full(100, 4.2), np.full(100, 4.7)]
+    fig = draw(daily, projector=True)
+    named = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    assert named.count(figures.CHANGEPOINT_NAME) == 1
+    assert named.count("level between change points") == 1

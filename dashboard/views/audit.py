@@ -31,5 +31,6 @@ if events.empty:
 else:
     st.dataframe(events, hide_index=True, width="stretch", key="audit_events", placeholder="",
                  column_config={"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-                                "actor": "Who", "action": "Did", "target": "On",
+                                "actor": "Who", "action": "Did",
+                                "target": st.column_config.TextColumn("On", width="medium"),
                                 "detail": st.column_config.TextColumn("Detail", width="large")})
