@@ -17,17 +17,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from analytics import auth
 from analytics.demo import build_demo
+from tests.browser_support import TIMEOUT_MS, chromium_browser, require_chromium, running_dashboard, settle
 
 pytestmark = pytest.mark.browser
 
@@ -35,39 +31,14 @@ REPO = Path(__file__).resolve().parents[1]
 # `make screenshots` sets it to a folder: the full demo, and the README's images saved there (the Makefile
 # copies them into docs/screenshots/ after the run, so the run itself never changes tracked files).
 UPDATE_SCREENSHOTS = os.environ.get("UPDATE_SCREENSHOTS", "")
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1600, "height": 2000}  # tall: the main area scrolls inside its own container
 ROW_HEIGHT = 80  # dashboard/views/watchlist.py's ROW_HEIGHT
 HEADER_HEIGHT = 38  # the table's header row
-TIMEOUT_MS = 30_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, server: subprocess.Popen, log: Path, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited ({server.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not answer within {seconds:.0f} s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> Path:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (`make chromium`)")
+    require_chromium()
     root = tmp_path_factory.mktemp("browser")
     size = {} if UPDATE_SCREENSHOTS else {"sellers": 150, "days": 120}
     return build_demo(db=root / "demo.duckdb", out=root / "demo", log=lambda _: None, **size)
@@ -80,42 +51,15 @@ def server(demo_db):
     # Streamlit reads secrets from the working directory's .streamlit/: the demo's public sign-ins.
     (root / ".streamlit").mkdir()
     (root / ".streamlit" / "secrets.toml").write_text(auth.demo_secrets_text(), encoding="utf-8")
-    port = _free_port()
-    env = {**os.environ, "ANOMALY_DB": str(db), "ANOMALY_ANALYST_DB": str(root / "analyst.duckdb")}
-    log = root / "streamlit.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"),
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-             "--client.toolbarMode", "viewer"],  # as .streamlit/config.toml (this cwd has its own)
-            cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, log)
+    # viewer toolbar, as .streamlit/config.toml (this working directory has its own)
+    with running_dashboard(root, db, "--client.toolbarMode", "viewer") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
-
-
-def settle(page) -> None:
-    """Wait until Streamlit has finished running the script (its status widget is gone)."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_MS)
-    page.wait_for_timeout(300)
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=TIMEOUT_MS)
 
 
 def sign_in(page, url: str, user: str = "ana") -> None:

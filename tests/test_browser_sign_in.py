@@ -6,60 +6,34 @@ with the demo users and a ``[sign_in]`` section in its working directory's ``.st
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from analytics import auth
 from tests import review_data
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _free_port, _wait_healthy, settle
+from tests.browser_support import TIMEOUT_MS, chromium_browser, require_chromium, running_dashboard, settle
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (`make chromium`)")
+    require_chromium()
     root = tmp_path_factory.mktemp("sign-in")
     db = review_data.build_marketplace(root / "market.duckdb")
     (root / ".streamlit").mkdir()
     (root / ".streamlit" / "secrets.toml").write_text(auth.demo_secrets_text(rounds=4), encoding="utf-8")
-    port = _free_port()
-    env = {**os.environ, "ANOMALY_DB": str(db), "ANOMALY_ANALYST_DB": str(root / "analyst.duckdb")}
-    log = root / "streamlit.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"),
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, log)
+    with running_dashboard(root, db) as url:
         yield url, root
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 def signed_in_as(page, name: str) -> None:
