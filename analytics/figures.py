@@ -408,3 +408,81 @@ def targeting_graph(edges: pd.DataFrame, signal_colors: dict[str, str], signal_t
     fig.add_annotation(x=0.0, y=1.12, text="<b>suspected seller</b>", showarrow=False, xref="x", yref="y")
     fig.add_annotation(x=1.0, y=1.12, text="<b>rival</b>", showarrow=False, xref="x", yref="y")
     return _base_layout(fig, height=max(320, 60 * max(len(sellers), len(rivals)) + 160))
+
+
+# --- one finding's tested series ----------------------------------------------------------------------
+
+NOT_SIGNIFICANT_COLOR = "#b0b0b0"
+BAND_COLOR = "rgba(127, 127, 127, 0.18)"
+EXPECTED_COLOR = "#636363"
+
+
+def finding_title(series) -> str:
+    """The heading of a finding's chart: its signal, and whether it is a finding at all."""
+    shown = format_p(series.q_value) if series.q_value is not None else ""
+    q = (f"q {shown}" if shown.startswith("<") else f"q = {shown}") if shown else "q not computed"
+    status = "finding" if series.significant else "not significant"
+    return f"{series.title} ({status}, {q})"
+
+
+def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.Figure:
+    """Any finding's chart (``analytics.finding_series.FindingSeries``): what its test measured, in the
+    signal's colour (grey when not significant), the band and line its reference expects, the change
+    point and the series' level before and after it."""
+    font = PROJECTOR_FONT_SIZE if projector else FONT_SIZE
+    color = series.color if series.significant else NOT_SIGNIFICANT_COLOR
+    fig = go.Figure()
+    x = list(series.x)
+    if series.band_low is not None and series.band_high is not None:
+        if series.kind == "points":
+            fig.add_trace(go.Bar(x=x, y=np.asarray(series.band_high, float) - np.asarray(series.band_low, float),
+                                 base=np.asarray(series.band_low, float), marker_color=BAND_COLOR, width=None,
+                                 name="ordinary band", hoverinfo="skip"))
+        else:
+            fig.add_trace(go.Scatter(x=x, y=list(series.band_low), mode="lines", line={"width": 0},
+                                     showlegend=False, hoverinfo="skip"))
+            fig.add_trace(go.Scatter(x=x, y=list(series.band_high), mode="lines", line={"width": 0},
+                                     fill="tonexty", fillcolor=BAND_COLOR, name="ordinary band", hoverinfo="skip"))
+    if series.expected is not None:
+        fig.add_trace(go.Scatter(x=x, y=list(series.expected), name=series.expected_label,
+                                 mode="markers" if series.kind == "points" else "lines",
+                                 line={"color": EXPECTED_COLOR, "dash": "dash", "width": 2},
+                                 marker={"symbol": "line-ew-open", "size": 18, "color": EXPECTED_COLOR,
+                                         "line": {"width": 2}}))
+    name = "this seller" if series.significant else "this seller (not significant)"
+    if series.kind == "points":
+        fig.add_trace(go.Scatter(x=x, y=list(series.values), mode="markers", name=name,
+                                 marker={"size": 13, "color": color, "line": {"width": 1, "color": "white"}}))
+    elif series.kind == "bars":
+        fig.add_trace(go.Bar(x=x, y=list(series.values), name=name, marker_color=color,
+                             xperiod=series.period_days * 86_400_000, xperiodalignment="middle"))
+    else:
+        fig.add_trace(go.Scatter(x=x, y=list(series.values), mode="lines+markers", name=name,
+                                 line={"color": color, "width": 2.5}, marker={"size": 5}))
+    if series.change_date is not None:
+        fig.add_vline(x=series.change_date, line={"color": "#333333", "dash": "dash", "width": 1.5})
+        fig.add_annotation(x=series.change_date, y=1, yref="paper", yanchor="bottom", showarrow=False,
+                           text=f"change {series.change_date}", font={"size": font - 3, "color": "#333333"})
+        dates = [d for d in x if d is not None]
+        if dates and series.kind != "points":
+            first = min(dates)
+            last = series.after_end or (max(dates) + pd.Timedelta(days=series.period_days - 1)).date()
+            xs, ys = [], []
+            if series.before is not None:
+                xs += [first, series.change_date, None]
+                ys += [series.before, series.before, None]
+            if series.after is not None:
+                xs += [series.change_date, last, None]
+                ys += [series.after, series.after, None]
+            if xs:
+                fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"{series.level_label} before / after",
+                                         line={"color": LEVEL_COLOR, "dash": "dot", "width": 2}, hoverinfo="skip"))
+    _base_layout(fig, height=height, font_size=font)
+    fig.update_layout(barmode="overlay", hovermode="closest",
+                      title={"text": short(finding_title(series), 90), "x": 0, "y": 0.98, "yanchor": "top"},
+                      margin={"l": 70, "r": 30, "t": 90, "b": 40},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0,
+                              "font": {"size": font - 2}})
+    fig.update_yaxes(title_text=short(series.value_label, 60), type="log" if series.log_y else None,
+                     rangemode="tozero" if not series.log_y else None)
+    return fig

@@ -47,7 +47,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from analytics import feedback, figures, seller_view, signals, store, weekly
+from analytics import feedback, figures, finding_series, seller_view, signals, store, weekly
 
 SCORE_SENTENCE = ("Score: flagged sellers first, ranked by the sum of their significant signals' -log10 q "
                   "(plus a bonus when signals coincide); the unflagged below them, by their strongest evidence.")
@@ -85,6 +85,7 @@ class Chart:
     title: str
     figure: go.Figure
     height: int
+    caption: str = ""
 
 
 @dataclass
@@ -225,6 +226,26 @@ def _charts(con, items: weekly.WeekItems, limit: int) -> tuple[list[Chart], dict
     return overview, per_seller
 
 
+FINDING_CHART_HEIGHT = 420
+
+
+def finding_charts(con, items: weekly.WeekItems, limit: int) -> dict[str, list[Chart]]:
+    """Per agenda seller (the first ``limit``): a chart of what each of its significant findings was tested
+    on, as the seller page draws it (``analytics.finding_series``, ``figures.finding_figure``)."""
+    found: dict[str, list[Chart]] = {}
+    if items.run is None:
+        return found
+    for seller_id in items.agenda["seller_id"].head(limit):
+        evidence = seller_view.evidence(con, seller_id, items.run)
+        series = finding_series.all_finding_series(con, seller_id, items.run, evidence, significant_only=True)
+        found[seller_id] = [Chart(f"finding-{seller_id}-{s.signal}", figures.finding_title(s),
+                                  figures.finding_figure(s, height=FINDING_CHART_HEIGHT, projector=True),
+                                  FINDING_CHART_HEIGHT) for s in series]
+        for chart, s in zip(found[seller_id], series):
+            chart.caption = s.caption
+    return found
+
+
 # --- the document -----------------------------------------------------------------------------------
 
 STYLE = """
@@ -245,6 +266,8 @@ img.chart { width: 100%; max-width: 1000px; height: auto; }
                .item img.chart { width: auto; max-width: 100%; max-height: 200mm; display: block;
                                  margin: 0 auto; break-before: avoid; }
                .item p { margin: 4px 0; }
+               .findings { break-before: page; } .findings img.chart { max-height: 80mm; width: auto;
+                                                                      max-width: 100%; display: block; }
                h2 { break-after: avoid; } tr { break-inside: avoid; } }
 """
 
@@ -313,8 +336,9 @@ def _esc(value) -> str:
 
 def document(items: weekly.WeekItems, precision: pd.DataFrame, overview: list[Chart],
              per_seller: dict[str, Chart], chart_html, *, head: str = "", generated_at: dt.datetime,
-             base: str = DEFAULT_BASE_URL) -> str:
-    """The pack as one HTML string; ``chart_html(chart)`` embeds a chart (interactive or static);
+             base: str = DEFAULT_BASE_URL, findings: dict[str, list[Chart]] | None = None) -> str:
+    """The pack as one HTML string (``findings``: each agenda seller's finding charts); ``chart_html(chart)``
+    embeds a chart (interactive or static);
     ``base``: the dashboard's address its links start with."""
     tables = items.tables()
     run_words = (f"Scoring run of {items.run}, compared with the run of {items.previous_run}."
@@ -370,6 +394,14 @@ def document(items: weekly.WeekItems, precision: pd.DataFrame, overview: list[Ch
             parts.append(f'<p class="meta">Chart left out of the pack (only the first {MAX_SELLER_CHARTS} '
                          "items are charted); open the seller page.</p>")
         parts.append("</div>")
+        own = (findings or {}).get(item.seller_id) or []
+        if own:
+            # On pages of their own after the item's page, so the item keeps heading, reasons and chart together.
+            parts.append('<div class="findings">')
+            parts.append(f"<h3>Item {item.item}: what each finding was tested on</h3>")
+            for chart in own:
+                parts += [chart_html(chart), f'<p class="meta">{_esc(chart.caption)}</p>']
+            parts.append("</div>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -383,9 +415,10 @@ def _interactive(chart: Chart) -> str:
 
 def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, pdf: bool = True,
                now: dt.datetime | None = None, max_seller_charts: int = MAX_SELLER_CHARTS, log=None,
-               base_url: str | None = None) -> Pack:
+               base_url: str | None = None, finding_pages: bool = True) -> Pack:
     """Write the week's pack into ``out_dir`` (created if needed) and return its files; its links start
-    with ``base_url`` (see ``resolve_base_url``)."""
+    with ``base_url`` (see ``resolve_base_url``). ``finding_pages``: after each charted item, a chart of
+    what each of its significant findings was tested on (on pages of their own)."""
     weekly.parse_week(week)
     base = resolve_base_url(base_url)
     started = time.perf_counter()
@@ -397,6 +430,7 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
     with store.connect_read_only(db_path) as con:
         items = weekly.week_items(week, con, db=db_path, now=now)
         overview, per_seller = _charts(con, items, max_seller_charts)
+        findings = finding_charts(con, items, max_seller_charts) if finding_pages else {}
     precision = feedback.precision_by_signal(db=db_path)
     if not items.run:
         say(f"{items.week}: no scoring run is dated in this week (runs are weekly `score --as-of` days); "
@@ -414,12 +448,12 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
     html_path = out / f"{stem}.html"
     head = f'<script type="text/javascript">{get_plotlyjs()}</script>'
     html_path.write_text(document(items, precision, overview, per_seller, _interactive, head=head,
-                                  generated_at=generated_at, base=base), encoding="utf-8")
+                                  generated_at=generated_at, base=base, findings=findings), encoding="utf-8")
 
     pdf_path = None
     if pdf:
         pdf_path = out / f"{stem}.pdf"
-        charts = [*overview, *per_seller.values()]
+        charts = [*overview, *per_seller.values(), *(c for own in findings.values() for c in own)]
         step = time.perf_counter()
         try:
             images = render_static([(c.figure, CHART_WIDTH, c.height) for c in charts])
@@ -435,7 +469,7 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
         with tempfile.TemporaryDirectory(prefix="pack-") as tmp:
             printable = Path(tmp) / f"{stem}.html"
             printable.write_text(document(items, precision, overview, per_seller, static,
-                                          generated_at=generated_at, base=base), encoding="utf-8")
+                                          generated_at=generated_at, base=base, findings=findings), encoding="utf-8")
             step = time.perf_counter()
             try:
                 print_pdf(printable, pdf_path)

@@ -5,6 +5,7 @@ never a traceback."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 
 import pandas as pd
@@ -95,7 +96,11 @@ def test_deep_link_opens_the_seller_with_chart_and_evidence(market_db):
     at = open_page("seller", seller_id=market.BUYER)
     assert at.title[0].value == "Seller 0"
     assert metrics(at)["Flagged"] == "yes"
-    assert len(at.get("plotly_chart")) == 1
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) >= 2  # the seller chart, then one per finding the page can draw
+    assert "What each finding was tested on" in [s.value for s in at.subheader]
+    titles = [c["layout"]["title"]["text"] for c in charts[1:]]
+    assert any(t.startswith("Negative reviews removed by staff, selectively (finding, q") for t in titles), titles
     tables = [t.value for t in at.dataframe]
     evidence = next(t for t in tables if "q" in t and "signal" in t)
     assert {"rank_jump", "reinstatement"} <= set(evidence["signal"])

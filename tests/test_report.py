@@ -123,7 +123,9 @@ def test_each_item_keeps_heading_reasons_and_chart_on_one_pdf_page(review_db, tm
     """Every agenda item starts a page; drawing its chart adds no page (the chart fits under the heading
     and the reasons), so heading, reasons and chart are on one page."""
     without = report.write_pack(review_data.WEEK, tmp_path / "without", db=review_db, max_seller_charts=0)
-    charted = report.write_pack(review_data.WEEK, tmp_path / "with", db=review_db, max_seller_charts=5)
+    # (the findings' own charts follow on pages of their own: left out here)
+    charted = report.write_pack(review_data.WEEK, tmp_path / "with", db=review_db, max_seller_charts=5,
+                                finding_pages=False)
     assert pdf_pages(charted.pdf) == pdf_pages(without.pdf)
     html = charted.html.read_text(encoding="utf-8")
     assert html.count("Plotly.newPlot") == 2 + 5
@@ -150,3 +152,23 @@ def test_the_report_command_takes_a_base_url(review_db, tmp_path):
                           capture_output=True, text=True, cwd=ROOT, env={**os.environ, "BROWSER_PATH": "/nonexistent"})
     html = (tmp_path / "pack" / "weekly-review-2026-W47.html").read_text(encoding="utf-8")
     assert "https://x.example.org/seller?seller_id=" in html, done.stderr
+
+
+
+def test_the_pack_draws_each_agenda_sellers_significant_findings_as_the_seller_page_does(tmp_path_factory):
+    """``report.finding_charts`` draws the seller page's finding charts (``analytics.finding_series``)
+    for the first agenda sellers: the test market's buyer has its staff removals drawn against the
+    prediction, as a finding."""
+    from types import SimpleNamespace
+
+    from analytics import store
+    from tests import dashboard_market as market
+
+    items = SimpleNamespace(run=market.LAST_DAY, agenda=pd.DataFrame({"seller_id": [market.BUYER, "S005"]}))
+    with store.connect_read_only(market.shared(tmp_path_factory)) as con:
+        charts = report.finding_charts(con, items, 1)
+    assert set(charts) == {market.BUYER}
+    titles = [c.title for c in charts[market.BUYER]]
+    assert "Negative reviews removed by staff, selectively (finding, q < 1e-16)" in titles
+    assert not any("not significant" in t for t in titles)  # the pack draws findings only
+    assert all(c.caption and c.height == report.FINDING_CHART_HEIGHT for c in charts[market.BUYER])

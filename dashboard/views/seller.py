@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import figures, seller_view
+from analytics import figures, finding_series, seller_view
 from dashboard import state, widgets
 from dashboard.case_panel import case_panel
 
@@ -37,6 +37,15 @@ def _chart(version: str, seller_id: str, as_of: dt.date, product_id: str | None,
     figure = figures.seller_figure(chart.daily, chart.changepoints, chart.segments, chart.evidence_marks,
                                   product_label=product_id)
     return figure, chart.changepoints
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _finding_charts(version: str, seller_id: str, as_of: dt.date,
+                    evidence: pd.DataFrame) -> list[tuple[finding_series.FindingSeries, go.Figure]]:
+    """Each finding's own chart: what its test measured (``analytics.finding_series``), significant first."""
+    with db.cursor() as con:
+        found = finding_series.all_finding_series(con, seller_id, as_of, evidence)
+    return [(s, figures.finding_figure(s)) for s in found]
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -135,6 +144,21 @@ else:
     st.dataframe(table[["label", "date", "change"]], hide_index=True, placeholder="", column_config={
         "label": "Series", "date": st.column_config.DateColumn("Change point"),
         "change": "Level before \u2192 after"})
+
+# --- each finding's own evidence ----------------------------------------------------------------------
+finding_charts = _finding_charts(version, seller_id, as_of, core.evidence) if not core.evidence.empty else []
+if finding_charts:
+    st.subheader("What each finding was tested on")
+    shown = [c for c in finding_charts if c[0].significant]
+    for series, fig in shown:
+        st.plotly_chart(fig, config={"displaylogo": False}, key=f"finding-{series.signal}")
+        st.caption(series.caption)
+    rest = [c for c in finding_charts if not c[0].significant]
+    if rest:
+        with st.expander(f"Not significant ({len(rest)}): tested, but not a finding", expanded=not shown):
+            for series, fig in rest:
+                st.plotly_chart(fig, config={"displaylogo": False}, key=f"finding-{series.signal}")
+                st.caption(series.caption)
 
 # --- evidence ---------------------------------------------------------------------------------------
 st.subheader("Evidence")

@@ -1,0 +1,159 @@
+"""What each finding was tested on, as one series a chart can draw: the seller page and the weekly pack
+both call ``finding_series`` and hand the result to ``analytics.figures.finding_figure``.
+
+A finding's series is what its signal's test measured (docstrings of ``analytics.signals``), with the
+change point the evidence row dates, the series' level before and after it, and the band the test's
+reference expects. Where a signal's exact reference is too costly to recompute for one seller (it is
+fitted over the whole marketplace in the run), the band is what the evidence row and one cheap query
+can show honestly, and ``caption`` says what it is. A finding that is not significant is returned
+with ``significant=False``, and drawn as such, never as a finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytics import queries, signals
+
+BAND_LEVEL = 0.95  # the band: where this share of an ordinary seller's values fall
+
+
+@dataclass
+class FindingSeries:
+    """One finding's tested series, ready to draw."""
+
+    signal: str
+    title: str  # the signal's TITLE
+    color: str  # the signal's COLOR
+    significant: bool
+    q_value: float | None
+    x: list  # dates (or episode dates)
+    values: np.ndarray  # what the test measured, one per x
+    value_label: str  # e.g. "staff removals of verified 1-2 star reviews per week"
+    expected: np.ndarray | None = None  # what the reference predicts, one per x (NaN: none)
+    band_low: np.ndarray | None = None
+    band_high: np.ndarray | None = None
+    expected_label: str = "expected"
+    change_date: dt.date | None = None
+    before: float | None = None  # the series' level before the change point ...
+    after: float | None = None  # ... and after it
+    after_end: dt.date | None = None  # the "after" level holds up to here (None: the end of the series)
+    level_label: str = "mean"  # what before/after are
+    kind: str = "line"  # "line": a series over time; "bars": counts per period; "points": separate events
+    period_days: int = 1  # bars: each x starts a period this long
+    log_y: bool = False
+    caption: str = ""  # what the band is, in words
+    extra: dict = field(default_factory=dict)
+
+
+def _query(con, name: str, **values) -> pd.DataFrame:
+    sql = queries.load(name)
+    return con.execute(sql, {k: v for k, v in values.items() if f"${k}" in sql}).df()
+
+
+def _date(value) -> dt.date | None:
+    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def _float(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _base(row, **fields) -> FindingSeries:
+    module = signals.by_name()[row["signal"]]
+    significant = bool(row.get("significant")) if pd.notna(row.get("significant")) else False
+    return FindingSeries(signal=row["signal"], title=module.TITLE, color=module.COLOR, significant=significant,
+                         q_value=_float(row.get("q_value")), change_date=_date(row.get("changepoint_date")),
+                         **fields)
+
+
+def _levels(x: list, values: np.ndarray, change: dt.date | None, end: dt.date | None = None):
+    """Mean of ``values`` before ``change`` and from ``change`` up to ``end`` (inclusive; None: the end)."""
+    if change is None:
+        return None, None
+    days = np.array([_date(d) for d in x])
+    before = values[days < change]
+    after_mask = days >= change
+    if end is not None:
+        after_mask &= days <= end
+    after = values[after_mask]
+    before = before[np.isfinite(before)]
+    after = after[np.isfinite(after)]
+    return (float(before.mean()) if len(before) else None, float(after.mean()) if len(after) else None)
+
+
+# --- review_removals ---------------------------------------------------------------------------------
+
+def review_removals(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | None:
+    """Staff removals of the seller's verified 1-2 star reviews per week, against what its category's
+    rate and its own moderation predict. The run's prediction for the whole history is in the evidence
+    row (``effect`` = log((observed + 0.5) / (predicted + 0.5))); it is spread over the weeks by the
+    complaints the seller had on show, and the band is a Poisson 95 % interval around it."""
+    weeks = _query(con, "finding_review_removals", seller_id=seller_id, as_of=as_of)
+    if weeks.empty:
+        return None
+    removed = weeks["staff_removed"].to_numpy(float)
+    on_show = weeks["on_show"].to_numpy(float)
+    effect = _float(row.get("effect"))
+    predicted = max((removed.sum() + 0.5) / np.exp(effect) - 0.5, 0.0) if effect is not None else np.nan
+    share = on_show / on_show.sum() if on_show.sum() > 0 else np.zeros_like(on_show)
+    expected = predicted * share
+    tail = (1 - BAND_LEVEL) / 2
+    # Poisson quantiles are whole removals; the band is widened to hold the (fractional) expectation.
+    low = np.fmin(np.nan_to_num(stats.poisson.ppf(tail, expected)), expected)
+    high = np.fmax(np.nan_to_num(stats.poisson.ppf(1 - tail, expected)), expected)
+    x = [_date(w) for w in weeks["week"]]
+    change = _date(row.get("changepoint_date"))
+    series = _base(row, x=x, values=removed, value_label="staff removals of 1-2 star reviews / week",
+                   expected=expected, band_low=low, band_high=high,
+                   expected_label="what its category's rate and its own moderation predict",
+                   level_label="removals per week", kind="bars", period_days=7)
+    if change is not None:
+        week_of_change = change - dt.timedelta(days=change.weekday())
+        last = [d for d, v in zip(x, removed) if v > 0 and d >= week_of_change]
+        series.change_date = change
+        series.after_end = (max(last) if last else week_of_change) + dt.timedelta(days=6)
+        series.before, series.after = _levels(x, removed, week_of_change, series.after_end)
+    series.caption = (f"Bars: staff removals of the seller's verified 1-2 star reviews each week. Grey line: the "
+                      f"{predicted:.1f} removals its category's rate and its own moderation of its other reviews "
+                      "predict over the whole history (the run's reference), spread over the weeks by the "
+                      "complaints it had on show; shaded: a Poisson 95 % band around it. Levels: mean removals "
+                      "per week before the change, and from it to the last week with a removal.")
+    return series
+
+
+# --- the registry ------------------------------------------------------------------------------------
+
+BUILDERS: dict[str, Callable] = {
+    "review_removals": review_removals,
+}
+
+
+def finding_series(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | None:
+    """The tested series of one evidence row (a mapping or a frame row with at least ``signal``); None
+    when its signal has no such chart yet or there is nothing to draw."""
+    builder = BUILDERS.get(row["signal"])
+    if builder is None:
+        return None
+    return builder(con, seller_id, as_of, row)
+
+
+def all_finding_series(con, seller_id: str, as_of: dt.date, evidence: pd.DataFrame, *,
+                       significant_only: bool = False) -> list[FindingSeries]:
+    """Every drawable finding of ``evidence`` (``seller_view.evidence``'s frame), significant first."""
+    found = []
+    for _, row in evidence.iterrows():
+        if significant_only and not bool(row.get("significant")):
+            continue
+        series = finding_series(con, seller_id, as_of, row)
+        if series is not None:
+            found.append(series)
+    return sorted(found, key=lambda s: not s.significant)

@@ -1,0 +1,77 @@
+"""Each finding's own chart (issue 12, section 2): ``analytics.finding_series`` gives what the finding's
+test measured (the series, the change point, the levels before and after, the band its reference
+expects) and ``figures.finding_figure`` draws any of them; a finding that is not significant is drawn
+as such."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analytics import figures, finding_series, seller_view, store
+from tests import dashboard_market as market
+
+LAST = market.LAST_DAY
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    connection = store.connect_read_only(market.shared(tmp_path_factory))
+    yield connection
+    connection.close()
+
+
+def one(con, seller_id: str, signal: str, as_of=LAST) -> tuple[finding_series.FindingSeries, dict]:
+    evidence = seller_view.evidence(con, seller_id, as_of)
+    row = evidence[evidence["signal"] == signal].iloc[0]
+    series = finding_series.finding_series(con, seller_id, as_of, row)
+    assert series is not None
+    return series, row
+
+
+def test_review_removals_draws_the_weekly_staff_removals_against_the_prediction(con):
+    series, row = one(con, market.BUYER, "review_removals")
+    assert series.significant and series.color == "#9467bd" and series.kind == "bars"
+    assert series.change_date == finding_series._date(row["changepoint_date"])
+    # the wipe: nothing removed by staff before, a burst in the week of the change
+    assert series.before < series.after
+    change_week = [i for i, d in enumerate(series.x) if d <= series.change_date][-1]
+    assert series.values[change_week] == series.values.max() > 0
+    # the prediction summed over the weeks is the run's (effect = log((observed + .5) / (predicted + .5))),
+    # and the band holds it every week, while the wipe's week lies far above the band
+    predicted = (series.values.sum() + 0.5) / np.exp(row["effect"]) - 0.5
+    assert series.expected.sum() == pytest.approx(max(predicted, 0.0))
+    assert np.all(series.band_low <= series.expected + 1e-9) and np.all(series.expected <= series.band_high + 1e-9)
+    assert series.values[change_week] > series.band_high[change_week]
+    assert "band" in series.caption
+
+
+def test_the_figure_draws_the_series_band_expected_line_and_change_in_the_signal_colour(con):
+    series, _ = one(con, market.BUYER, "review_removals")
+    fig = figures.finding_figure(series)
+    names = [t.name for t in fig.data]
+    assert "this seller" in names and "ordinary band" in names
+    assert any(t.name == "removals per week before / after" for t in fig.data)
+    bars = next(t for t in fig.data if t.name == "this seller")
+    assert bars.marker.color == series.color
+    assert "(finding, q" in fig.layout.title.text
+    assert any(s.type == "line" and s.x0 == series.change_date for s in fig.layout.shapes)
+
+
+def test_a_finding_that_is_not_significant_is_drawn_grey_and_says_so(con):
+    series, _ = one(con, market.BUYER, "review_removals")
+    series.significant, series.q_value = False, 0.17
+    fig = figures.finding_figure(series)
+    assert "not significant, q = 0.17" in fig.layout.title.text
+    drawn = next(t for t in fig.data if (t.name or "").startswith("this seller"))
+    assert drawn.name == "this seller (not significant)" and drawn.marker.color == figures.NOT_SIGNIFICANT_COLOR
+
+
+def test_every_finding_series_of_a_seller_puts_the_significant_first(con):
+    evidence = seller_view.evidence(con, market.BUYER, LAST)
+    found = finding_series.all_finding_series(con, market.BUYER, LAST, evidence)
+    assert found and found[0].significant
+    flags = [s.significant for s in found]
+    assert flags == sorted(flags, reverse=True)
+    only = finding_series.all_finding_series(con, market.BUYER, LAST, evidence, significant_only=True)
+    assert all(s.significant for s in only)
