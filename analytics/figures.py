@@ -436,8 +436,8 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
     if series.band_low is not None and series.band_high is not None:
         if series.kind == "points":
             fig.add_trace(go.Bar(x=x, y=np.asarray(series.band_high, float) - np.asarray(series.band_low, float),
-                                 base=np.asarray(series.band_low, float), marker_color=BAND_COLOR, width=None,
-                                 name="ordinary band", hoverinfo="skip"))
+                                 base=np.asarray(series.band_low, float), marker_color=BAND_COLOR,
+                                 width=2 * 86_400_000, name="ordinary band", hoverinfo="skip"))
         else:
             fig.add_trace(go.Scatter(x=x, y=list(series.band_low), mode="lines", line={"width": 0},
                                      showlegend=False, hoverinfo="skip"))
@@ -447,7 +447,7 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
         fig.add_trace(go.Scatter(x=x, y=list(series.expected), name=series.expected_label,
                                  mode="markers" if series.kind == "points" else "lines",
                                  line={"color": EXPECTED_COLOR, "dash": "dash", "width": 2},
-                                 marker={"symbol": "line-ew-open", "size": 18, "color": EXPECTED_COLOR,
+                                 marker={"symbol": "line-ew-open", "size": 22, "color": EXPECTED_COLOR,
                                          "line": {"width": 2}}))
     name = "this seller" if series.significant else "this seller (not significant)"
     if series.kind == "points":
@@ -461,8 +461,9 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
                                  line={"color": color, "width": 2.5}, marker={"size": 5}))
     if series.change_date is not None:
         fig.add_vline(x=series.change_date, line={"color": "#333333", "dash": "dash", "width": 1.5})
-        fig.add_annotation(x=series.change_date, y=1, yref="paper", yanchor="bottom", showarrow=False,
-                           text=f"change {series.change_date}", font={"size": font - 3, "color": "#333333"})
+        fig.add_annotation(x=series.change_date, y=1, yref="paper", yanchor="top", xanchor="left", showarrow=False,
+                           text=f" change {series.change_date}", font={"size": font - 3, "color": "#333333"},
+                           bgcolor="rgba(255, 255, 255, 0.7)")
         dates = [d for d in x if d is not None]
         if dates and series.kind != "points":
             first = min(dates)
@@ -483,6 +484,15 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
                       margin={"l": 70, "r": 30, "t": 90, "b": 40},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0,
                               "font": {"size": font - 2}})
-    fig.update_yaxes(title_text=short(series.value_label, 60), type="log" if series.log_y else None,
-                     rangemode="tozero" if not series.log_y else None)
+    fig.update_yaxes(title_text=short(series.value_label, 60))
+    if series.log_y:
+        drawn = np.concatenate([np.asarray(v, float) for v in (series.values, series.expected, series.band_low,
+                                                               series.band_high) if v is not None])
+        drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
+        low, high = (float(drawn.min()) * 0.7, float(drawn.max()) * 1.4) if len(drawn) else (1.0, 10.0)
+        ticks = log_ticks(low, high)
+        fig.update_yaxes(type="log", range=[np.log10(low), np.log10(high)], tickvals=ticks,
+                         ticktext=[_tick_text(t) for t in ticks])
+    else:
+        fig.update_yaxes(rangemode="tozero")
     return fig

@@ -75,3 +75,25 @@ def test_every_finding_series_of_a_seller_puts_the_significant_first(con):
     assert flags == sorted(flags, reverse=True)
     only = finding_series.all_finding_series(con, market.BUYER, LAST, evidence, significant_only=True)
     assert all(s.significant for s in only)
+
+
+def test_reinstatement_draws_each_episodes_hours_against_its_reasons_ordinary_durations(con):
+    series, row = one(con, market.BUYER, "reinstatement")
+    assert series.significant and series.kind == "points" and series.log_y and series.color == "#d62728"
+    assert series.change_date == finding_series._date(row["changepoint_date"])
+    # the quick lifts lie below the reason's middle half, whose median the band holds
+    assert len(series.values) >= 2 and np.all(series.values < series.band_low)
+    assert np.all((series.band_low <= series.expected) & (series.expected <= series.band_high))
+    assert series.after < series.before  # hours: ordinary -> this one
+    assert any(d.date() == series.change_date for d in series.x)
+    assert "middle half" in series.caption
+
+
+def test_an_ordinary_reinstatement_is_marked_not_significant_and_lies_in_its_band(con):
+    evidence = seller_view.evidence(con, "S010", LAST)
+    row = evidence[evidence["signal"] == "reinstatement"].iloc[0]
+    assert not row["significant"]
+    series = finding_series.finding_series(con, "S010", LAST, row)
+    assert not series.significant
+    assert "not significant" in figures.finding_figure(series).layout.title.text
+    assert np.any((series.band_low <= series.values) & (series.values <= series.band_high))

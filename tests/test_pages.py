@@ -101,6 +101,7 @@ def test_deep_link_opens_the_seller_with_chart_and_evidence(market_db):
     assert "What each finding was tested on" in [s.value for s in at.subheader]
     titles = [c["layout"]["title"]["text"] for c in charts[1:]]
     assert any(t.startswith("Negative reviews removed by staff, selectively (finding, q") for t in titles), titles
+    assert any(t.startswith("Suspension lifted unusually fast for its reason (finding, q") for t in titles), titles
     tables = [t.value for t in at.dataframe]
     evidence = next(t for t in tables if "q" in t and "signal" in t)
     assert {"rank_jump", "reinstatement"} <= set(evidence["signal"])
@@ -112,6 +113,14 @@ def test_deep_link_opens_the_seller_with_chart_and_evidence(market_db):
     assert rivals["link"].iloc[0].startswith(f"seller?seller_id={market.VICTIM}")
     subheaders = [s.value for s in at.subheader]
     assert {"Evidence", "Rivals affected", "Reviewers shared with rivals", "Staff access"} <= set(subheaders)
+
+
+def test_a_finding_that_is_not_significant_is_drawn_only_as_such(market_db):
+    at = open_page("seller", seller_id="S010")  # an ordinary reinstatement, q = 0.83
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    titles = [c["layout"]["title"]["text"] for c in charts[1:]]
+    assert titles and all("(not significant, q" in t for t in titles), titles
+    assert any(e.label.startswith("Not significant (") for e in at.expander)
 
 
 def test_deep_link_with_as_of_shows_what_that_run_said(market_db):

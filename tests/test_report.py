@@ -172,3 +172,19 @@ def test_the_pack_draws_each_agenda_sellers_significant_findings_as_the_seller_p
     assert "Negative reviews removed by staff, selectively (finding, q < 1e-16)" in titles
     assert not any("not significant" in t for t in titles)  # the pack draws findings only
     assert all(c.caption and c.height == report.FINDING_CHART_HEIGHT for c in charts[market.BUYER])
+
+
+def test_each_charted_item_is_followed_by_what_its_significant_findings_were_tested_on(tmp_path_factory, tmp_path):
+    """In the pack itself: the test market's last week has S003 (quick reinstatements in April) on its
+    agenda; its reinstatement is drawn after its item, and left out on request."""
+    from tests import dashboard_market as market
+
+    iso = market.LAST_DAY.isocalendar()
+    week = f"{iso.year}-W{iso.week:02d}"
+    db = market.shared(tmp_path_factory)
+    html = report.write_pack(week, tmp_path / "pack", db=db, pdf=False, max_seller_charts=5).html.read_text()
+    assert "what each finding was tested on" in html
+    assert "Suspension lifted unusually fast for its reason (finding, q" in html
+    assert "not significant" not in html
+    bare = report.write_pack(week, tmp_path / "bare", db=db, pdf=False, max_seller_charts=5, finding_pages=False)
+    assert "what each finding was tested on" not in bare.html.read_text()
