@@ -12,6 +12,7 @@ with ``significant=False``, and drawn as such, never as a finding.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -176,11 +177,67 @@ def _hours(value: float | None) -> str:
     return "?" if value is None else f"{value:,.0f} h" if value >= 10 else f"{value:.1f} h"
 
 
+# --- harvested_reviewers ------------------------------------------------------------------------------
+
+def _window_end(row) -> dt.date | None:
+    """The last day of the window an evidence row's detail names ("between A and B"), if any."""
+    found = re.search(r"between (\d{4}-\d{2}-\d{2}) and (\d{4}-\d{2}-\d{2})", str(row.get("detail") or ""))
+    return dt.date.fromisoformat(found.group(2)) if found else None
+
+
+def harvested_reviewers(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | None:
+    """The weekly share of the seller's new reviewers who had reviewed a rival's product in the category
+    first and gave it 4-5 stars, against the same share among everyone else's new reviewers in its
+    categories that week, with a binomial 95 % band for the seller's number of new reviewers."""
+    weeks = _query(con, "finding_harvested_reviewers", seller_id=seller_id, as_of=as_of)
+    if weeks.empty or not weeks["own"].any():
+        return None
+    # The evidence names which of the signal's two markers it found: 4-5 stars from a rival's reviewer,
+    # or the same without a verified purchase.
+    unverified = "without a verified purchase" in str(row.get("detail") or "")
+    if unverified:
+        weeks["marked"] = weeks["marked_unverified"]
+    own = weeks[weeks["own"]].groupby("week")[["new_reviewers", "marked"]].sum()
+    rest = weeks[~weeks["own"]].groupby("week")[["new_reviewers", "marked"]].sum()
+    all_weeks = pd.date_range(min(own.index.min(), rest.index.min() if len(rest) else own.index.min()),
+                              pd.Timestamp(as_of) - pd.Timedelta(days=pd.Timestamp(as_of).weekday()), freq="7D")
+    own = own.reindex(all_weeks, fill_value=0)
+    rest = rest.reindex(all_weeks, fill_value=0)
+    n = own["new_reviewers"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(n > 0, own["marked"].to_numpy(float) / n, np.nan)
+        expected = np.where(rest["new_reviewers"] > 0, rest["marked"] / rest["new_reviewers"], np.nan)
+    tail = (1 - BAND_LEVEL) / 2
+    p = np.nan_to_num(expected)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = np.where(n > 0, stats.binom.ppf(tail, n, p) / n, np.nan)
+        high = np.where(n > 0, stats.binom.ppf(1 - tail, n, p) / n, np.nan)
+    low, high = np.fmin(low, expected), np.fmax(high, expected)
+    x = [d.date() for d in all_weeks]
+    label = "share rival-first, 4-5 stars" + (", unverified" if unverified else "")
+    series = _base(row, x=x, values=share, value_label=label,
+                   expected=expected, band_low=low, band_high=high,
+                   expected_label="everyone else's share in its categories", level_label="share")
+    series.before, series.after = _float(row.get("before")), _float(row.get("after"))
+    series.after_end = _window_end(row)
+    series.extra["new_reviewers"] = n
+    series.caption = ("Line: each week, the share of the seller's new reviewers (their first review of it) who had "
+                      "reviewed another seller's product in the category first and gave it 4-5 stars"
+                      f"{' without a verified purchase' if unverified else ''}. Grey dashes: "
+                      "the same share among every other seller's new reviewers in its categories that week; shaded: "
+                      "where 95 % of weeks fall for a seller with that share and this seller's number of new "
+                      "reviewers (binomial). The run's reference also shrinks the category's share and allows for "
+                      "the seller's own history (beta-binomial), so its band is somewhat wider. Levels: the evidence's "
+                      "share before the window and in it.")
+    return series
+
+
 # --- the registry ------------------------------------------------------------------------------------
 
 BUILDERS: dict[str, Callable] = {
     "review_removals": review_removals,
     "reinstatement": reinstatement,
+    "harvested_reviewers": harvested_reviewers,
 }
 
 

@@ -5,6 +5,8 @@ as such."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,20 @@ def test_an_ordinary_reinstatement_is_marked_not_significant_and_lies_in_its_ban
     assert not series.significant
     assert "not significant" in figures.finding_figure(series).layout.title.text
     assert np.any((series.band_low <= series.values) & (series.values <= series.band_high))
+
+
+def test_harvested_reviewers_draws_the_weekly_rival_first_share_against_the_category(con):
+    series, row = one(con, market.BUYER, "harvested_reviewers")
+    assert series.significant and series.color == "#e377c2"
+    assert series.change_date == finding_series._date(row["changepoint_date"])
+    assert series.before < series.after
+    # the harvest's weeks stand far above everyone else's share and its band; before them the seller
+    # was ordinary
+    weeks = np.array(series.x)
+    during = (weeks >= series.change_date - dt.timedelta(days=7)) & (weeks <= series.after_end)
+    assert np.nanmax(series.values[during]) == 1.0
+    assert np.any(series.values[during] > series.band_high[during])
+    shown = np.isfinite(series.expected)
+    assert np.all((series.band_low[shown] <= series.expected[shown]) & (series.expected[shown] <= series.band_high[shown]))
+    assert np.nanmax(series.values[weeks < series.change_date - dt.timedelta(days=14)]) < 0.5
+    assert "unverified" in series.value_label  # the evidence's marker: praise without a verified purchase
