@@ -467,7 +467,7 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
         dates = [d for d in x if d is not None]
         if dates and series.kind != "points":
             first = min(dates)
-            last = series.after_end or (max(dates) + pd.Timedelta(days=series.period_days - 1)).date()
+            last = series.after_end or (pd.Timestamp(max(dates)) + pd.Timedelta(days=series.period_days - 1)).date()
             xs, ys = [], []
             if series.before is not None:
                 xs += [first, series.change_date, None]
@@ -491,7 +491,8 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
         drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
         low, high = (float(drawn.min()) * 0.7, float(drawn.max()) * 1.4) if len(drawn) else (1.0, 10.0)
         ticks = log_ticks(low, high)
-        fig.update_yaxes(type="log", range=[np.log10(low), np.log10(high)], tickvals=ticks,
+        span = [np.log10(high), np.log10(low)] if series.reverse_y else [np.log10(low), np.log10(high)]
+        fig.update_yaxes(type="log", range=span, tickvals=ticks,
                          ticktext=[_tick_text(t) for t in ticks])
     else:
         fig.update_yaxes(rangemode="tozero")

@@ -49,6 +49,7 @@ class FindingSeries:
     kind: str = "line"  # "line": a series over time; "bars": counts per period; "points": separate events
     period_days: int = 1  # bars: each x starts a period this long
     log_y: bool = False
+    reverse_y: bool = False  # ranks: better (smaller) is up
     caption: str = ""  # what the band is, in words
     extra: dict = field(default_factory=dict)
 
@@ -232,12 +233,58 @@ def harvested_reviewers(con, seller_id: str, as_of: dt.date, row) -> FindingSeri
     return series
 
 
+# --- rank_jump -----------------------------------------------------------------------------------------
+
+def rank_jump(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | None:
+    """The product's daily sales rank (log scale, better up) against the rank its price and ad spend
+    alone would give from the level before the change (the run's per-category coefficients), with a
+    95 % band from the days before the change's spread around it."""
+    from analytics import seller_view
+    from analytics.scoring.rank_model import explained_by
+
+    product_id = row.get("product_id")
+    if product_id is None or pd.isna(product_id):
+        return None
+    daily = _query(con, "seller_product_daily", product_id=product_id, as_of=as_of)
+    daily = daily[daily["sales_rank"].notna() & (daily["sales_rank"] > 0)]
+    if daily.empty:
+        return None
+    x = [_date(d) for d in daily["date"]]
+    log_rank = np.log(daily["sales_rank"].to_numpy(float))
+    price = daily["price"].to_numpy(float)
+    log_price = np.where(price > 0, np.log(np.where(price > 0, price, 1.0)), np.nan)
+    coefficients = seller_view._rank_model(con, as_of, daily["category"].iloc[0]) or (0.0, 0.0)
+    explained = explained_by(log_price, np.log1p(daily["ad_spend"].to_numpy(float)), *coefficients)
+    change = _date(row.get("changepoint_date"))
+    before = np.array([d < change for d in x]) if change else np.ones(len(x), dtype=bool)
+    if before.sum() < 2:
+        before = np.ones(len(x), dtype=bool)
+    residual = log_rank[before] - explained[before]
+    centre = float(np.mean(residual))
+    spread = float(np.std(residual, ddof=1)) if before.sum() > 2 else 0.0
+    z = stats.norm.ppf(1 - (1 - BAND_LEVEL) / 2)
+    expected = centre + explained
+    series = _base(row, x=x, values=np.exp(log_rank), value_label=f"sales rank of {product_id} (log)",
+                   expected=np.exp(expected), band_low=np.exp(expected - z * spread),
+                   band_high=np.exp(expected + z * spread), expected_label="what price and ads explain",
+                   level_label="typical rank", log_y=True, reverse_y=True)
+    series.before, series.after = _float(row.get("before")), _float(row.get("after"))
+    series.caption = (f"Line: the daily sales rank of {product_id} (better is up). Grey dashes: the rank its price and "
+                      "ad spend alone would give, from its level before the change, with the run's per-category "
+                      "coefficients; shaded: 95 % of the days before the change around that. The run tests the "
+                      "rank relative to its category's size (seasons cancel) with errors that allow for persistent "
+                      "series, so a few days outside the band are not a finding. Levels: typical rank (geometric "
+                      "mean) before and after.")
+    return series
+
+
 # --- the registry ------------------------------------------------------------------------------------
 
 BUILDERS: dict[str, Callable] = {
     "review_removals": review_removals,
     "reinstatement": reinstatement,
     "harvested_reviewers": harvested_reviewers,
+    "rank_jump": rank_jump,
 }
 
 

@@ -116,3 +116,21 @@ def test_harvested_reviewers_draws_the_weekly_rival_first_share_against_the_cate
     assert np.all((series.band_low[shown] <= series.expected[shown]) & (series.expected[shown] <= series.band_high[shown]))
     assert np.nanmax(series.values[weeks < series.change_date - dt.timedelta(days=14)]) < 0.5
     assert "unverified" in series.value_label  # the evidence's marker: praise without a verified purchase
+
+
+def test_rank_jump_draws_the_products_rank_against_what_price_and_ads_explain(con):
+    series, row = one(con, market.BUYER, "rank_jump")
+    assert series.significant and series.color == "#1f77b4" and series.log_y and series.reverse_y
+    assert series.change_date == finding_series._date(row["changepoint_date"]) == market.RISE_DATE
+    assert series.after < series.before  # a better (smaller) rank
+    days = np.array(series.x)
+    after = days >= series.change_date + dt.timedelta(days=3)
+    # after the jump the rank is better than the whole band price and ads allow; before, mostly inside it
+    assert np.all(series.values[after] < series.band_low[after])
+    before = days < series.change_date
+    inside = (series.band_low[before] <= series.values[before]) & (series.values[before] <= series.band_high[before])
+    assert inside.mean() > 0.85
+    assert np.all((series.band_low <= series.expected) & (series.expected <= series.band_high))
+    fig = figures.finding_figure(series)
+    low, high = fig.layout.yaxis.range
+    assert low > high  # better ranks up

@@ -103,6 +103,7 @@ def test_deep_link_opens_the_seller_with_chart_and_evidence(market_db):
     assert any(t.startswith("Negative reviews removed by staff, selectively (finding, q") for t in titles), titles
     assert any(t.startswith("Suspension lifted unusually fast for its reason (finding, q") for t in titles), titles
     assert any(t.startswith("New reviewers who had reviewed rivals first (finding, q") for t in titles), titles
+    assert any(t.startswith("Sales-rank jump not explained by price, ads or season (finding, q") for t in titles), titles
     tables = [t.value for t in at.dataframe]
     evidence = next(t for t in tables if "q" in t and "signal" in t)
     assert {"rank_jump", "reinstatement"} <= set(evidence["signal"])
