@@ -134,3 +134,21 @@ def test_rank_jump_draws_the_products_rank_against_what_price_and_ads_explain(co
     fig = figures.finding_figure(series)
     low, high = fig.layout.yaxis.range
     assert low > high  # better ranks up
+
+
+def test_review_burst_draws_reviews_per_day_against_the_weeks_before(con):
+    """The test market has no burst finding; the buyer's harvest is a burst of reviews, so an evidence row
+    as review_burst writes it (rates before and during, the span in the detail) is drawn from the data."""
+    row = {"signal": "review_burst", "changepoint_date": dt.date(2026, 3, 4), "before": 0.5, "after": 1.2,
+           "significant": True, "q_value": 0.001,
+           "detail": "17 reviews between 2026-03-04 and 2026-03-17 (1.2 a day against 0.5 before); ..."}
+    series = finding_series.finding_series(con, market.BUYER, LAST, row)
+    assert series.significant and series.color == "#bcbd22" and series.kind == "bars"
+    assert series.change_date == dt.date(2026, 3, 4) and series.after_end == dt.date(2026, 3, 17)
+    assert series.before < series.after
+    drawn = np.isfinite(series.expected)
+    assert np.all(series.expected[drawn] == 0.5)
+    assert np.all((series.band_low[drawn] <= 0.5) & (0.5 <= series.band_high[drawn]))
+    assert series.x[0] <= dt.date(2026, 3, 4) - dt.timedelta(days=84) and series.x[-1] <= LAST
+    days = np.array(series.x)
+    assert series.values[(days >= dt.date(2026, 3, 4)) & (days <= dt.date(2026, 3, 17))].sum() > 0
