@@ -449,7 +449,7 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
                                  line={"color": EXPECTED_COLOR, "dash": "dash", "width": 2},
                                  marker={"symbol": "line-ew-open", "size": 22, "color": EXPECTED_COLOR,
                                          "line": {"width": 2}}))
-    name = "this seller" if series.significant else "this seller (not significant)"
+    name = getattr(series, "name", "this seller") + ("" if series.significant else " (not significant)")
     if series.kind == "points":
         fig.add_trace(go.Scatter(x=x, y=list(series.values), mode="markers", name=name,
                                  marker={"size": 13, "color": color, "line": {"width": 1, "color": "white"}}))

@@ -50,6 +50,7 @@ class FindingSeries:
     period_days: int = 1  # bars: each x starts a period this long
     log_y: bool = False
     reverse_y: bool = False  # ranks: better (smaller) is up
+    name: str = "this seller"  # the legend's name of the series
     caption: str = ""  # what the band is, in words
     extra: dict = field(default_factory=dict)
 
@@ -316,6 +317,41 @@ def review_burst(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | No
     return series
 
 
+# --- sabotage ------------------------------------------------------------------------------------------
+
+def sabotage(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | None:
+    """1-star reviews of the seller's rivals (every other seller in its categories) per week written by
+    accounts that gave this seller 5 stars, against what those accounts would write as ordinary
+    reviewers of the categories (the rivals' 1-star reviews that week x their share of the categories'
+    reviewers), with a Poisson 95 % band; the rivals' 1-star reviews from everyone drawn behind."""
+    weeks = _query(con, "finding_sabotage", seller_id=seller_id, as_of=as_of)
+    if weeks.empty:
+        return None
+    x = [_date(w) for w in weeks["week"]]
+    values = weeks["from_praisers"].to_numpy(float)
+    share = float(weeks["praiser_share"].iloc[0] or 0.0)
+    expected = weeks["one_star"].to_numpy(float) * share
+    tail = (1 - BAND_LEVEL) / 2
+    series = _base(row, x=x, values=values, value_label="rivals' 1-star reviews by its fans / week",
+                   expected=expected, band_low=np.fmin(stats.poisson.ppf(tail, expected), expected),
+                   band_high=np.fmax(stats.poisson.ppf(1 - tail, expected), expected),
+                   expected_label="if its fans were ordinary reviewers", level_label="per week",
+                   kind="bars", period_days=7)
+    series.extra["rivals_one_star"] = weeks["one_star"].to_numpy(float)
+    change = series.change_date
+    if change is not None:
+        week_of_change = change - dt.timedelta(days=change.weekday())
+        series.before, series.after = _levels(x, values, week_of_change)
+    series.name = "its fans' 1-star reviews of rivals"
+    series.caption = ("Bars: each week, 1-star reviews of the seller's rivals (every other seller in its categories) "
+                      "written by accounts that gave this seller 5 stars. Grey dashes: what those accounts would "
+                      f"write as ordinary reviewers of the categories ({100 * share:.1f} % of their reviewers, times "
+                      "the rivals' 1-star reviews that week); shaded: a Poisson 95 % band. The run counts the accounts "
+                      "behind the rivals' 1-star bursts that praised this seller against its share of the category's "
+                      "praise (see the detail). Levels: per week before the first attack and from it on.")
+    return series
+
+
 # --- the registry ------------------------------------------------------------------------------------
 
 BUILDERS: dict[str, Callable] = {
@@ -324,6 +360,7 @@ BUILDERS: dict[str, Callable] = {
     "harvested_reviewers": harvested_reviewers,
     "rank_jump": rank_jump,
     "review_burst": review_burst,
+    "sabotage": sabotage,
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analytics import figures, finding_series, seller_view, store
@@ -152,3 +153,38 @@ def test_review_burst_draws_reviews_per_day_against_the_weeks_before(con):
     assert series.x[0] <= dt.date(2026, 3, 4) - dt.timedelta(days=84) and series.x[-1] <= LAST
     days = np.array(series.x)
     assert series.values[(days >= dt.date(2026, 3, 4)) & (days <= dt.date(2026, 3, 17))].sum() > 0
+
+
+def test_sabotage_draws_rivals_one_star_reviews_by_the_sellers_fans_against_ordinary_reviewers(tmp_path):
+    """A small market: six accounts give the buyer B0 5 stars and its rival B1 1 star in one week of March;
+    four hundred ordinary reviewers review everyone."""
+    from tests.builders import build_db
+
+    start = dt.date(2026, 1, 1)
+    sellers = pd.DataFrame({"seller_id": ["B0", "B1", "B2"], "seller_name": ["Buyer", "Rival", "Other"],
+                            "country": "CN", "registered_on": dt.date(2025, 1, 1), "primary_category": "kitchen"})
+    products = pd.DataFrame({"product_id": ["Q0", "Q1", "Q2"], "seller_id": ["B0", "B1", "B2"],
+                             "category": "kitchen", "launched_on": dt.date(2025, 6, 1)})
+    rng = np.random.default_rng(5)
+    reviews = [{"product_id": f"Q{rng.integers(0, 3)}", "reviewer_id": f"C{rng.integers(0, 400):03d}",
+                "rating": int(rng.integers(1, 6)), "created_at": pd.Timestamp(start) + pd.Timedelta(hours=7 * i),
+                "verified_purchase": True} for i in range(400)]
+    attack = dt.date(2026, 3, 10)
+    for k in range(6):
+        reviews.append({"product_id": "Q0", "reviewer_id": f"Z{k}", "rating": 5, "verified_purchase": False,
+                        "created_at": pd.Timestamp(attack) - pd.Timedelta(days=20 - k)})
+        reviews.append({"product_id": "Q1", "reviewer_id": f"Z{k}", "rating": 1, "verified_purchase": False,
+                        "created_at": pd.Timestamp(attack) + pd.Timedelta(hours=5 * k)})
+    reviews = pd.DataFrame(reviews).assign(review_id=lambda f: [f"R{i:04d}" for i in range(len(f))])
+    path = build_db(tmp_path / "sabotage.duckdb", sellers=sellers, products=products, reviews=reviews)
+    row = {"signal": "sabotage", "changepoint_date": attack, "significant": True, "q_value": 1e-6,
+           "related_seller_id": "B1"}
+    with store.connect_read_only(path) as connection:
+        series = finding_series.finding_series(connection, "B0", dt.date(2026, 4, 30), row)
+    assert series.significant and series.color == "#8c564b" and series.change_date == attack
+    week = attack - dt.timedelta(days=attack.weekday())
+    at = series.x.index(week)
+    assert series.values[at] >= 6 and series.values[at] > series.band_high[at]  # the attack, far above the band
+    assert series.values.sum() - series.values[at] <= 3  # the buyer's fans seldom 1-star rivals otherwise
+    assert np.all((series.band_low <= series.expected) & (series.expected <= series.band_high))
+    assert series.before < series.after
