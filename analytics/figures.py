@@ -459,6 +459,11 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
     else:
         fig.add_trace(go.Scatter(x=x, y=list(series.values), mode="lines+markers", name=name,
                                  line={"color": color, "width": 2.5}, marker={"size": 5}))
+    events = getattr(series, "events", None) or []
+    if events:
+        fig.add_trace(go.Scatter(x=list(events), y=[0] * len(events), mode="markers", name=series.events_label,
+                                 marker={"symbol": "triangle-up", "size": 12, "color": "#333333"},
+                                 hovertemplate="%{x}<extra>" + series.events_label + "</extra>"))
     if series.change_date is not None:
         fig.add_vline(x=series.change_date, line={"color": "#333333", "dash": "dash", "width": 1.5})
         fig.add_annotation(x=series.change_date, y=1, yref="paper", yanchor="top", xanchor="left", showarrow=False,

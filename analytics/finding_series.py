@@ -51,6 +51,8 @@ class FindingSeries:
     log_y: bool = False
     reverse_y: bool = False  # ranks: better (smaller) is up
     name: str = "this seller"  # the legend's name of the series
+    events: list = field(default_factory=list)  # dates of related events, drawn as marks on the axis
+    events_label: str = ""
     caption: str = ""  # what the band is, in words
     extra: dict = field(default_factory=dict)
 
@@ -352,6 +354,49 @@ def sabotage(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | None:
     return series
 
 
+# --- sales_intel ---------------------------------------------------------------------------------------
+
+PRICE_GAP = 0.15  # sales_intel links an action to a listing priced within this share of its new price
+
+
+def sales_intel(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | None:
+    """The price of the seller's product the finding names (its launch or price cut on the change date)
+    against the aimed rival listing's price, with the +-15 % window in which the signal links an action
+    to a listing, and the days staff looked up that listing's sales figures marked on the axis."""
+    product_id, rival = row.get("product_id"), row.get("related_seller_id")
+    if product_id is None or pd.isna(product_id) or rival is None or pd.isna(rival):
+        return None
+    aimed = re.search(rf"{re.escape(str(rival))}'s (\S+?)[;,]?(?:\s|$)", str(row.get("detail") or ""))
+    aim_product = aimed.group(1) if aimed else None
+    if aim_product is None:
+        return None
+    daily = _query(con, "finding_sales_intel", product_id=product_id, aim_product_id=aim_product, as_of=as_of)
+    daily = daily[daily["price"].notna()]
+    if daily.empty:
+        return None
+    x = [_date(d) for d in daily["date"]]
+    price = daily["price"].to_numpy(float)
+    aim = daily["aim_price"].to_numpy(dtype=float, na_value=np.nan)
+    series = _base(row, x=x, values=price, value_label=f"price of {product_id}", expected=aim,
+                   band_low=aim * (1 - PRICE_GAP), band_high=aim * (1 + PRICE_GAP),
+                   expected_label=f"{rival}'s {aim_product} (the listing aimed at)", level_label="price")
+    series.events = [d for d, n in zip(x, daily["lookups"]) if n > 0]
+    series.events_label = f"staff look-ups of {aim_product}'s sales figures"
+    if series.change_date is not None:
+        change = series.change_date
+        series.before, series.after = _levels(x, price, change, change + dt.timedelta(days=13))
+        days = np.array(x)
+        window = (days >= change - dt.timedelta(days=14)) & (days < change)
+        series.before = float(price[window].mean()) if window.any() else None
+        series.after_end = change + dt.timedelta(days=13)
+    series.caption = (f"Line: the daily price of {product_id}, launched or cut on the change date. Grey dashes: the "
+                      f"price of {rival}'s {aim_product}, the listing it priced against; shaded: within 15 % of it, "
+                      "where the signal links an action to a listing. Triangles: days staff looked up that listing's "
+                      "sales figures (every look-up in the log; the run judged the one before the action unusual for "
+                      "the employee who made it, see the detail). Levels: the price in the two weeks before and after.")
+    return series
+
+
 # --- the registry ------------------------------------------------------------------------------------
 
 BUILDERS: dict[str, Callable] = {
@@ -361,6 +406,7 @@ BUILDERS: dict[str, Callable] = {
     "rank_jump": rank_jump,
     "review_burst": review_burst,
     "sabotage": sabotage,
+    "sales_intel": sales_intel,
 }
 
 

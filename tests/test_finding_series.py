@@ -188,3 +188,40 @@ def test_sabotage_draws_rivals_one_star_reviews_by_the_sellers_fans_against_ordi
     assert series.values.sum() - series.values[at] <= 3  # the buyer's fans seldom 1-star rivals otherwise
     assert np.all((series.band_low <= series.expected) & (series.expected <= series.band_high))
     assert series.before < series.after
+
+
+def test_sales_intel_draws_the_price_against_the_aimed_listing_and_the_look_ups(tmp_path):
+    """A small market: B1's Q1 sells at 20 all along; employee E1 pulls its sales figures on day 30, and B0
+    cuts Q0's price from 30 to 18 on day 40 (10 % under Q1)."""
+    from tests.builders import build_db
+
+    start = dt.date(2026, 1, 1)
+    days = pd.date_range(start, periods=90, freq="D")
+    sellers = pd.DataFrame({"seller_id": ["B0", "B1"], "seller_name": ["Buyer", "Rival"], "country": "CN",
+                            "registered_on": dt.date(2025, 1, 1), "primary_category": "kitchen"})
+    products = pd.DataFrame({"product_id": ["Q0", "Q1"], "seller_id": ["B0", "B1"], "category": "kitchen",
+                             "launched_on": dt.date(2025, 6, 1)})
+    cut = start + dt.timedelta(days=40)
+    daily = pd.concat([
+        pd.DataFrame({"product_id": "Q0", "date": days.date, "units_sold": 5,
+                      "price": np.where(np.arange(90) < 40, 30.0, 18.0)}),
+        pd.DataFrame({"product_id": "Q1", "date": days.date, "units_sold": 50, "price": 20.0})])
+    looked = pd.Timestamp(start + dt.timedelta(days=30)) + pd.Timedelta(hours=22)
+    access = pd.DataFrame({"employee_id": ["E1", "E2"], "ts": [looked, looked], "action": ["view_sales", "view_account"],
+                           "seller_id": ["B1", "B1"], "product_id": ["Q1", None]})
+    path = build_db(tmp_path / "intel.duckdb", sellers=sellers, products=products, product_daily=daily,
+                    access_log=access)
+    row = {"signal": "sales_intel", "changepoint_date": cut, "significant": True, "q_value": 1e-4,
+           "product_id": "Q0", "related_seller_id": "B1",
+           "detail": f"cut the price of Q0 on {cut} priced 10% under B1's Q1; employee E1 looked up that rival's "
+                     "figures 10 days before, in a category their own work had touched 0 times in 900 earlier logged actions"}
+    with store.connect_read_only(path) as connection:
+        series = finding_series.finding_series(connection, "B0", start + dt.timedelta(days=89), row)
+    assert series.significant and series.color == "#17becf" and series.change_date == cut
+    assert series.events == [looked.date()]  # the look-up, before the cut; the account view is not one
+    assert series.before == 30.0 and series.after == 18.0
+    at = series.x.index(cut)
+    assert series.band_low[at] <= series.values[at] <= series.band_high[at]  # priced into the aimed window
+    assert series.values[at - 1] > series.band_high[at - 1]  # not before the cut
+    fig = figures.finding_figure(series)
+    assert any(t.name == series.events_label for t in fig.data)
