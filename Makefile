@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-DEMO_DB := sample_data/demo.duckdb
+DEMO_DB := sample_data/demo/demo.duckdb
 PORT   ?= 8501
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -51,4 +51,4 @@ bench: setup $(DEMO_DB)
 	$(PY) -m analytics.bench pages --db $(DEMO_DB)
 
 clean:
-	rm -rf $(VENV) sample_data/export sample_data/labels.csv sample_data/*.duckdb*
+	rm -rf $(VENV) sample_data/demo

@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=365, metavar="D",
                    help="how many days of history, ending on the demo's last day (default: 365)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
-                   help="where the export and labels.csv go (default: sample_data/)")
+                   help="where the export and labels.csv go (default: sample_data/demo/)")
     p.add_argument("--variant", default="default", metavar="NAME[,NAME]",
                    help="how messy the generated marketplace is: default (lags, rare, crowded, slow, sessions), "
                         "plain, or any of lags, rare, crowded, slow, sessions, spellings, nolog, comma-separated")

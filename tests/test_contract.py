@@ -47,6 +47,6 @@ def test_the_help_points_to_the_contract_and_names_the_demo_database():
     assert "docs/INPUT_CONTRACT.md" in main and "python -m analytics contract" in main
     assert "CONTRACT section" not in main
     demo = " ".join(cli("demo", "--help").split())
-    assert "demo database sample_data/demo.duckdb" in demo  # the file, not "the embedded demo database"
+    assert "demo database sample_data/demo/demo.duckdb" in demo  # the file, not "the embedded demo database"
     assert "--sellers N how many sellers" in demo and "--seed S the generator's random seed" in demo
     assert "--days D how many days" in demo
