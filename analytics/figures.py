@@ -467,7 +467,8 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
     if series.change_date is not None:
         fig.add_vline(x=series.change_date, line={"color": "#333333", "dash": "dash", "width": 1.5})
         fig.add_annotation(x=series.change_date, y=1, yref="paper", yanchor="top", xanchor="left", showarrow=False,
-                           text=f" change {series.change_date}", font={"size": font - 3, "color": "#333333"},
+                           text=f" {getattr(series, 'change_label', 'change')} {series.change_date}",
+                           font={"size": font - 3, "color": "#333333"},
                            bgcolor="rgba(255, 255, 255, 0.7)")
         dates = [d for d in x if d is not None]
         if dates and series.kind != "points":

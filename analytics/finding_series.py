@@ -53,6 +53,7 @@ class FindingSeries:
     name: str = "this seller"  # the legend's name of the series
     events: list = field(default_factory=list)  # dates of related events, drawn as marks on the axis
     events_label: str = ""
+    change_label: str = "change"  # the words by the change point's line
     caption: str = ""  # what the band is, in words
     extra: dict = field(default_factory=dict)
 
@@ -397,6 +398,48 @@ def sales_intel(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | Non
     return series
 
 
+# --- staff_access --------------------------------------------------------------------------------------
+
+def staff_access(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | None:
+    """Staff sessions on the seller's side per week (removals of its reviews, reinstatements of it; one
+    per employee, day and kind) against its own usual rate over the log, with a Poisson 95 % band, and
+    the window before its change that the signal counts."""
+    from analytics.signals import staff_access as signal
+
+    weeks = _query(con, "finding_staff_access", seller_id=seller_id, as_of=as_of)
+    if weeks.empty:
+        return None
+    x = [_date(w) for w in weeks["week"]]
+    values = weeks["sessions"].to_numpy(float)
+    usual = float(values.mean())
+    tail = (1 - BAND_LEVEL) / 2
+    series = _base(row, x=x, values=values, value_label="staff sessions on its side / week",
+                   expected=np.full(len(x), usual),
+                   band_low=np.full(len(x), min(stats.poisson.ppf(tail, usual), usual)),
+                   band_high=np.full(len(x), max(stats.poisson.ppf(1 - tail, usual), usual)),
+                   expected_label="its usual week (whole log)", level_label="sessions per week",
+                   kind="bars", period_days=7)
+    change = series.change_date
+    if change is not None:
+        # The signal counts sessions in [change - 21 days, change + 3 days): drawn as the "after" level.
+        first = change - dt.timedelta(days=signal.WINDOW_BEFORE)
+        series.change_date = first
+        series.change_label = "window from"
+        series.after_end = change + dt.timedelta(days=signal.WINDOW_AFTER - 1)
+        days = np.array(x)
+        inside = (days + dt.timedelta(days=6) >= first) & (days <= series.after_end)
+        series.before = float(values[~inside].mean()) if (~inside).any() else None
+        series.after = float(values[inside].mean()) if inside.any() else None
+        series.extra["rank_change"] = change
+    series.caption = ("Bars: staff sessions on the seller's side each week (an employee removing its reviews or "
+                      "reinstating it, one per employee, day and kind). Grey dashes: its usual week over the whole "
+                      "log; shaded: a Poisson 95 % band. The dashed line starts the window the signal counts, the "
+                      f"{signal.WINDOW_BEFORE} days before its sales rank improved on {change}; the run also asks "
+                      "whether one employee made more of them than usual (see the detail). Levels: sessions per week "
+                      "outside and inside the window.")
+    return series
+
+
 # --- the registry ------------------------------------------------------------------------------------
 
 BUILDERS: dict[str, Callable] = {
@@ -407,6 +450,7 @@ BUILDERS: dict[str, Callable] = {
     "review_burst": review_burst,
     "sabotage": sabotage,
     "sales_intel": sales_intel,
+    "staff_access": staff_access,
 }
 
 

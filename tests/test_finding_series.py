@@ -225,3 +225,18 @@ def test_sales_intel_draws_the_price_against_the_aimed_listing_and_the_look_ups(
     assert series.values[at - 1] > series.band_high[at - 1]  # not before the cut
     fig = figures.finding_figure(series)
     assert any(t.name == series.events_label for t in fig.data)
+
+
+def test_staff_access_draws_sessions_on_the_sellers_side_against_its_usual_week(con):
+    """E7 removed the buyer's reviews in one session on 2026-03-05, a week before its rank rose: the
+    window the signal counts (21 days before the change) holds it, the rest of the log nothing."""
+    row = {"signal": "staff_access", "changepoint_date": market.RISE_DATE, "significant": True, "q_value": 0.01}
+    series = finding_series.finding_series(con, market.BUYER, LAST, row)
+    assert series.color == "#7f7f7f" and series.kind == "bars"
+    assert series.change_date == market.RISE_DATE - dt.timedelta(days=21) and series.change_label == "window from"
+    assert series.values.sum() == 1  # one employee, one day, one kind: one session (four log lines)
+    week = dt.date(2026, 3, 2)
+    assert series.values[series.x.index(week)] == 1
+    assert series.before == 0 and series.after > 0
+    assert np.all((series.band_low <= series.expected) & (series.expected <= series.band_high))
+    assert "window from" in str(figures.finding_figure(series).layout.annotations[0].text)
