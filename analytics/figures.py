@@ -466,8 +466,12 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
                                  hovertemplate="%{x}<extra>" + series.events_label + "</extra>"))
     if series.change_date is not None:
         fig.add_vline(x=series.change_date, line={"color": "#333333", "dash": "dash", "width": 1.5})
-        fig.add_annotation(x=series.change_date, y=1, yref="paper", yanchor="top", xanchor="left", showarrow=False,
-                           text=f" {getattr(series, 'change_label', 'change')} {series.change_date}",
+        known = sorted(pd.Timestamp(d) for d in x if d is not None)
+        late = bool(known) and pd.Timestamp(series.change_date) > known[0] + (known[-1] - known[0]) * 0.7
+        label = f"{getattr(series, 'change_label', 'change')} {series.change_date}"
+        fig.add_annotation(x=series.change_date, y=1, yref="paper", yanchor="top",
+                           xanchor="right" if late else "left", showarrow=False,  # inside the plot
+                           text=f"{label} " if late else f" {label}",
                            font={"size": font - 3, "color": "#333333"},
                            bgcolor="rgba(255, 255, 255, 0.7)")
         dates = [d for d in x if d is not None]
