@@ -240,14 +240,23 @@ def seller_figure(daily: pd.DataFrame, changepoints: pd.DataFrame, segments: pd.
             vline(day, panel, {"color": LEVEL_COLOR, "width": 1, "dash": "dot"}, opacity=0.6)
 
     # The run's findings: a line through every panel in the signal's colour, named in the top legend.
+    # A finding that is not significant is drawn thin and grey, and named as such (never as a finding).
+    if "significant" not in evidence_marks:
+        evidence_marks = evidence_marks.assign(significant=True)
+
+    def mark_line(mark) -> dict:
+        return ({"color": mark.color, "width": 2.5, "dash": "dash"} if mark.significant else
+                {"color": NOT_SIGNIFICANT_COLOR, "width": 1.5, "dash": "dot"})
+
     for mark in evidence_marks.itertuples():
         for panel in row_of:
-            vline(mark.date, panel, {"color": mark.color, "width": 2.5, "dash": "dash"})
-    for _, marks in evidence_marks.groupby("signal", sort=False):
-        first_mark = marks.iloc[0]
-        traces.append(go.Scatter(x=[None], y=[None], mode="lines", name=f"finding: {first_mark.title}",
-                                 legend=findings_legend,
-                                 line={"color": first_mark.color, "width": 2.5, "dash": "dash"}))
+            vline(mark.date, panel, mark_line(mark))
+    for _, marks in evidence_marks.groupby(["signal", "significant"], sort=False):
+        first_mark = next(marks.itertuples())
+        name = f"finding: {first_mark.title}" if first_mark.significant else \
+            f"not significant: {first_mark.title}"
+        traces.append(go.Scatter(x=[None], y=[None], mode="lines", name=name, legend=findings_legend,
+                                 line=mark_line(first_mark)))
         rows.append(1)
         secondary_ys.append(False)
 

@@ -79,7 +79,7 @@ class SellerChart:
     #                      removed_customer/automated/staff, rank_explained
     changepoints: pd.DataFrame  # series, label, panel, date, before, after
     segments: pd.DataFrame  # series, panel, start, end, level: each segment's mean (for level lines)
-    evidence_marks: pd.DataFrame  # signal, title, color, date
+    evidence_marks: pd.DataFrame  # signal, title, color, date, significant
 
 
 def _params(sql: str, **values) -> dict:
@@ -303,12 +303,16 @@ def chart(con, seller_id: str, as_of: dt.date, product_id: str | None, found: pd
                                 on="date", how="left")
     changepoints, levels = changepoints_of(daily)
     modules = signals.by_name()
-    marks = found.dropna(subset=["changepoint_date"])[["signal", "changepoint_date"]].drop_duplicates()
+    dated = found.dropna(subset=["changepoint_date"])
+    significant = (dated["significant"].fillna(False).astype(bool) if "significant" in dated
+                   else pd.Series(True, index=dated.index))
+    marks = dated.assign(significant=significant)[["signal", "changepoint_date", "significant"]].drop_duplicates()
     marks = pd.DataFrame({
         "signal": marks["signal"],
         "title": [modules[s].TITLE if s in modules else s for s in marks["signal"]],
         "color": [signal_color(s) for s in marks["signal"]],
         "date": [_date(d) for d in marks["changepoint_date"]],
+        "significant": marks["significant"].to_numpy(bool),  # False: tested, not a finding (drawn as such)
     })
     return SellerChart(product_id, daily, changepoints, levels, marks.reset_index(drop=True))
 

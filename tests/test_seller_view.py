@@ -180,3 +180,19 @@ def test_targeting_graph_draws_one_arrow_per_edge_in_the_signal_colour():
     arrows = [a for a in fig.layout.annotations if a.showarrow]
     assert len(arrows) == 3
     assert sorted(a.arrowcolor for a in arrows) == ["#111111", "#111111", "#222222"]
+
+
+def test_a_finding_that_is_not_significant_is_not_drawn_as_a_finding(con):
+    """S010's reinstatement was tested (q = 0.83): the chart marks its date thin and grey, named "not
+    significant", and the buyer's significant findings stay "finding: ..." in their colour."""
+    found = seller_view.evidence(con, "S010", LAST)
+    chart = seller_view.chart(con, "S010", LAST, "P010", found)
+    assert not chart.evidence_marks["significant"].any()
+    fig = figures.seller_figure(chart.daily, chart.changepoints, chart.segments, chart.evidence_marks)
+    names = [t.name for t in fig.data if t.name]
+    assert "not significant: " + signals.by_name()["reinstatement"].TITLE in names
+    assert not any(n.startswith("finding:") for n in names)
+    found = seller_view.evidence(con, BUYER, LAST)
+    buyer = seller_view.chart(con, BUYER, LAST, "P000", found)
+    fig = figures.seller_figure(buyer.daily, buyer.changepoints, buyer.segments, buyer.evidence_marks)
+    assert "finding: " + signals.by_name()["rank_jump"].TITLE in [t.name for t in fig.data]
