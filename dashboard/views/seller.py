@@ -1,7 +1,8 @@
 """Seller detail: ``/seller?seller_id=ID[&as_of=DATE]``.
 
 Who the seller is, what the chosen run said and why, one chart of everything that moved with every
-change point drawn, the evidence, the rivals around it, shared reviewers and staff access.
+change point drawn, a chart of what each finding was tested on (``analytics.finding_series``), the
+evidence, the rivals around it, shared reviewers and staff access.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ figure, changepoints = _chart(version, seller_id, as_of, product_id, core.eviden
 st.plotly_chart(figure, config={"displaylogo": False})
 st.caption("Diamonds and dotted orange lines: change points that `analytics.changepoints.detect` finds in each "
            "series drawn, with the fitted level before and after. Dashed lines through every panel: the run's "
-           "findings, in their signal's colour. Grey dashes: the rank that price and ad spend alone explain "
+           "findings, in their signal's colour (thin grey dots: tested, not significant). Grey dashes: the rank that price and ad spend alone explain "
            "(the run's per-category model).")
 if changepoints.empty:
     st.caption("No change point found in the series drawn.")
