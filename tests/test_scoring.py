@@ -316,3 +316,20 @@ def test_a_staff_log_line_hours_from_its_event_is_attributed():
     assert window_minutes >= 5 * 60
     assert set(attributed["seller_id"]) == set(events["seller_id"])
     assert (attributed["employee_id"] == "E1").all()
+
+
+def test_flagged_sellers_at_the_q_floor_are_ordered_by_their_evidence():
+    """Two flags whose q-values both reach the floor score the same; the one with the smaller p-value
+    (stronger evidence) ranks first, whatever the ids say."""
+    from analytics import signals
+    from analytics.scoring.combine import seller_scores
+
+    evidence = pd.DataFrame([
+        {"seller_id": "A_weaker", "signal": "reinstatement", "changepoint_date": dt.date(2026, 6, 1),
+         "p_value": 1e-14, "q_value": 1e-12, "significant": True, "detail": "x"},
+        {"seller_id": "B_stronger", "signal": "reinstatement", "changepoint_date": dt.date(2026, 6, 1),
+         "p_value": 1e-30, "q_value": 1e-28, "significant": True, "detail": "y"},
+    ])
+    scores = seller_scores(pd.Series(["A_weaker", "B_stronger"]), evidence, signals.by_name())
+    assert scores["score"].iloc[0] == scores["score"].iloc[1]
+    assert scores["seller_id"].tolist() == ["B_stronger", "A_weaker"]

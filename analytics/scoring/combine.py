@@ -16,7 +16,8 @@
   that tested it), plus a supporting signal's ``-log10 p`` up to as much again (it backs core
   evidence, never stands alone). That sum ``s`` is squashed to ``c (1 - exp(-s / c))``, ``c`` = the
   score of the weakest possible flag, so it stays below every flag. The p-values come from every
-  seller each signal tested (``SignalResult.tested``), reported or not.
+  seller each signal tested (``SignalResult.tested``), reported or not. Sellers with equal scores
+  (flags whose q-values all reached the floor) are ranked by that same p-based evidence.
 """
 
 from __future__ import annotations
@@ -141,6 +142,9 @@ def seller_scores(sellers: pd.Series, evidence: pd.DataFrame, signals: dict,
     scores["flagged"] = scores["flagged"].fillna(False).astype(bool)
     scores.loc[nothing, "reasons"] = "nothing unusual found"
     scores["signals"] = [s if isinstance(s, list) else [] for s in scores["signals"]]
-    scores = scores.sort_values(["score", "seller_id"], ascending=[False, True], kind="stable")
+    # Equal scores (flagged sellers whose q-values all reached the floor) are ordered by the strength
+    # of their evidence, the p-values under the floor included, not by their ids.
+    scores["evidence"] = scores["seller_id"].map(below).fillna(0.0)
+    scores = scores.sort_values(["score", "evidence", "seller_id"], ascending=[False, False, True], kind="stable")
     scores["score_rank"] = np.arange(1, len(scores) + 1)
     return scores[["seller_id", "score", "flagged", "reasons", "signals", "score_rank"]].reset_index(drop=True)
