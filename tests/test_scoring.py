@@ -276,7 +276,7 @@ def test_honest_staff_who_differ_among_themselves_flag_nobody(monkeypatch, rate_
     from analytics.signals import reinstatement
 
     episodes, staff = _honest_staff_market(seed=seed, rate_spread=rate_spread)
-    monkeypatch.setattr(reinstatement, "reinstating_staff", lambda ctx: staff)
+    monkeypatch.setattr(reinstatement, "reinstating_staff", lambda ctx, episodes: staff)
     monkeypatch.setattr(reinstatement, "employee_history", lambda ctx: None)
 
     class Context:

@@ -6,29 +6,33 @@ needed). So an episode is judged against its reason's *honest* durations includi
 the rest of the evidence comes from what DOMAIN.md says a bought one has on top: a staff member whose
 reinstatements are unusual, and repeats.
 
+Which employee lifted a suspension is attributed from the access log (``attribute``): each
+reinstatement's nearest reinstating action on the seller, either side, within a window learnt from the
+log's own lags (log lines come seconds to hours from their event), whatever the action's spelling.
+
 Per reinstated episode, the reason's reference is its episodes from *other* sellers that no unusual
-staff member reinstated (a seller is never part of its own reference):
+staff member reinstated and that this run has not already discovered (a seller is never part of its
+own reference; discoveries are set aside and the test run again until they stop changing, within the
+run only):
 
 - speed: for a reason that usually takes days (Kaplan-Meier 75th percentile of at least 72 h), the
-  chance that a reference episode is lifted this fast under a mixture of the reference's quick lifts
-  (within a day: their share, and their spread as a log-normal) and the slow majority (a log-normal
-  fitted to the Kaplan-Meier 75th/90th percentiles of all the reason's episodes, the seller's own
-  included, which can only make the reason look faster, i.e. cautious; suspensions still open or
-  closed are censored); never below 1e-5. Honest fast settlements are part of the honest
-  distribution, so they are ordinary.
-  For reasons that are usually fast (verification holds) the share of the reference lifted as fast.
-- staff (only where ``access_log`` logged the reinstatement): the employee's quick lifts of slow
-  reasons for *other* sellers against honest staff's. In a large team (at least 8 employees with 5
-  such lifts) honest employees differ too, by queue or shift: the blatant employees (beyond one shared
-  rate at p < 1e-4) are set aside, the rest's rate and spread (beta-binomial, by moments) are the
-  honest law, and who is unusual against it is decided with false-discovery control across
-  employees. A small team is taken to share one rate, pooled over the employees not unusual against
-  it (p < 0.05, iterated until stable). Either way a few corrupt employees make fast lifts look
-  neither ordinary nor varied; an employee far outside the honest spread is what DOMAIN.md calls
-  unusual, and is named in the evidence.
+  chance that a reference episode is lifted this fast under a mixture of honest quick lifts (their
+  share: the reference's, but never above the robust team rate where staff are known, since in a
+  crowded team most quick lifts may be bought; their spread as a log-normal) and the slow majority
+  (a log-normal fitted to the reason's Kaplan-Meier median and 75th percentile, suspensions still open
+  or closed censored); never below 1e-5. For reasons that are usually fast (verification holds) the
+  share of the reference lifted as fast (this episode counted in).
+- staff (only where ``access_log`` logged the reinstatement), two views of the same employee,
+  combined by min-p: (a) their quick lifts of slow reasons for *other* sellers against honest staff's
+  rate, estimated from the median employee (robust to a minority of corrupt staff); in a large team
+  (at least 8 employees with 5 such lifts) honest employees differ too, so the spread is measured
+  robustly (MAD, beta-binomial) and who is unusual is decided with false-discovery control across
+  employees; (b) how seldom reinstating is part of the employee's own work, against the staff who do
+  the other reinstatements (``staff_history.peer_rarity``).
 
-A seller's episodes and distinct reinstating employees are combined with Fisher's method, so repeats
-add up. Without ``access_log`` the staff part is absent and the rest works unchanged.
+A seller's episodes and distinct reinstating employees are combined with Fisher's method over the
+components present, so repeats add up. Without ``access_log`` the staff part is absent and the rest
+works unchanged.
 
 Appeal timing ("no appeal, or one written minutes before") is reported in the detail but not scored:
 honest quick lifts come minutes after an appeal too (a document accepted within the hour), so among
@@ -126,12 +130,11 @@ def attribute(reinstated: pd.DataFrame, actions: pd.DataFrame) -> tuple[pd.DataF
     return kept[columns].reset_index(drop=True), window
 
 
-def reinstating_staff(ctx: ScoringContext) -> pd.DataFrame:
-    """(seller_id, reinstated_at, employee_id) for the reinstatements the access log attributes to an
-    employee (``attribute``); empty without an access log."""
+def reinstating_staff(ctx: ScoringContext, episodes: pd.DataFrame) -> pd.DataFrame:
+    """(seller_id, reinstated_at, employee_id) for the reinstatements among ``episodes`` that the access
+    log attributes to an employee (``attribute``); empty without an access log."""
     if access_log_rows(ctx) == 0:
         return pd.DataFrame(columns=["seller_id", "reinstated_at", "employee_id"])
-    episodes = ctx.query("suspension_episodes")
     attributed, _ = attribute(episodes[episodes["reinstated"]], ctx.query("reinstatement_actions"))
     return attributed[["seller_id", "reinstated_at", "employee_id"]]
 
@@ -344,9 +347,8 @@ def employee_pairs(episodes: pd.DataFrame, staff: pd.DataFrame, history) -> pd.D
     pairs["reinstate_share"] = np.nan
     pairs["history_actions"] = np.nan
     if history is not None and not pairs.empty:
-        pairs["p_kind"] = history.peer_rarity(pairs["employee_id"], "reinstate", pairs["seller_id"], field="kind")
-        share, total = history.share(pairs["employee_id"], ["reinstate"] * len(pairs), pairs["seller_id"],
-                                     field="kind")
+        pairs["p_kind"] = history.peer_rarity(pairs["employee_id"], "reinstate", pairs["seller_id"])
+        share, total = history.share(pairs["employee_id"], "reinstate", pairs["seller_id"])
         pairs["reinstate_share"], pairs["history_actions"] = share, total
     pairs["p_employee"] = min_p_combination(pairs[["p_staff", "p_kind"]].to_numpy(float))
     return pairs
@@ -369,7 +371,7 @@ def find(ctx: ScoringContext) -> SignalResult:
     episodes = ctx.query("suspension_episodes")
     if episodes.empty:
         return SignalResult.empty()
-    staff_rows = reinstating_staff(ctx)
+    staff_rows = reinstating_staff(ctx, episodes)
     if not staff_rows.empty:
         staff_rows = staff_rows.assign(reinstated_at=pd.to_datetime(staff_rows["reinstated_at"]).astype("datetime64[us]"))
         episodes = episodes.assign(reinstated_at=pd.to_datetime(episodes["reinstated_at"]).astype("datetime64[us]"))

@@ -58,8 +58,8 @@ p < 0.05, 3 of 105 unlabelled sellers with a linked removal), but an empirical p
 removals cannot go below 1 / (1 + their number) (about 0.0014 there), so it never finds a buyer on
 its own, and as a partner of the test above it dilutes more wipes than it lifts: review_wipe 26/30
 alone, 22/30 with min-p, 24/30 with Fisher (our demo: 14/15 in all three). An earlier version with
-the employee's own mix (``rarity``) cost wipes too. Whether the category was usual for the linked
-employee (``rarity(..., field="category")``, a moderator of one queue removing in another) does not
+the employee's own mix of kinds cost wipes too. Whether the category was usual for the linked
+employee (their own mix of categories, a moderator of one queue removing in another) does not
 separate there: 10 of 30 wipes at p < 0.05 against 26 of 105 unlabelled sellers and 7 of 20 honest
 policy clean-ups (our demo: 5 of 13 wipes, 2 of 105 unlabelled), so it is left out as well.
 

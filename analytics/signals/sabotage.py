@@ -441,7 +441,7 @@ def off_routine_gains(ctx: ScoringContext, touches: pd.DataFrame, hits: pd.DataF
     if who.empty:
         return empty, none
     who["p_employee"] = history.peer_rarity(who["employee_id"].to_numpy(), "suspend",
-                                            who["rival_seller_id"].to_numpy(), field="kind")
+                                            who["rival_seller_id"].to_numpy())
     # Several employees on one suspension: the most unusual, Bonferroni over them.
     who["p_employee"] = np.minimum(1.0, who["p_employee"]
                                    * who.groupby(["rival_seller_id", "day_idx"])["employee_id"].transform("size"))
