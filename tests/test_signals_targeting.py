@@ -278,7 +278,8 @@ def test_rivals_suspended_by_the_staff_who_usually_suspend_are_no_staff_trace(tm
 
 # --- sales intel ------------------------------------------------------------------------------------------
 
-def launch_market(path, *, insider: bool = True, sitting_before_honest_launch: bool = True) -> object:
+def launch_market(path, *, insider: bool = True, sitting_before_honest_launch: bool = True,
+                  outsider_sweep: str | None = None) -> object:
     """80 ordinary launches (most priced 1% under their category's public leader, the rest under a
     random rival), category managers reviewing the top ten sellers' figures every two weeks, support
     staff opening one seller's account a day. The insider K10 launches three products, each priced
@@ -324,6 +325,15 @@ def launch_market(path, *, insider: bool = True, sitting_before_honest_launch: b
     for row in in_category("Garden")[np.argsort(-m.base_units[in_category("Garden")])[:12]]:
         m.staff("NEW1", 92, "view_sales", product_id=m.products["product_id"].iat[row])
     m.launch("G12", "Garden", 95, 0.99 * m.mean_price(sweep_target, 95), base_units=20)
+    if outsider_sweep is not None:
+        # E9 works Kitchen's review queue, then sweeps Garden's best sellers' figures on day 92; with
+        # "and checks G12", E9 also opens G12's account the next day.
+        for day in range(1, DAYS, 2):
+            m.staff("E9", day, "remove_review", product_id=f"PK{(day * 3) % 20:02d}")
+        for row in in_category("Garden")[np.argsort(-m.base_units[in_category("Garden")])[:12]]:
+            m.staff("E9", 92, "view_sales", product_id=m.products["product_id"].iat[row])
+        if outsider_sweep == "and checks G12":
+            m.staff("E9", 93, "view_account", seller_id="G12")
     for day in range(3, DAYS, 14):
         for category in ("Kitchen", "Garden"):
             for i in range(10):
@@ -359,6 +369,19 @@ def test_ordinary_launches_under_the_leader_and_managers_sittings_are_not_flagge
     assert not scores(launches).loc["G04", "flagged"]
     assert not scores(launches).loc["G12", "flagged"]  # a sweep through all top sellers aims at no one
     assert set(scores(launches).query("flagged").index) <= {"K10"}
+
+
+def test_an_outsider_who_pulls_rivals_figures_and_opens_the_launchers_account_tightens_the_link(tmp_path):
+    """A sweep through a category by an employee who never works it links every launch after it a
+    little; the launcher whose account that same employee opened in the same stretch is linked more
+    tightly than the same launcher without that touch, and its finding says so."""
+    p_value = {}
+    for contact in ("", "and checks G12"):
+        db = launch_market(tmp_path / f"m{len(contact)}.duckdb", outsider_sweep=contact)
+        scoring.score(db=db)
+        p_value[contact] = read(db, "select p_value from signal_tests where signal = 'sales_intel' "
+                                    "and seller_id = 'G12'")["p_value"].iat[0]
+    assert p_value["and checks G12"] < p_value[""]
 
 
 def test_sales_intel_without_an_access_log_judges_the_aims_alone(tmp_path):

@@ -17,7 +17,11 @@ regularly, sometimes many in one sitting; ordinary launches price just under the
    An action is linked to an unusual look-up (rarity at most ``UNUSUAL``) of another seller's listing in
    its category priced within 15% of its new price either way, made 1 to ``max(LAGS)`` days before.
    The delay is not fixed: a link's score multiplies the look-up's rarity, its delay (a share of four
-   months) and the price gap (``link_p_values``); the action's tightest link is judged against every
+   months), the price gap and, where the looking employee also acted for the acting seller between as
+   long before the look-up as the action came after it and the action (one dealing: an insider checks
+   the buyer's account or pulls its figures beside the rivals'), the chance of such a touch given how
+   many of the category's sellers that employee touched then (``StaffContacts``; 1 without a touch)
+   (``link_p_values``); the action's tightest link is judged against every
    other seller's actions (empirical p-value with +1: whatever honest launching near unusual look-ups
    does, in a busy category or after a sweep, is in the baseline; within its category). A seller's actions: Fisher
    (independent under the null; one lucky link is never enough).
@@ -434,7 +438,66 @@ def unusual_lookups(ctx: ScoringContext) -> pd.DataFrame | None:
                         session_size=per_session[first])
 
 
-LINK_COLUMNS = ("action", "look", "lag", "gap", "rarity", "aim_row")
+LINK_COLUMNS = ("action", "look", "lag", "gap", "rarity", "aim_row", "contact")
+
+
+class StaffContacts:
+    """Which sellers each employee touched on which days (any logged action naming the seller or one of
+    its products, views of accounts included), to ask of a link: did the employee who pulled the rivals'
+    figures also act for the seller who then aimed at them, and how likely was that by chance?
+
+    ``share(employee, seller, category, start, stop)``: NaN where the employee did not touch the seller
+    on days [start, stop]; otherwise the chance of such a touch, the employee's touches of the category's
+    sellers over those days per seller listing there (capped at 1): a category manager touching half the
+    category in a fortnight makes a touch of this seller unremarkable, an employee who touched two of its
+    sellers does not."""
+
+    DAY = 1 << 21  # day keys: day_idx + OFFSET fits below this (the log may start before the data)
+    OFFSET = 1 << 20
+
+    def __init__(self, ctx: ScoringContext):
+        cells = ctx.con.execute(queries.load("sales_intel_staff_contacts"),
+                                {"as_of": ctx.as_of, "first_day": ctx.first_day}).fetchnumpy()
+        products = ctx.product_matrices.products
+        sorted_sellers = np.sort(pd.unique(products["seller_id"]).astype(object))
+        code_of_sorted = positions(seller_ids(ctx), sorted_sellers)
+        employee = np.asarray(cells["employee_idx"], dtype=np.int64)
+        seller = code_of_sorted[np.asarray(cells["seller_idx"], dtype=np.int64)]
+        day = np.asarray(cells["day_idx"], dtype=np.int64) + self.OFFSET
+        self.n_sellers = int(len(sorted_sellers))
+        self.pair_keys = np.sort((employee * self.n_sellers + seller) * self.DAY + day)
+        # Per (employee, category, day): sellers of the category touched, cumulated in key order.
+        categories, category_of_row = np.unique(products["category"].to_numpy(dtype=object), return_inverse=True)
+        self.categories = pd.Index(categories)
+        listed = pd.DataFrame({"seller": seller_codes(ctx), "category": category_of_row}).drop_duplicates()
+        self.sellers_in = np.bincount(listed["category"], minlength=len(categories)).astype(float)
+        touched = pd.DataFrame({"employee": employee, "seller": seller, "day": day}) \
+            .merge(listed, on="seller")
+        key = (touched["employee"].to_numpy(np.int64) * len(categories) + touched["category"].to_numpy(np.int64)) \
+            * self.DAY + touched["day"].to_numpy(np.int64)
+        self.count_keys, counts = np.unique(key, return_counts=True)
+        self.cumulative = np.cumsum(counts)
+
+    def _count_through(self, key: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self.count_keys, key, side="right")
+        return np.where(at > 0, self.cumulative[np.maximum(at - 1, 0)], 0)
+
+    def share(self, employee, seller, category, start, stop) -> np.ndarray:
+        employee, seller, category = (np.asarray(a, dtype=np.int64) for a in (employee, seller, category))
+        lo = np.asarray(start, dtype=np.int64) + self.OFFSET
+        hi = np.asarray(stop, dtype=np.int64) + self.OFFSET
+        pair = (employee * self.n_sellers + seller) * self.DAY
+        touched = (np.searchsorted(self.pair_keys, pair + lo, side="left")
+                   < np.searchsorted(self.pair_keys, pair + hi, side="right"))
+        base = (employee * len(self.categories) + category) * self.DAY
+        in_span = self._count_through(base + hi) - self._count_through(base + lo - 1)
+        chance = np.minimum(in_span / np.maximum(self.sellers_in[category], 1.0), 1.0)
+        return np.where(touched, chance, np.nan)
+
+
+@per_context
+def staff_contacts(ctx: ScoringContext) -> StaffContacts:
+    return StaffContacts(ctx)
 
 
 def links(ctx: ScoringContext, actions: pd.DataFrame, looks: pd.DataFrame) -> pd.DataFrame:
@@ -471,6 +534,9 @@ def links(ctx: ScoringContext, actions: pd.DataFrame, looks: pd.DataFrame) -> pd
         listing = np.concatenate([listing, expanded["row"].to_numpy(np.int64)])
     listing_category = category_of_row[listing]
     look_rarity = looks["rarity"].to_numpy(float)
+    look_employee = looks["employee_id"].cat.codes.to_numpy(np.int64)
+    contacts = staff_contacts(ctx)
+    contact_category = contacts.categories.get_indexer(categories)
     rival_prices = prices_before_week(ctx)
     look_day = looks["day_idx"].to_numpy(np.int64)[look_of]
     row = actions["row"].to_numpy(np.int64)
@@ -501,8 +567,15 @@ def links(ctx: ScoringContext, actions: pd.DataFrame, looks: pd.DataFrame) -> pd
             gap = rival_prices[listing[j], day[action] // 7] - price[action]
             near = np.abs(gap) <= MAX_UNDERCUT
             if near.any():
-                found.append(_tightest_in_order(action[near], look_of[j[near]], pair_lag[near], gap[near],
-                                                listing[j[near]], look_rarity[look_of[j[near]]]))
+                action, j, pair_lag, gap = action[near], j[near], pair_lag[near], gap[near]
+                look = look_of[j]
+                # Did the looking employee also act for this seller, from as long before the look-up as
+                # the action came after it, up to the action? (One dealing: the insider checks the buyer.)
+                contact = contacts.share(look_employee[look], seller_of_row[row[action]],
+                                         np.full(action.size, contact_category[c]), look_day[j] - pair_lag,
+                                         day[action])
+                found.append(_tightest_in_order(action, look, pair_lag, gap, listing[j], look_rarity[look],
+                                                np.nan_to_num(contact, nan=1.0)))
     if not found:
         return empty
     paired = _tightest(pd.concat(found, ignore_index=True)).drop(columns=["rarity", "score"])
@@ -511,17 +584,18 @@ def links(ctx: ScoringContext, actions: pd.DataFrame, looks: pd.DataFrame) -> pd
     return paired.assign(look=looks.index.to_numpy()[position], rarity=looks["rarity"].to_numpy()[position])
 
 
-def link_score(rarity, lag, gap) -> np.ndarray:
-    """A link's score: the product of three shares, each at most 1 and smaller where the link is tighter
+def link_score(rarity, lag, gap, contact=1.0) -> np.ndarray:
+    """A link's score: the product of four shares, each at most 1 and smaller where the link is tighter
     (see ``link_p_values``)."""
     return (np.asarray(rarity, dtype=float) * np.asarray(lag, dtype=float) / max(LAGS)
-            * np.maximum(np.abs(np.asarray(gap, dtype=float)), GAP_FLOOR) / MAX_UNDERCUT)
+            * np.maximum(np.abs(np.asarray(gap, dtype=float)), GAP_FLOOR) / MAX_UNDERCUT
+            * np.asarray(contact, dtype=float))
 
 
-def _tightest_in_order(action, look, lag, gap, aim_row, rarity) -> pd.DataFrame:
+def _tightest_in_order(action, look, lag, gap, aim_row, rarity, contact) -> pd.DataFrame:
     """``_tightest`` for pairs already grouped by action (as a block's pairs come): each group's smallest
     score, ties to the shorter lag, found in one pass without sorting."""
-    score = link_score(rarity, lag, gap)
+    score = link_score(rarity, lag, gap, contact)
     key = score + lag * 1e-9  # the score decides; among equal scores the shorter lag
     starts = np.flatnonzero(np.r_[True, action[1:] != action[:-1]])
     best = np.minimum.reduceat(key, starts)
@@ -529,13 +603,13 @@ def _tightest_in_order(action, look, lag, gap, aim_row, rarity) -> pd.DataFrame:
     hit = np.flatnonzero(key == best[group])
     first = hit[np.r_[True, group[hit][1:] != group[hit][:-1]]]
     return pd.DataFrame({"action": action[first], "look": look[first], "lag": lag[first], "gap": gap[first],
-                         "aim_row": aim_row[first], "rarity": rarity[first]})
+                         "aim_row": aim_row[first], "rarity": rarity[first], "contact": contact[first]})
 
 
 def _tightest(pairs: pd.DataFrame) -> pd.DataFrame:
     """Each action's tightest link only (the one ``link_p_values`` keeps): a large category pairs an
     action with thousands of look-ups, and all but one are dropped as soon as they are found."""
-    pairs = pairs.assign(score=link_score(pairs["rarity"], pairs["lag"], pairs["gap"]))
+    pairs = pairs.assign(score=link_score(pairs["rarity"], pairs["lag"], pairs["gap"], pairs["contact"]))
     return pairs.sort_values(["score", "lag"], kind="stable").drop_duplicates("action")
 
 
@@ -564,14 +638,14 @@ def link_p_values(actions: pd.DataFrame, paired: pd.DataFrame, seller: np.ndarra
     The action's score is its tightest link; p_link is its empirical p-value against the other sellers'
     actions in its category, so the null calibrates whatever the product does."""
     n = len(actions)
-    paired = paired.assign(score=link_score(paired["rarity"], paired["lag"], paired["gap"]))
+    paired = paired.assign(score=link_score(paired["rarity"], paired["lag"], paired["gap"], paired["contact"]))
     score = np.full(n, np.inf)
     np.minimum.at(score, paired["action"].to_numpy(np.int64), paired["score"].to_numpy(float))
     best = paired.sort_values(["score", "lag"]).drop_duplicates("action")
     out = pd.DataFrame({"p_link": _empirical_p(score, seller, category), "look": -1, "lag": np.nan, "rarity": np.nan,
-                        "aim_row": -1, "gap": np.nan})
+                        "aim_row": -1, "gap": np.nan, "contact": np.nan})
     idx = best["action"].to_numpy(np.int64)
-    for column in ("look", "lag", "rarity", "aim_row", "gap"):
+    for column in ("look", "lag", "rarity", "aim_row", "gap", "contact"):
         out.loc[idx, column] = best[column].to_numpy()
     return out
 
@@ -592,7 +666,8 @@ def judged_actions(ctx: ScoringContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.
         return actions.assign(p_link=np.nan), aimed, looks, np.nan
     aimed = sales_beyond_rank(aims(ctx, actions))
     if looks is None:
-        linked = actions.assign(p_link=np.nan, look=-1, lag=np.nan, rarity=np.nan, aim_row=-1, gap=np.nan)
+        linked = actions.assign(p_link=np.nan, look=-1, lag=np.nan, rarity=np.nan, aim_row=-1, gap=np.nan,
+                                contact=np.nan)
     else:
         paired = links(ctx, actions, looks)
         category = pd.factorize(ctx.product_matrices.products["category"])[0][actions["row"].to_numpy(np.int64)]
@@ -681,6 +756,11 @@ def _evidence_row(ctx: ScoringContext, c, ids: np.ndarray, actions: pd.DataFrame
                     f"rival's figures {lag} day{'s' if lag != 1 else ''} before, in a category their own work had "
                     f"touched {int(look['past_in_category'])} time{'s' if int(look['past_in_category']) != 1 else ''}"
                     f" in {int(look['past_actions']):,} earlier logged actions")
+        contact = float(best.get("contact", np.nan))
+        if np.isfinite(contact) and contact < 1:
+            sentence += (f"; the same employee also acted for this seller between then and the "
+                         f"{'launch' if best['kind'] == 'launch' else 'cut'} (by chance, given how many of the "
+                         f"category's sellers they touched then: {contact:.0%})")
         if c.actions > 1:
             sentence += (f"; {int(c.linked)} of its {int(c.actions)} launches and price cuts came after unusual "
                          f"look-ups of the listings they priced against")
