@@ -466,6 +466,12 @@ class StaffContacts:
         day = np.asarray(cells["day_idx"], dtype=np.int64) + self.OFFSET
         self.n_sellers = int(len(sorted_sellers))
         self.pair_keys = np.sort((employee * self.n_sellers + seller) * self.DAY + day)
+        # Which (employee, seller) pairs ever touched, one bit each: most pairs a link asks about never
+        # did, and a bit lookup answers them without searching the dated keys.
+        n_pairs = (int(employee.max()) + 1 if employee.size else 0) * self.n_sellers
+        self.ever = np.zeros((n_pairs + 7) // 8, dtype=np.uint8)
+        pair = employee * self.n_sellers + seller
+        np.bitwise_or.at(self.ever, pair >> 3, (1 << (pair & 7)).astype(np.uint8))
         # Per (employee, category, day): sellers of the category touched, cumulated in key order.
         categories, category_of_row = np.unique(products["category"].to_numpy(dtype=object), return_inverse=True)
         self.categories = pd.Index(categories)
@@ -484,15 +490,24 @@ class StaffContacts:
 
     def share(self, employee, seller, category, start, stop) -> np.ndarray:
         employee, seller, category = (np.asarray(a, dtype=np.int64) for a in (employee, seller, category))
-        lo = np.asarray(start, dtype=np.int64) + self.OFFSET
-        hi = np.asarray(stop, dtype=np.int64) + self.OFFSET
-        pair = (employee * self.n_sellers + seller) * self.DAY
-        touched = (np.searchsorted(self.pair_keys, pair + lo, side="left")
-                   < np.searchsorted(self.pair_keys, pair + hi, side="right"))
+        out = np.full(employee.size, np.nan)
+        pair = employee * self.n_sellers + seller
+        inside = pair < self.ever.size * 8
+        ever = np.zeros(employee.size, dtype=bool)
+        ever[inside] = (self.ever[pair[inside] >> 3] >> (pair[inside] & 7)) & 1 == 1
+        asked = np.flatnonzero(ever)
+        if asked.size == 0:
+            return out
+        employee, category, pair = employee[asked], category[asked], pair[asked]
+        lo = np.asarray(start, dtype=np.int64)[asked] + self.OFFSET
+        hi = np.asarray(stop, dtype=np.int64)[asked] + self.OFFSET
+        touched = (np.searchsorted(self.pair_keys, pair * self.DAY + lo, side="left")
+                   < np.searchsorted(self.pair_keys, pair * self.DAY + hi, side="right"))
         base = (employee * len(self.categories) + category) * self.DAY
         in_span = self._count_through(base + hi) - self._count_through(base + lo - 1)
         chance = np.minimum(in_span / np.maximum(self.sellers_in[category], 1.0), 1.0)
-        return np.where(touched, chance, np.nan)
+        out[asked] = np.where(touched, chance, np.nan)
+        return out
 
 
 @per_context
@@ -596,7 +611,7 @@ def _tightest_in_order(action, look, lag, gap, aim_row, rarity, contact) -> pd.D
     """``_tightest`` for pairs already grouped by action (as a block's pairs come): each group's smallest
     score, ties to the shorter lag, found in one pass without sorting."""
     score = link_score(rarity, lag, gap, contact)
-    key = score + lag * 1e-9  # the score decides; among equal scores the shorter lag
+    key = score * (1 + lag * 1e-9)  # the score decides; among equal scores the shorter lag (relative: scores are tiny)
     starts = np.flatnonzero(np.r_[True, action[1:] != action[:-1]])
     best = np.minimum.reduceat(key, starts)
     group = np.cumsum(np.r_[True, action[1:] != action[:-1]]) - 1
