@@ -428,7 +428,7 @@ EXPECTED_COLOR = "#636363"
 
 def finding_title(series) -> str:
     """The heading of a finding's chart: its signal, and whether it is a finding at all."""
-    shown = format_p(series.q_value) if series.q_value is not None else ""
+    shown = format_p(series.q_value)
     q = (f"q {shown}" if shown.startswith("<") else f"q = {shown}") if shown else "q not computed"
     status = "finding" if series.significant else "not significant"
     return f"{series.title} ({status}, {q})"
@@ -458,7 +458,7 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
                                  line={"color": EXPECTED_COLOR, "dash": "dash", "width": 2},
                                  marker={"symbol": "line-ew-open", "size": 22, "color": EXPECTED_COLOR,
                                          "line": {"width": 2}}))
-    name = getattr(series, "name", "this seller") + ("" if series.significant else " (not significant)")
+    name = series.name + ("" if series.significant else " (not significant)")
     if series.kind == "points":
         fig.add_trace(go.Scatter(x=x, y=list(series.values), mode="markers", name=name,
                                  marker={"size": 13, "color": color, "line": {"width": 1, "color": "white"}}))
@@ -468,7 +468,7 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
     else:
         fig.add_trace(go.Scatter(x=x, y=list(series.values), mode="lines+markers", name=name,
                                  line={"color": color, "width": 2.5}, marker={"size": 5}))
-    events = getattr(series, "events", None) or []
+    events = series.events
     if events:
         fig.add_trace(go.Scatter(x=list(events), y=[0] * len(events), mode="markers", name=series.events_label,
                                  marker={"symbol": "triangle-up", "size": 12, "color": "#333333"},
@@ -477,7 +477,7 @@ def finding_figure(series, *, height: int = 340, projector: bool = False) -> go.
         fig.add_vline(x=series.change_date, line={"color": "#333333", "dash": "dash", "width": 1.5})
         known = sorted(pd.Timestamp(d) for d in x if d is not None)
         late = bool(known) and pd.Timestamp(series.change_date) > known[0] + (known[-1] - known[0]) * 0.7
-        label = f"{getattr(series, 'change_label', 'change')} {series.change_date}"
+        label = f"{series.change_label} {series.change_date}"
         fig.add_annotation(x=series.change_date, y=1, yref="paper", yanchor="top",
                            xanchor="right" if late else "left", showarrow=False,  # inside the plot
                            text=f"{label} " if late else f" {label}",

@@ -20,9 +20,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analytics import queries, signals
+from analytics import seller_view, signals
+from analytics.seller_view import _date, _query
 
 BAND_LEVEL = 0.95  # the band: where this share of an ordinary seller's values fall
+TAIL = (1 - BAND_LEVEL) / 2  # each side's share outside it
 
 
 @dataclass
@@ -58,17 +60,6 @@ class FindingSeries:
     extra: dict = field(default_factory=dict)
 
 
-def _query(con, name: str, **values) -> pd.DataFrame:
-    sql = queries.load(name)
-    return con.execute(sql, {k: v for k, v in values.items() if f"${k}" in sql}).df()
-
-
-def _date(value) -> dt.date | None:
-    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
-        return None
-    return pd.Timestamp(value).date()
-
-
 def _float(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
@@ -79,6 +70,18 @@ def _base(row, **fields) -> FindingSeries:
     return FindingSeries(signal=row["signal"], title=module.TITLE, color=module.COLOR, significant=significant,
                          q_value=_float(row.get("q_value")), change_date=_date(row.get("changepoint_date")),
                          **fields)
+
+
+def _poisson_band(mean):
+    """A Poisson 95 % band around ``mean`` (counts per period): Poisson quantiles are whole counts, so the
+    band is widened to hold the (fractional) mean itself."""
+    low = np.fmin(np.nan_to_num(stats.poisson.ppf(TAIL, mean)), mean)
+    high = np.fmax(np.nan_to_num(stats.poisson.ppf(1 - TAIL, mean)), mean)
+    return low, high
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
 
 
 def _levels(x: list, values: np.ndarray, change: dt.date | None, end: dt.date | None = None):
@@ -112,10 +115,7 @@ def review_removals(con, seller_id: str, as_of: dt.date, row) -> FindingSeries |
     predicted = max((removed.sum() + 0.5) / np.exp(effect) - 0.5, 0.0) if effect is not None else np.nan
     share = on_show / on_show.sum() if on_show.sum() > 0 else np.zeros_like(on_show)
     expected = predicted * share
-    tail = (1 - BAND_LEVEL) / 2
-    # Poisson quantiles are whole removals; the band is widened to hold the (fractional) expectation.
-    low = np.fmin(np.nan_to_num(stats.poisson.ppf(tail, expected)), expected)
-    high = np.fmax(np.nan_to_num(stats.poisson.ppf(1 - tail, expected)), expected)
+    low, high = _poisson_band(expected)
     x = [_date(w) for w in weeks["week"]]
     change = _date(row.get("changepoint_date"))
     series = _base(row, x=x, values=removed, value_label="staff removals of 1-2 star reviews / week",
@@ -123,9 +123,8 @@ def review_removals(con, seller_id: str, as_of: dt.date, row) -> FindingSeries |
                    expected_label="what its category's rate and its own moderation predict",
                    level_label="removals per week", kind="bars", period_days=7)
     if change is not None:
-        week_of_change = change - dt.timedelta(days=change.weekday())
+        week_of_change = _monday(change)
         last = [d for d, v in zip(x, removed) if v > 0 and d >= week_of_change]
-        series.change_date = change
         series.after_end = (max(last) if last else week_of_change) + dt.timedelta(days=6)
         series.before, series.after = _levels(x, removed, week_of_change, series.after_end)
     series.caption = (f"Bars: staff removals of the seller's verified 1-2 star reviews each week. Grey line: the "
@@ -212,11 +211,10 @@ def harvested_reviewers(con, seller_id: str, as_of: dt.date, row) -> FindingSeri
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n > 0, own["marked"].to_numpy(float) / n, np.nan)
         expected = np.where(rest["new_reviewers"] > 0, rest["marked"] / rest["new_reviewers"], np.nan)
-    tail = (1 - BAND_LEVEL) / 2
     p = np.nan_to_num(expected)
     with np.errstate(invalid="ignore", divide="ignore"):
-        low = np.where(n > 0, stats.binom.ppf(tail, n, p) / n, np.nan)
-        high = np.where(n > 0, stats.binom.ppf(1 - tail, n, p) / n, np.nan)
+        low = np.where(n > 0, stats.binom.ppf(TAIL, n, p) / n, np.nan)
+        high = np.where(n > 0, stats.binom.ppf(1 - TAIL, n, p) / n, np.nan)
     low, high = np.fmin(low, expected), np.fmax(high, expected)
     x = [d.date() for d in all_weeks]
     label = "share rival-first, 4-5 stars" + (", unverified" if unverified else "")
@@ -243,9 +241,6 @@ def rank_jump(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | None:
     """The product's daily sales rank (log scale, better up) against the rank its price and ad spend
     alone would give from the level before the change (the run's per-category coefficients), with a
     95 % band from the days before the change's spread around it."""
-    from analytics import seller_view
-    from analytics.scoring.rank_model import explained_by
-
     product_id = row.get("product_id")
     if product_id is None or pd.isna(product_id):
         return None
@@ -255,10 +250,8 @@ def rank_jump(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | None:
         return None
     x = [_date(d) for d in daily["date"]]
     log_rank = np.log(daily["sales_rank"].to_numpy(float))
-    price = daily["price"].to_numpy(float)
-    log_price = np.where(price > 0, np.log(np.where(price > 0, price, 1.0)), np.nan)
     coefficients = seller_view._rank_model(con, as_of, daily["category"].iloc[0]) or (0.0, 0.0)
-    explained = explained_by(log_price, np.log1p(daily["ad_spend"].to_numpy(float)), *coefficients)
+    explained = seller_view.price_ads_log_rank(daily, coefficients)
     change = _date(row.get("changepoint_date"))
     before = np.array([d < change for d in x]) if change else np.ones(len(x), dtype=bool)
     if before.sum() < 2:
@@ -266,7 +259,7 @@ def rank_jump(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | None:
     residual = log_rank[before] - explained[before]
     centre = float(np.mean(residual))
     spread = float(np.std(residual, ddof=1)) if before.sum() > 2 else 0.0
-    z = stats.norm.ppf(1 - (1 - BAND_LEVEL) / 2)
+    z = stats.norm.ppf(1 - TAIL)
     expected = centre + explained
     series = _base(row, x=x, values=np.exp(log_rank), value_label=f"sales rank of {product_id} (log)",
                    expected=np.exp(expected), band_low=np.exp(expected - z * spread),
@@ -298,16 +291,16 @@ def review_burst(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | No
     first = change - dt.timedelta(days=signal.DAYS_BEFORE + 14)
     daily = _query(con, "seller_reviews_daily", seller_id=seller_id, as_of=as_of, first_day=first)
     daily["date"] = pd.to_datetime(daily["date"]).dt.date
-    daily = daily[(daily["date"] >= first) & (daily["date"] <= end + dt.timedelta(days=56))]  # the burst, near
+    daily = daily[daily["date"] <= end + dt.timedelta(days=56)]  # the burst, near (the query starts at first)
     if daily.empty:
         return None
     x = list(daily["date"])
     values = daily["posted"].fillna(0).to_numpy(float)
     reference = np.array([change - dt.timedelta(days=signal.DAYS_BEFORE) <= d <= end for d in x])
     expected = np.where(reference, before, np.nan)
-    tail = (1 - BAND_LEVEL) / 2
-    low = np.where(reference, np.fmin(stats.poisson.ppf(tail, before), before), np.nan)
-    high = np.where(reference, np.fmax(stats.poisson.ppf(1 - tail, before), before), np.nan)
+    band_low, band_high = _poisson_band(before)
+    low = np.where(reference, band_low, np.nan)
+    high = np.where(reference, band_high, np.nan)
     series = _base(row, x=x, values=values, value_label="reviews posted per day", expected=expected,
                    band_low=low, band_high=high, expected_label="its rate in the 12 weeks before",
                    level_label="reviews per day", kind="bars")
@@ -334,17 +327,15 @@ def sabotage(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | None:
     values = weeks["from_praisers"].to_numpy(float)
     share = float(weeks["praiser_share"].iloc[0] or 0.0)
     expected = weeks["one_star"].to_numpy(float) * share
-    tail = (1 - BAND_LEVEL) / 2
+    band_low, band_high = _poisson_band(expected)
     series = _base(row, x=x, values=values, value_label="rivals' 1-star reviews by its fans / week",
-                   expected=expected, band_low=np.fmin(stats.poisson.ppf(tail, expected), expected),
-                   band_high=np.fmax(stats.poisson.ppf(1 - tail, expected), expected),
+                   expected=expected, band_low=band_low, band_high=band_high,
                    expected_label="if its fans were ordinary reviewers", level_label="per week",
                    kind="bars", period_days=7)
     series.extra["rivals_one_star"] = weeks["one_star"].to_numpy(float)
     change = series.change_date
     if change is not None:
-        week_of_change = change - dt.timedelta(days=change.weekday())
-        series.before, series.after = _levels(x, values, week_of_change)
+        series.before, series.after = _levels(x, values, _monday(change))
     series.name = "its fans' 1-star reviews of rivals"
     series.caption = ("Bars: each week, 1-star reviews of the seller's rivals (every other seller in its categories) "
                       "written by accounts that gave this seller 5 stars. Grey dashes: what those accounts would "
@@ -385,11 +376,11 @@ def sales_intel(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | Non
     series.events_label = f"staff look-ups of {aim_product}'s sales figures"
     if series.change_date is not None:
         change = series.change_date
-        series.before, series.after = _levels(x, price, change, change + dt.timedelta(days=13))
+        series.after_end = change + dt.timedelta(days=13)
+        series.after = _levels(x, price, change, series.after_end)[1]
         days = np.array(x)
         window = (days >= change - dt.timedelta(days=14)) & (days < change)
         series.before = float(price[window].mean()) if window.any() else None
-        series.after_end = change + dt.timedelta(days=13)
     series.caption = (f"Line: the daily price of {product_id}, launched or cut on the change date. Grey dashes: the "
                       f"price of {rival}'s {aim_product}, the listing it priced against; shaded: within 15 % of it, "
                       "where the signal links an action to a listing. Triangles: days staff looked up that listing's "
@@ -412,11 +403,10 @@ def staff_access(con, seller_id: str, as_of: dt.date, row) -> FindingSeries | No
     x = [_date(w) for w in weeks["week"]]
     values = weeks["sessions"].to_numpy(float)
     usual = float(values.mean())
-    tail = (1 - BAND_LEVEL) / 2
+    band_low, band_high = _poisson_band(usual)
     series = _base(row, x=x, values=values, value_label="staff sessions on its side / week",
                    expected=np.full(len(x), usual),
-                   band_low=np.full(len(x), min(stats.poisson.ppf(tail, usual), usual)),
-                   band_high=np.full(len(x), max(stats.poisson.ppf(1 - tail, usual), usual)),
+                   band_low=np.full(len(x), band_low), band_high=np.full(len(x), band_high),
                    expected_label="its usual week (whole log)", level_label="sessions per week",
                    kind="bars", period_days=7)
     change = series.change_date

@@ -195,11 +195,12 @@ def open_cases_chart(items: weekly.WeekItems) -> Chart | None:
     return Chart("open_cases", "Open cases by assignee, stacked by age", fig, 380)
 
 
-def seller_chart(con, seller_id: str, as_of: dt.date, *, projector: bool = False) -> go.Figure | None:
+def seller_chart(con, seller_id: str, as_of: dt.date, *, projector: bool = False,
+                 found: pd.DataFrame | None = None) -> go.Figure | None:
     """The seller page's figure for ``seller_id`` as the run of ``as_of`` saw it (None: nothing to draw);
-    ``projector``: meeting mode's large type."""
-
-    found = seller_view.evidence(con, seller_id, as_of)
+    ``projector``: meeting mode's large type; ``found``: its ``seller_view.evidence`` if already read."""
+    if found is None:
+        found = seller_view.evidence(con, seller_id, as_of)
     products = seller_view.products(con, seller_id, as_of)
     product_id = products["product_id"].iloc[0] if not products.empty else None
     data = seller_view.chart(con, seller_id, as_of, product_id, found)
@@ -213,13 +214,22 @@ def seller_chart(con, seller_id: str, as_of: dt.date, *, projector: bool = False
                                 product_label=label, projector=projector)
 
 
-def _charts(con, items: weekly.WeekItems, limit: int) -> tuple[list[Chart], dict[str, Chart]]:
+def _agenda_evidence(con, items: weekly.WeekItems, limit: int) -> dict[str, pd.DataFrame]:
+    """The run's evidence of each of the first ``limit`` agenda sellers, read once for every chart."""
+    if items.run is None:
+        return {}
+    return {seller_id: seller_view.evidence(con, seller_id, items.run)
+            for seller_id in items.agenda["seller_id"].head(limit)}
+
+
+def _charts(con, items: weekly.WeekItems, evidence: dict[str, pd.DataFrame]
+            ) -> tuple[list[Chart], dict[str, Chart]]:
     overview = [c for c in (overview_chart(items), open_cases_chart(items)) if c is not None]
     per_seller: dict[str, Chart] = {}
     if items.run is not None:
-        for seller_id in items.agenda["seller_id"].head(limit):
+        for seller_id, found in evidence.items():
             # Projector type: scaled to an A4 page's width, the screen's type would be too small to read.
-            fig = seller_chart(con, seller_id, items.run, projector=True)
+            fig = seller_chart(con, seller_id, items.run, projector=True, found=found)
             if fig is not None:
                 per_seller[seller_id] = Chart(f"seller-{seller_id}", f"Seller {seller_id}", fig,
                                               int(fig.layout.height or 900))
@@ -229,20 +239,20 @@ def _charts(con, items: weekly.WeekItems, limit: int) -> tuple[list[Chart], dict
 FINDING_CHART_HEIGHT = 420
 
 
-def finding_charts(con, items: weekly.WeekItems, limit: int) -> dict[str, list[Chart]]:
+def finding_charts(con, items: weekly.WeekItems, limit: int,
+                   evidence: dict[str, pd.DataFrame] | None = None) -> dict[str, list[Chart]]:
     """Per agenda seller (the first ``limit``): a chart of what each of its significant findings was tested
-    on, as the seller page draws it (``analytics.finding_series``, ``figures.finding_figure``)."""
+    on, as the seller page draws it (``analytics.finding_series``, ``figures.finding_figure``).
+    ``evidence``: ``_agenda_evidence``'s, if already read."""
     found: dict[str, list[Chart]] = {}
     if items.run is None:
         return found
-    for seller_id in items.agenda["seller_id"].head(limit):
-        evidence = seller_view.evidence(con, seller_id, items.run)
-        series = finding_series.all_finding_series(con, seller_id, items.run, evidence, significant_only=True)
+    for seller_id, seller_evidence in (evidence or _agenda_evidence(con, items, limit)).items():
+        series = finding_series.all_finding_series(con, seller_id, items.run, seller_evidence,
+                                                   significant_only=True)
         found[seller_id] = [Chart(f"finding-{seller_id}-{s.signal}", figures.finding_title(s),
                                   figures.finding_figure(s, height=FINDING_CHART_HEIGHT, projector=True),
-                                  FINDING_CHART_HEIGHT) for s in series]
-        for chart, s in zip(found[seller_id], series):
-            chart.caption = s.caption
+                                  FINDING_CHART_HEIGHT, s.caption) for s in series]
     return found
 
 
@@ -429,8 +439,9 @@ def write_pack(week: str, out_dir: Path | str, *, db: Path | str | None = None, 
     generated_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with store.connect_read_only(db_path) as con:
         items = weekly.week_items(week, con, db=db_path, now=now)
-        overview, per_seller = _charts(con, items, max_seller_charts)
-        findings = finding_charts(con, items, max_seller_charts) if finding_pages else {}
+        evidence = _agenda_evidence(con, items, max_seller_charts)
+        overview, per_seller = _charts(con, items, evidence)
+        findings = finding_charts(con, items, max_seller_charts, evidence) if finding_pages else {}
     precision = feedback.precision_by_signal(db=db_path)
     if not items.run:
         say(f"{items.week}: no scoring run is dated in this week (runs are weekly `score --as-of` days); "

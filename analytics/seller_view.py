@@ -220,16 +220,21 @@ def _rank_model(con, as_of: dt.date, category: str) -> tuple[float, float] | Non
     return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
 
 
+def price_ads_log_rank(product: pd.DataFrame, coefficients: tuple[float, float]) -> np.ndarray:
+    """Per day, the part of the product's log rank its price and ad spend explain, with the run's
+    per-category coefficients (``scoring.rank_model``)."""
+    price = product["price"].to_numpy(float)
+    log_price = np.where(price > 0, np.log(np.where(price > 0, price, 1.0)), np.nan)
+    return explained_by(log_price, np.log1p(product["ad_spend"].to_numpy(float)), *coefficients)
+
+
 def _rank_explained(product: pd.DataFrame, coefficients: tuple[float, float] | None) -> np.ndarray:
     """The rank that price and ad spend alone would give: the product's average log rank over the
     period, moved day by day by the part of log rank its price and ads explain, with the run's own
     per-category coefficients (``scoring.rank_model``)."""
     if coefficients is None or product.empty:
         return np.full(len(product), np.nan)
-    price = product["price"].to_numpy(float)
-    log_price = np.where(price > 0, np.log(np.where(price > 0, price, 1.0)), np.nan)
-    log_ads = np.log1p(product["ad_spend"].to_numpy(float))
-    explained = explained_by(log_price, log_ads, *coefficients)
+    explained = price_ads_log_rank(product, coefficients)
     log_rank = np.log(product["sales_rank"].to_numpy(dtype=float, na_value=np.nan))
     ranked = ~np.isnan(log_rank)
     if not ranked.any():

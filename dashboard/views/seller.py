@@ -148,18 +148,22 @@ else:
 
 # --- each finding's own evidence ----------------------------------------------------------------------
 finding_charts = _finding_charts(version, seller_id, as_of, core.evidence) if not core.evidence.empty else []
+
+
+def _draw_findings(charts) -> None:
+    for series, fig in charts:
+        st.plotly_chart(fig, config={"displaylogo": False}, key=f"finding-{series.signal}")
+        st.caption(series.caption)
+
+
 if finding_charts:
     st.subheader("What each finding was tested on")
     shown = [c for c in finding_charts if c[0].significant]
-    for series, fig in shown:
-        st.plotly_chart(fig, config={"displaylogo": False}, key=f"finding-{series.signal}")
-        st.caption(series.caption)
+    _draw_findings(shown)
     rest = [c for c in finding_charts if not c[0].significant]
     if rest:
         with st.expander(f"Not significant ({len(rest)}): tested, but not a finding", expanded=not shown):
-            for series, fig in rest:
-                st.plotly_chart(fig, config={"displaylogo": False}, key=f"finding-{series.signal}")
-                st.caption(series.caption)
+            _draw_findings(rest)
 
 # --- evidence ---------------------------------------------------------------------------------------
 st.subheader("Evidence")
