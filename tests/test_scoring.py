@@ -278,12 +278,9 @@ def test_honest_staff_who_differ_among_themselves_flag_nobody(monkeypatch, rate_
     episodes, staff = _honest_staff_market(seed=seed, rate_spread=rate_spread)
     monkeypatch.setattr(reinstatement, "reinstating_staff", lambda ctx, episodes: staff)
     monkeypatch.setattr(reinstatement, "employee_history", lambda ctx: None)
+    monkeypatch.setattr(reinstatement, "suspension_episodes", lambda ctx: episodes)
 
-    class Context:
-        def query(self, name):
-            return episodes
-
-    result = reinstatement.find(Context())
+    result = reinstatement.find(object())
     flagged = (bh_q_values(result.evidence["p_value"].to_numpy(), result.n_tests) <= reinstatement.FDR).sum()
     assert flagged == 0
 

@@ -26,14 +26,11 @@ EVIDENCE_COLUMNS = (
 )
 
 
-TESTED_COLUMNS = ("seller_id", "p_value")
-
-
 @dataclass
 class SignalResult:
     evidence: pd.DataFrame  # one row per finding, EVIDENCE_COLUMNS
     n_tests: int  # how many (seller) hypotheses were tested, for false-discovery control
-    # Every seller tested with its seller-level p-value (TESTED_COLUMNS), reported or not: what the
+    # Every seller tested with its seller-level p-value (seller_id, p_value), reported or not: what the
     # calibration check and the ranking below the flag line read. None where a signal does not say.
     tested: pd.DataFrame | None = None
 

@@ -65,7 +65,8 @@ def find(ctx: ScoringContext) -> SignalResult:
     facts = review_facts(ctx)
     nr = facts.new_reviewers
     from_rivals = nr.rival_first & (nr.rating >= 4)
-    # Two markers, the second sharper where harvested reviewers did not buy the product; Bonferroni 2.
+    # Two markers, the second sharper where harvested reviewers did not buy the product; each tested over
+    # the whole history and in windows, the four combined by min-p (Bonferroni over those present).
     markers = [from_rivals, from_rivals & ~nr.verified]
     scans = share_scan(facts, *markers, robust=True, calibrate=True)
     p_windows = np.column_stack([scan.scan.p_value for scan in scans])

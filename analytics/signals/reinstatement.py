@@ -51,7 +51,7 @@ from analytics.scoring.combine import bh_q_values
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
 from analytics.signals.combination import fisher_combination, min_p_combination
-from analytics.signals.rivalry import access_log_rows
+from analytics.signals.rivalry import access_log_rows, suspension_episodes
 from analytics.signals.staff_history import staff_history
 
 NAME = "reinstatement"
@@ -115,15 +115,14 @@ def attribute(reinstated: pd.DataFrame, actions: pd.DataFrame) -> tuple[pd.DataF
         return pd.DataFrame(columns=columns), float("nan")
     events = reinstated[["seller_id", "reinstated_at"]].dropna().drop_duplicates()
     events = events.assign(reinstated_at=pd.to_datetime(events["reinstated_at"]).astype("datetime64[us]"))
-    logged = actions.assign(ts=pd.to_datetime(actions["ts"]).astype("datetime64[us]"),
-                            acted_at=pd.to_datetime(actions["ts"]).astype("datetime64[us]"))
+    logged = actions.assign(ts=pd.to_datetime(actions["ts"]).astype("datetime64[us]"))
     nearest = pd.merge_asof(events.sort_values("reinstated_at"), logged.sort_values("ts"),
                             left_on="reinstated_at", right_on="ts", by="seller_id", direction="nearest",
                             tolerance=pd.Timedelta(hours=MAX_LAG_HOURS))
     nearest = nearest.dropna(subset=["employee_id"])
     if nearest.empty:
         return pd.DataFrame(columns=columns), float("nan")
-    nearest["lag_minutes"] = (nearest["reinstated_at"] - nearest["acted_at"]).dt.total_seconds() / 60.0
+    nearest["lag_minutes"] = (nearest["reinstated_at"] - nearest["ts"]).dt.total_seconds() / 60.0
     window = max(2.0 * float(np.quantile(nearest["lag_minutes"].abs(), LAG_QUANTILE)), MIN_ATTRIBUTION_MINUTES)
     window = min(window, 60.0 * MAX_LAG_HOURS)
     kept = nearest[nearest["lag_minutes"].abs() <= window]
@@ -368,12 +367,11 @@ def seller_p_values(scored: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
 
 
 def find(ctx: ScoringContext) -> SignalResult:
-    episodes = ctx.query("suspension_episodes")
+    episodes = suspension_episodes(ctx)
     if episodes.empty:
         return SignalResult.empty()
     staff_rows = reinstating_staff(ctx, episodes)
     if not staff_rows.empty:
-        staff_rows = staff_rows.assign(reinstated_at=pd.to_datetime(staff_rows["reinstated_at"]).astype("datetime64[us]"))
         episodes = episodes.assign(reinstated_at=pd.to_datetime(episodes["reinstated_at"]).astype("datetime64[us]"))
         episodes = episodes.merge(staff_rows, on=["seller_id", "reinstated_at"], how="left")
     history = employee_history(ctx)

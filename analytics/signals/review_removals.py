@@ -83,6 +83,7 @@ import pandas as pd
 from scipy import special
 
 from analytics.changepoints import NotEnoughPoints, step_test
+from analytics.scoring.combine import bh_q_values
 from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
 from analytics.signals.review_windows import (
@@ -124,15 +125,14 @@ def _staff_removed(facts: ReviewFacts, chosen: np.ndarray) -> np.ndarray:
     return facts.unit_week_counts(facts.unit[staff], facts.removed_week[staff])[:, 1:-1]
 
 
-def _weekly_rates(facts: ReviewFacts, removed: np.ndarray, at_risk: np.ndarray, counted: np.ndarray):
+def _weekly_rates(facts: ReviewFacts, removed: np.ndarray, at_risk: np.ndarray, counted: np.ndarray) -> np.ndarray:
     """Per unit: the rest of its category's staff-removal rate each week (over the ``counted`` units),
-    shrunk towards the rest of the category's usual rate; and that usual rate."""
+    shrunk towards the rest of the category's usual rate."""
     rest_removed = facts.rest_of_category(removed, counted)
     rest_at_risk = facts.rest_of_category(at_risk, counted)
     marketplace = (removed[counted].sum() + 1.0) / (at_risk[counted].sum() + 1.0)
     usual = (rest_removed.sum(axis=1) + 1.0) / (rest_at_risk.sum(axis=1) + 1.0 / marketplace)
-    weekly = (rest_removed + PRIOR_REMOVALS) / (rest_at_risk + PRIOR_REMOVALS / usual[:, None])
-    return weekly, usual
+    return (rest_removed + PRIOR_REMOVALS) / (rest_at_risk + PRIOR_REMOVALS / usual[:, None])
 
 
 @dataclass
@@ -149,7 +149,8 @@ class _Counts:
 @dataclass
 class _Model:
     """Per seller: complaints removed by staff and expected from the category; the same for its other
-    reviews; the fitted Gamma shape; the p-value (NaN where not tested); who was set aside."""
+    reviews; the fitted Gamma shape; the p-value (NaN where not tested). Per unit: which units made the
+    references, and the weekly category rates they gave (complaints; each other kind)."""
 
     observed: np.ndarray
     expected: np.ndarray
@@ -158,8 +159,9 @@ class _Model:
     shape: float
     extra: float
     p_value: np.ndarray
-    set_aside: np.ndarray
     counted: np.ndarray  # per unit: made the references
+    neg_rate: np.ndarray  # units x weeks: the complaints' category rate (``_weekly_rates``)
+    other_rates: list[np.ndarray]  # the same for each other kind of review
 
     @property
     def own_rate(self) -> np.ndarray:
@@ -167,8 +169,7 @@ class _Model:
         return (self.shape + self.other_observed) / (self.shape + self.other_expected)
 
 
-def _expected(facts: ReviewFacts, removed: np.ndarray, at_risk: np.ndarray, counted: np.ndarray) -> np.ndarray:
-    rate, _ = _weekly_rates(facts, removed, at_risk, counted)
+def _expected(facts: ReviewFacts, at_risk: np.ndarray, rate: np.ndarray) -> np.ndarray:
     return facts.by_seller((at_risk * rate).sum(axis=1, keepdims=True))[:, 0]
 
 
@@ -220,10 +221,7 @@ def _bh_discoveries(p: np.ndarray, level: float) -> np.ndarray:
     present = np.flatnonzero(~np.isnan(p))
     if len(present) == 0:
         return out
-    order = present[np.argsort(p[present], kind="stable")]
-    below = p[order] <= level * np.arange(1, len(order) + 1) / len(order)
-    if below.any():
-        out[order[: int(np.flatnonzero(below).max()) + 1]] = True
+    out[present] = bh_q_values(p[present], len(present)) <= level
     return out
 
 
@@ -251,9 +249,11 @@ def _model(facts: ReviewFacts, counts: _Counts, tested: np.ndarray) -> _Model:
     growing = True
     for n_pass in range(MAX_PASSES):
         counted = ~set_aside[facts.unit_seller]
-        expected = _expected(facts, counts.neg_removed, counts.neg_at_risk, counted)
-        other_expected = sum(_expected(facts, removed, at_risk, counted)
-                             for removed, at_risk in zip(counts.other_removed, counts.other_at_risk))
+        neg_rate = _weekly_rates(facts, counts.neg_removed, counts.neg_at_risk, counted)
+        other_rates = [_weekly_rates(facts, removed, at_risk, counted)
+                       for removed, at_risk in zip(counts.other_removed, counts.other_at_risk)]
+        expected = _expected(facts, counts.neg_at_risk, neg_rate)
+        other_expected = sum(_expected(facts, at_risk, rate) for at_risk, rate in zip(counts.other_at_risk, other_rates))
         bulk = tested & ~set_aside
         shape = fit_shape(other_observed[bulk], other_expected[bulk])
         extra = fit_extra(observed[bulk], expected[bulk], shape, other_observed[bulk], other_expected[bulk])
@@ -274,7 +274,8 @@ def _model(facts: ReviewFacts, counts: _Counts, tested: np.ndarray) -> _Model:
         if np.array_equal(found, set_aside):
             break
         set_aside = found
-    return _Model(observed, expected, other_observed, other_expected, shape, extra, p, set_aside, counted)
+    return _Model(observed, expected, other_observed, other_expected, shape, extra, p, counted, neg_rate,
+                  other_rates)
 
 
 def find(ctx: ScoringContext) -> SignalResult:
@@ -335,12 +336,10 @@ def window_component(facts: ReviewFacts, counts: _Counts, model: _Model) -> np.n
     which = np.flatnonzero(removed.sum(axis=1) > 0)
     if len(which) == 0:
         return out
-    rate, _ = _weekly_rates(facts, counts.neg_removed, counts.neg_at_risk, model.counted)
-    expected = facts.by_seller(counts.neg_at_risk * rate)[which]
+    expected = facts.by_seller(counts.neg_at_risk * model.neg_rate)[which]
     other_removed = np.zeros_like(expected)
     other_expected = np.zeros_like(expected)
-    for o_removed, o_at_risk in zip(counts.other_removed, counts.other_at_risk):
-        o_rate, _ = _weekly_rates(facts, o_removed, o_at_risk, model.counted)
+    for o_removed, o_at_risk, o_rate in zip(counts.other_removed, counts.other_at_risk, model.other_rates):
         other_removed += facts.by_seller(o_removed)[which]
         other_expected += facts.by_seller(o_at_risk * o_rate)[which]
     removed = removed[which]
@@ -384,7 +383,7 @@ def _densest_windows(facts: ReviewFacts, counts: _Counts, model: _Model, reporte
     """For each reported seller: the window (2-8 weeks) where its complaints' staff removals went
     furthest beyond its own rate (Poisson log-likelihood ratio): where to look, not a test."""
     w = windows(facts.n_weeks)
-    rate, _ = _weekly_rates(facts, counts.neg_removed, counts.neg_at_risk, model.counted)
+    rate = model.neg_rate
     wanted = np.zeros(len(facts.sellers), dtype=bool)
     wanted[reported] = True
     units = wanted[facts.unit_seller]

@@ -522,24 +522,21 @@ class ShareScan:
     shape: float = float("nan")  # the Gamma shape of honest seller-level rates the scan used
 
 
-def robust_rate_shape(observed: np.ndarray, expected: np.ndarray, trials: np.ndarray | None = None,
+def robust_rate_shape(observed: np.ndarray, expected: np.ndarray, trials: np.ndarray,
                       *, set_aside_p: float = 1e-3, rounds: int = 5) -> float:
     """``rate_shape`` estimated from the bulk: sellers whose whole-history count is a discovery under
-    the current shape (beta-binomial tail with ``trials``, else negative-binomial, p <= ``set_aside_p``)
+    the current shape (beta-binomial tail with ``trials``, p <= ``set_aside_p``)
     are set aside and the shape estimated again, until the set stops changing. A category where a tenth
     of the sellers bought would otherwise widen the honest spread until nobody stands out."""
     keep = expected > 0
-    shape = rate_shape(observed[keep], expected[keep], None if trials is None else trials[keep])
+    shape = rate_shape(observed[keep], expected[keep], trials[keep])
     for _ in range(rounds):
-        if trials is None:
-            p = gamma_poisson_tail(observed, expected, shape)
-        else:
-            p = BetaBinomialLaw.learnt(trials, expected, shape).tail(observed)
+        p = BetaBinomialLaw.learnt(trials, expected, shape).tail(observed)
         now = (expected > 0) & (p > set_aside_p)
         if now.sum() < 2 or np.array_equal(now, keep):
             break
         keep = now
-        shape = rate_shape(observed[keep], expected[keep], None if trials is None else trials[keep])
+        shape = rate_shape(observed[keep], expected[keep], trials[keep])
     return shape
 
 

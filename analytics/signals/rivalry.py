@@ -8,8 +8,7 @@ same category. What the three signals need on top of the scoring context:
 * window means of a products x days matrix at many (row, day) pairs at once (cumulative sums per
   category, or gathers of just the cells needed), and how much a rank usually swings at its level;
 * counts of dated marks (staff touches) in day windows by sorted-key lookups, with no Python loop
-  over sellers;
-* the tail of a Poisson-binomial count ("this happened k times where chance predicts sum(p)").
+  over sellers.
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
 from analytics import queries
 from analytics.scoring.context import RANK_SCREEN_DAYS, ScoringContext
 
@@ -60,6 +57,7 @@ def report_limit(n_tests: int, fdr: float = 0.05) -> float:
     return min(0.05, fdr * max(10.0, 0.02 * n_tests) / max(n_tests, 1))
 
 
+@per_context
 def access_log_rows(ctx: ScoringContext) -> int:
     """Rows of access_log known on the as-of day (0 when the optional table is absent or empty)."""
     exists = ctx.con.execute(
@@ -69,6 +67,13 @@ def access_log_rows(ctx: ScoringContext) -> int:
         return 0
     return int(ctx.con.execute("select count(*) from access_log where ts < $as_of::date + interval 1 day",
                                {"as_of": ctx.as_of}).fetchone()[0])
+
+
+@per_context
+def suspension_episodes(ctx: ScoringContext) -> pd.DataFrame:
+    """``suspension_episodes.sql`` as of the run, read once for the signals that judge suspensions
+    (reinstatement) and the rivals hit by them (sabotage). Shared: callers never change it in place."""
+    return ctx.query("suspension_episodes")
 
 
 KINDS = ("remove", "reinstate", "suspend", "sales", "reviewers", "export", "view")  # by kind_code
@@ -234,36 +239,3 @@ class DayCounter:
         low = keys * self._span + (np.asarray(start, dtype=np.int64) + self._offset)
         high = keys * self._span + (np.asarray(stop, dtype=np.int64) + self._offset)
         return np.searchsorted(self._sorted, high, side="left") - np.searchsorted(self._sorted, low, side="left")
-
-
-def poisson_binomial_sf(k: int, probabilities) -> float:
-    """P(K >= k) for K the number of successes of independent trials with these probabilities."""
-    probabilities = np.clip(np.asarray(probabilities, dtype=float), 0.0, 1.0)
-    if k <= 0:
-        return 1.0
-    if k > probabilities.size:
-        return 0.0
-    distribution = np.zeros(probabilities.size + 1)
-    distribution[0] = 1.0
-    for p in probabilities:
-        distribution[1:] = distribution[1:] * (1 - p) + distribution[:-1] * p
-        distribution[0] *= 1 - p
-    return float(min(1.0, distribution[k:].sum()))
-
-
-def successes_tail(trials: pd.DataFrame, key: str, success: str, chance: str) -> pd.DataFrame:
-    """Per ``key``: k (the trials' successes), expected (their summed chances) and p, the chance of at
-    least k successes from independent trials with those chances: a Poisson tail for all (cheap), the
-    exact Poisson-binomial tail wherever that is under 0.1 (where the Poisson one can be too small)."""
-    out = trials.groupby(key, sort=False).agg(k=(success, "sum"), expected=(chance, "sum"))
-    k = out["k"].to_numpy().astype(np.int64)
-    p = np.where(k > 0, stats.poisson.sf(k - 1, out["expected"].to_numpy()), 1.0)
-    exact = (k > 0) & (p < 0.1)
-    if exact.any():
-        position = {name: i for i, name in enumerate(out.index)}
-        needed = trials[trials[key].isin(out.index[exact])]
-        for name, group in needed.groupby(key, sort=False):
-            i = position[name]
-            p[i] = poisson_binomial_sf(int(k[i]), group[chance].to_numpy())
-    out["p"] = p
-    return out

@@ -4,7 +4,7 @@ Insiders were paid to attack a buyer's competitors: flood their listings with fa
 have their accounts suspended. An honest seller also gains when a rival has a genuine bad week (a
 defective batch, an honest suspension), so one coincidence proves nothing. Three traces
 are tested, each against the seller's own category, and combined (``combination.min_p_combination``: valid
-whatever their dependence, and as strong as the strongest) into one p-value per seller:
+whatever their dependence; the smallest p-value times the number of traces present) into one p-value per seller:
 
 A. The attackers also praise this seller (the strongest trace: attack accounts are often reused
    sock-puppets that also praise the buyer). The accounts that wrote the 1-star reviews of every
@@ -60,7 +60,7 @@ from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
 from analytics.signals.combination import min_p_combination
 from analytics.signals.rivalry import (WindowMeans, block_trend, positions, report_limit, staff_touches,
-                                       swing_by_level, window_mean_at)
+                                       suspension_episodes, swing_by_level, window_mean_at)
 from analytics.signals.staff_history import staff_history
 
 NAME = "sabotage"
@@ -88,7 +88,8 @@ PREMISE_MIN = 3  # sellers needed on each side to check that beneficiaries gain 
 
 def attackers_praise(rows: pd.DataFrame) -> pd.DataFrame:
     """Per seller: how many of the accounts behind its rivals' rating bursts also gave it 5 stars
-    (k_accounts), how many would by chance (expected_accounts), and the Poisson tail p_accounts.
+    (k_accounts), how many would by chance (expected_accounts), and the tail p_accounts (Poisson, or
+    negative binomial where the category's praise is overdispersed).
 
     ``rows`` is ``targeting_burst_praise``: the burst accounts ('attack': category, reviewer, rival
     hit, when), their 5-star reviews in that category ('praise') and every seller's number of
@@ -226,7 +227,7 @@ def rating_bursts(ctx: ScoringContext, bursts: pd.DataFrame) -> pd.DataFrame:
 
 def suspensions(ctx: ScoringContext) -> pd.DataFrame:
     """Suspensions known on the as-of day, as hits on every category the suspended seller lists in."""
-    episodes = ctx.query("suspension_episodes")
+    episodes = suspension_episodes(ctx)
     if episodes.empty:
         return pd.DataFrame(columns=["category", "day_idx", "rival_seller_id", "product_id", "kind", "size"])
     products = ctx.product_matrices.products

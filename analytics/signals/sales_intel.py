@@ -15,7 +15,7 @@ regularly, sometimes many in one sitting; ordinary launches price just under the
    filter on session size or on "regulars": a manager's sitting in their own category is usual for them
    however large; a moderator or another category's analyst pulling this category's figures is rare.
    An action is linked to an unusual look-up (rarity at most ``UNUSUAL``) of another seller's listing in
-   its category priced within 15% of its new price either way, made 1 to ``max(LAGS)`` days before.
+   its category priced within 15% of its new price either way, made 1 to ``MAX_LAG`` days before.
    The delay is not fixed: a link's score multiplies the look-up's rarity, its delay (a share of four
    months), the price gap and, where the looking employee also acted for the acting seller between as
    long before the look-up as the action came after it and the action (one dealing: an insider checks
@@ -46,7 +46,7 @@ from analytics.scoring.context import ScoringContext
 from analytics.signals import EVIDENCE_COLUMNS, SignalResult, tested_frame
 from analytics.signals.combination import min_p_combination
 from analytics.signals.rivalry import per_context, positions, report_limit, staff_touches, window_mean_at
-from analytics.signals.staff_history import MIN_HISTORY, PRIOR_ACTIONS
+from analytics.signals.staff_history import MIN_HISTORY
 
 NAME = "sales_intel"
 TITLE = "Launches and price cuts aimed at rivals' hidden sales"
@@ -72,7 +72,8 @@ NEIGHBOURS = 5  # rivals on each side in rank that say what a rank implies
 MIN_RIVALS = 8  # listings with units and rank a category-week needs before any rank implies anything
 MIN_NULL_ACTIONS = 30  # other sellers' aims needed for an empirical null of sales beyond rank
 PREMISE_P = 0.05  # U counts only where aimed rivals sell beyond their rank at this level, here
-LAGS = (112,)  # the longest look-up-to-action delay linked (days); shorter delays score as tighter links
+MAX_LAG = 112  # the longest look-up-to-action delay linked (days); shorter delays score as tighter links
+PRIOR_ACTIONS = 1.0  # pseudo-actions of the team's mix a look-up's rarity is shrunk by
 GAP_FLOOR = 0.01  # price gaps under 1% are all "exactly" (prices are noisy at that scale)
 PAIR_CELLS = 2_000_000  # (action, look-up) cells paired at a time: bounded memory in large categories
 UNUSUAL = 0.1  # look-ups at most this usual for their employee are linked (pruning: usual ones tell little)
@@ -342,6 +343,7 @@ def seller_codes(ctx: ScoringContext) -> np.ndarray:
     return pd.factorize(ctx.product_matrices.products["seller_id"])[0].astype(np.int64)
 
 
+@per_context
 def seller_ids(ctx: ScoringContext) -> np.ndarray:
     return pd.factorize(ctx.product_matrices.products["seller_id"])[1].to_numpy(dtype=object)
 
@@ -438,7 +440,7 @@ def unusual_lookups(ctx: ScoringContext) -> pd.DataFrame | None:
                         session_size=per_session[first])
 
 
-LINK_COLUMNS = ("action", "look", "lag", "gap", "rarity", "aim_row", "contact")
+LINK_COLUMNS = ("action", "look", "lag", "gap", "rarity", "aim_row", "contact", "score")
 
 
 class StaffContacts:
@@ -516,9 +518,9 @@ def staff_contacts(ctx: ScoringContext) -> StaffContacts:
 
 
 def links(ctx: ScoringContext, actions: pd.DataFrame, looks: pd.DataFrame) -> pd.DataFrame:
-    """Every (action, unusual look-up) pair that could be the action's source: the look-up named a listing
-    of another seller in the action's category (a look-up of a whole seller names all its listings
-    there), made 1 to max(LAGS) days before the action, priced within MAX_UNDERCUT of the action's new
+    """Each action's tightest link (``_tightest_in_order``) among the (action, unusual look-up) pairs that
+    could be its source: the look-up named a listing of another seller in the action's category (a look-up of a whole seller names all its listings
+    there), made 1 to MAX_LAG days before the action, priced within MAX_UNDERCUT of the action's new
     price either way (the listing it was aimed against). Only look-ups with rarity at most UNUSUAL, and
     among the log's UNUSUAL_SHARE most unusual, are paired (a pruning for speed: an action whose only
     sources are usual look-ups has nothing to link).
@@ -572,7 +574,7 @@ def links(ctx: ScoringContext, actions: pd.DataFrame, looks: pd.DataFrame) -> pd
         for lo in range(0, len(mine), per_block):
             block = mine[lo:lo + per_block]
             lag = day[block].astype(np.int16)[:, None] - their_day[None, :]
-            a, k = np.nonzero((lag >= 1) & (lag <= max(LAGS)))  # grouped by action, in order
+            a, k = np.nonzero((lag >= 1) & (lag <= MAX_LAG))  # grouped by action, in order
             if a.size == 0:
                 continue
             pair_lag = lag[a, k].astype(np.int64)
@@ -593,23 +595,25 @@ def links(ctx: ScoringContext, actions: pd.DataFrame, looks: pd.DataFrame) -> pd
                                                 np.nan_to_num(contact, nan=1.0)))
     if not found:
         return empty
-    paired = _tightest(pd.concat(found, ignore_index=True)).drop(columns=["rarity", "score"])
-    position = paired["look"].to_numpy(np.int64)
+    # One row per action already: each action is paired within one category and one block.
+    paired = pd.concat(found, ignore_index=True)
     # "look" names the row of the full look-up table (its index), not of the unusual ones kept here.
-    return paired.assign(look=looks.index.to_numpy()[position], rarity=looks["rarity"].to_numpy()[position])
+    return paired.assign(look=looks.index.to_numpy()[paired["look"].to_numpy(np.int64)])
 
 
 def link_score(rarity, lag, gap, contact=1.0) -> np.ndarray:
     """A link's score: the product of four shares, each at most 1 and smaller where the link is tighter
     (see ``link_p_values``)."""
-    return (np.asarray(rarity, dtype=float) * np.asarray(lag, dtype=float) / max(LAGS)
+    return (np.asarray(rarity, dtype=float) * np.asarray(lag, dtype=float) / MAX_LAG
             * np.maximum(np.abs(np.asarray(gap, dtype=float)), GAP_FLOOR) / MAX_UNDERCUT
             * np.asarray(contact, dtype=float))
 
 
 def _tightest_in_order(action, look, lag, gap, aim_row, rarity, contact) -> pd.DataFrame:
-    """``_tightest`` for pairs already grouped by action (as a block's pairs come): each group's smallest
-    score, ties to the shorter lag, found in one pass without sorting."""
+    """Each action's tightest link only (the one ``link_p_values`` judges), for pairs grouped by action
+    as a block's pairs come: each group's smallest score, ties to the shorter lag, found in one pass
+    without sorting (a large category pairs an action with thousands of look-ups, and all but one are
+    dropped as soon as they are found)."""
     score = link_score(rarity, lag, gap, contact)
     key = score * (1 + lag * 1e-9)  # the score decides; among equal scores the shorter lag (relative: scores are tiny)
     starts = np.flatnonzero(np.r_[True, action[1:] != action[:-1]])
@@ -618,14 +622,8 @@ def _tightest_in_order(action, look, lag, gap, aim_row, rarity, contact) -> pd.D
     hit = np.flatnonzero(key == best[group])
     first = hit[np.r_[True, group[hit][1:] != group[hit][:-1]]]
     return pd.DataFrame({"action": action[first], "look": look[first], "lag": lag[first], "gap": gap[first],
-                         "aim_row": aim_row[first], "rarity": rarity[first], "contact": contact[first]})
-
-
-def _tightest(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Each action's tightest link only (the one ``link_p_values`` keeps): a large category pairs an
-    action with thousands of look-ups, and all but one are dropped as soon as they are found."""
-    pairs = pairs.assign(score=link_score(pairs["rarity"], pairs["lag"], pairs["gap"], pairs["contact"]))
-    return pairs.sort_values(["score", "lag"], kind="stable").drop_duplicates("action")
+                         "aim_row": aim_row[first], "rarity": rarity[first], "contact": contact[first],
+                         "score": score[first]})
 
 
 def _empirical_p(score: np.ndarray, seller: np.ndarray, stratum: np.ndarray) -> np.ndarray:
@@ -645,18 +643,18 @@ def _empirical_p(score: np.ndarray, seller: np.ndarray, stratum: np.ndarray) -> 
 
 def link_p_values(actions: pd.DataFrame, paired: pd.DataFrame, seller: np.ndarray,
                   category: np.ndarray) -> pd.DataFrame:
-    """Per action: p_link and the link that decided it (look, lag, rarity, aim_row, gap; -1 / NaN for
-    none). A link's score is the product of three shares, each at most 1 and smaller where the link is
-    tighter: how usual the look-up was for its employee (rarity), how long before the action it came
-    (lag / max(LAGS): days to weeks, never a fixed window) and how far the action's price is from the
-    looked-up listing's (|gap| / MAX_UNDERCUT, floored at GAP_FLOOR: "against exactly those listings").
-    The action's score is its tightest link; p_link is its empirical p-value against the other sellers'
-    actions in its category, so the null calibrates whatever the product does."""
+    """Per action: p_link and the link that decided it (look, lag, rarity, aim_row, gap, contact; -1 /
+    NaN for none), from ``links``' tightest link per action. A link's score is the product of four shares,
+    each at most 1 and smaller where the link is tighter: how usual the look-up was for its employee
+    (rarity), how long before the action it came (lag / MAX_LAG: days to weeks, never a fixed window),
+    how far the action's price is from the looked-up listing's (|gap| / MAX_UNDERCUT, floored at
+    GAP_FLOOR: "against exactly those listings") and the chance of the employee's touch of the seller
+    (contact, 1 without one). p_link is its empirical p-value against the other sellers' actions in its
+    category, so the null calibrates whatever the product does."""
     n = len(actions)
-    paired = paired.assign(score=link_score(paired["rarity"], paired["lag"], paired["gap"], paired["contact"]))
+    best = paired
     score = np.full(n, np.inf)
-    np.minimum.at(score, paired["action"].to_numpy(np.int64), paired["score"].to_numpy(float))
-    best = paired.sort_values(["score", "lag"]).drop_duplicates("action")
+    score[best["action"].to_numpy(np.int64)] = best["score"].to_numpy(float)
     out = pd.DataFrame({"p_link": _empirical_p(score, seller, category), "look": -1, "lag": np.nan, "rarity": np.nan,
                         "aim_row": -1, "gap": np.nan, "contact": np.nan})
     idx = best["action"].to_numpy(np.int64)

@@ -28,7 +28,6 @@ import pandas as pd
 from analytics.scoring.context import ScoringContext
 from analytics.signals.rivalry import per_context, staff_touches
 
-PRIOR_ACTIONS = 1.0  # pseudo-actions of the team's mix a per-employee share is shrunk by (sales_intel)
 MIN_HISTORY = 20  # actions outside the seller an employee needs before their usual work is known
 
 
