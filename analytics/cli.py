@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analytics", description=__doc__.splitlines()[0].replace("``", "`"),
         epilog="The export `ingest` loads (one file per table; columns, types and rules) is described in "
-               "docs/INPUT_CONTRACT.md, also printed by `python -m analytics contract`. "
+               f"{contract_doc}, also printed by `python -m analytics contract`. "
                "Stop a command with Ctrl+C: the database is left as it was.")
     db_help = f"marketplace database (default: $ANOMALY_DB, else the demo database {_demo_db()})"
     common = argparse.ArgumentParser(add_help=False)
@@ -120,13 +120,10 @@ def _run(args: argparse.Namespace) -> None:
         score_command(db=args.db, as_of=args.as_of)
     elif args.command == "demo":
         from analytics.demo import demo_command
-        from analytics.generator.variants import parse
-        parse(args.variant)  # an unknown name is refused before anything is built
         demo_command(db=args.db, sellers=args.sellers, seed=args.seed, days=args.days, out=args.out,
                      variants=args.variant)
     elif args.command == "evaluate" and args.variants is not None:
-        from analytics.variants import parse_names, variants_command
-        parse_names(args.variants)
+        from analytics.variants import variants_command
         variants_command(args.variants, sellers=args.sellers, seed=args.seed, days=args.days,
                          weeks=8 if args.weeks is None else args.weeks, keep=args.keep,
                          max_memory_gb=args.max_memory_gb)

@@ -124,21 +124,18 @@ def run_isolated(name: str, folder: Path, *, sellers: int, seed: int, days: int,
 
 
 def run_variants(names: list[str] | None = None, *, sellers: int = 1500, seed: int = 7, days: int = 365,
-                 weeks: int = 8, keep: Path | None = None, log=None, isolate: bool = True,
+                 weeks: int = 8, keep: Path | None = None, log=None,
                  max_memory_gb: float = MAX_MEMORY_GB) -> list[VariantResult]:
-    """Each variant in turn, in ``keep/<name>/`` or a temporary folder; ``isolate``: each in a child
-    process with its memory capped (see ``run_isolated``)."""
+    """Each variant in turn, in ``keep/<name>/`` or a temporary folder, each in a child process with its
+    memory capped (see ``run_isolated``)."""
     results = []
     for name in names or list(ALL):
         with tempfile.TemporaryDirectory(prefix=f"variant-{name}-") as tmp:
             folder = Path(keep) / name if keep is not None else Path(tmp) / name
-            if isolate:
-                result = run_isolated(name, folder, sellers=sellers, seed=seed, days=days, weeks=weeks,
-                                      max_memory_gb=max_memory_gb)
-                if log and result.error:
-                    log(f"{name}: failed: {result.error}")
-            else:
-                result = run_variant(name, folder, sellers=sellers, seed=seed, days=days, weeks=weeks, log=log)
+            result = run_isolated(name, folder, sellers=sellers, seed=seed, days=days, weeks=weeks,
+                                  max_memory_gb=max_memory_gb)
+            if log and result.error:
+                log(f"{name}: failed: {result.error}")
             results.append(result)
     return results
 
