@@ -26,3 +26,6 @@ def test_the_committed_sample_export_loads_and_scores(tmp_path):
     assert set(labels["seller_id"]) <= set(scored["seller_id"])
     insiders = labels[~labels["scenario"].str.startswith("benign_")]
     assert len(insiders) >= 10
+    # And the engine finds buyers in it: a new user's first run flags some of the labelled insiders.
+    flagged = set(scored.loc[scored["flagged"], "seller_id"])
+    assert len(flagged & set(insiders["seller_id"])) >= 5

@@ -279,7 +279,7 @@ def test_rivals_suspended_by_the_staff_who_usually_suspend_are_no_staff_trace(tm
 # --- sales intel ------------------------------------------------------------------------------------------
 
 def launch_market(path, *, insider: bool = True, sitting_before_honest_launch: bool = True,
-                  outsider_sweep: str | None = None) -> object:
+                  outsider_sweep: str | None = None, insider_checks_buyer: bool = False) -> object:
     """80 ordinary launches (most priced 1% under their category's public leader, the rest under a
     random rival), category managers reviewing the top ten sellers' figures every two weeks, support
     staff opening one seller's account a day. The insider K10 launches three products, each priced
@@ -318,6 +318,8 @@ def launch_market(path, *, insider: bool = True, sitting_before_honest_launch: b
             target = hidden_winner("Kitchen", "K10", k)
             m.launch("K10", "Kitchen", day, 0.99 * m.mean_price(target, day), base_units=20)
             m.staff("E7", day - 3, "view_sales", product_id=target)
+            if insider_checks_buyer:
+                m.staff("E7", day - 2, "view_account", seller_id="K10")
     m.launch("G04", "Garden", 70, 0.99 * m.mean_price(public_leader("Garden"), 70), base_units=20)
     # A one-off sweep: an employee never seen before goes through Garden's twelve best sellers by internal
     # sales, and G12 launches under one of them (the one selling most beyond its rank) three days later.
@@ -359,8 +361,9 @@ def test_launches_aimed_at_hidden_best_sellers_after_staff_look_ups_are_flagged(
     assert "employee E7 looked up that rival's figures 3 days before" in row["detail"]
     assert "3 of its 3 launches and price cuts came after unusual look-ups" in row["detail"]
     assert "their own work had touched 0 times" in row["detail"]
+    assert "also acted for this seller" not in row["detail"]  # E7 never touched K10 itself
     assert row["related_seller_id"].startswith("K") and row["related_seller_id"] != "K10"
-    assert row["after"] > row["before"]  # E7 had never looked up Kitchen's figures before
+    assert (row["before"], row["after"]) == (0, 1)  # E7 had never looked up Kitchen's figures; one that day
     assert scores(launches).loc["K10", "flagged"]
 
 
@@ -375,13 +378,35 @@ def test_an_outsider_who_pulls_rivals_figures_and_opens_the_launchers_account_ti
     """A sweep through a category by an employee who never works it links every launch after it a
     little; the launcher whose account that same employee opened in the same stretch is linked more
     tightly than the same launcher without that touch, and its finding says so."""
-    p_value = {}
-    for contact in ("", "and checks G12"):
-        db = launch_market(tmp_path / f"m{len(contact)}.duckdb", outsider_sweep=contact)
+    from analytics.scoring import data_span
+    from analytics.scoring.context import ScoringContext
+    from analytics.signals import sales_intel
+
+    p_value, contact = {}, {}
+    for touch in ("", "and checks G12"):
+        db = launch_market(tmp_path / f"m{len(touch)}.duckdb", outsider_sweep=touch)
         scoring.score(db=db)
-        p_value[contact] = read(db, "select p_value from signal_tests where signal = 'sales_intel' "
-                                    "and seller_id = 'G12'")["p_value"].iat[0]
+        p_value[touch] = read(db, "select p_value from signal_tests where signal = 'sales_intel' "
+                                  "and seller_id = 'G12'")["p_value"].iat[0]
+        with duckdb.connect(str(db), read_only=True) as con:
+            ctx = ScoringContext(con=con, as_of=data_span(con)[1], first_day=data_span(con)[0])
+            linked = sales_intel.judged_actions(ctx)[0]
+            g12 = sales_intel.seller_codes(ctx)[linked["row"].to_numpy()] == \
+                list(sales_intel.seller_ids(ctx)).index("G12")
+            launch = linked[g12 & (linked["day_idx"] == 95)].iloc[0]
+            contact[touch] = float(launch["contact"])
+    # The day-95 launch after E9's sweep: its link carries E9's touch of G12, weighed by the chance of
+    # it (E9 touched several of Garden's sellers that week); without the touch it carries none.
+    assert contact[""] == 1.0 and 0 < contact["and checks G12"] < 1
     assert p_value["and checks G12"] < p_value[""]
+
+
+def test_an_insiders_touch_of_the_buyer_is_named_in_its_finding(tmp_path):
+    db = launch_market(tmp_path / "m.duckdb", insider_checks_buyer=True)
+    scoring.score(db=db)
+    row = evidence_of(db, "sales_intel", "K10").iloc[0]
+    assert row["significant"]
+    assert "the same employee also acted for this seller between then and the launch" in row["detail"]
 
 
 def test_sales_intel_without_an_access_log_judges_the_aims_alone(tmp_path):
