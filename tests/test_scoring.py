@@ -281,6 +281,7 @@ def test_honest_staff_who_differ_among_themselves_flag_nobody(monkeypatch, rate_
     monkeypatch.setattr(reinstatement, "suspension_episodes", lambda ctx: episodes)
 
     result = reinstatement.find(object())
+    assert result.evidence["detail"].str.contains("reinstated by E").all()  # the staff part was judged
     flagged = (bh_q_values(result.evidence["p_value"].to_numpy(), result.n_tests) <= reinstatement.FDR).sum()
     assert flagged == 0
 

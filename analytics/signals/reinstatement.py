@@ -372,6 +372,8 @@ def find(ctx: ScoringContext) -> SignalResult:
         return SignalResult.empty()
     staff_rows = reinstating_staff(ctx, episodes)
     if not staff_rows.empty:
+        # Both sides at one resolution, whatever produced the staff rows, or the merge misses them.
+        staff_rows = staff_rows.assign(reinstated_at=pd.to_datetime(staff_rows["reinstated_at"]).astype("datetime64[us]"))
         episodes = episodes.assign(reinstated_at=pd.to_datetime(episodes["reinstated_at"]).astype("datetime64[us]"))
         episodes = episodes.merge(staff_rows, on=["seller_id", "reinstated_at"], how="left")
     history = employee_history(ctx)
