@@ -56,6 +56,16 @@ def summary(shifts: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["times_lost", "rank_factor"], ascending=[False, False]).reset_index(drop=True)
 
 
+def seller_names(view: CategoryView) -> dict[str, str]:
+    """Every seller the category view names (flagged sellers, those whose rank shifted, targeted rivals),
+    seller_id -> display name, for labels; sellers without a name are left out."""
+    names = dict(zip(view.shifts["seller_id"], view.shifts["seller_name"]))
+    names.update(dict(zip(view.events["seller_id"], view.events["seller_name"])))
+    if not view.targeting.empty:
+        names.update(dict(zip(view.targeting["rival_id"], view.targeting["rival_name"])))
+    return {k: v for k, v in names.items() if isinstance(v, str) and v}
+
+
 def rivals_that_lost(shifts: pd.DataFrame, seller_id: str, limit: int | None = None) -> list[str]:
     """The sellers that lost most ground around ``seller_id``'s change points, worst first (the flagged
     sellers themselves left out): the few rivals worth drawing beside it."""

@@ -13,7 +13,6 @@ from analytics import competitors, figures
 from dashboard import state, widgets
 
 db = state.require_database()
-Q_HELP = widgets.Q_HELP
 
 
 @st.cache_data(show_spinner=False)
@@ -29,20 +28,12 @@ def _view(version: str, category: str, as_of: dt.date) -> competitors.CategoryVi
         return competitors.category_view(con, category, as_of, sizes=sizes)
 
 
-def _names(view: competitors.CategoryView) -> dict[str, str]:
-    names = dict(zip(view.shifts["seller_id"], view.shifts["seller_name"]))
-    names.update(dict(zip(view.events["seller_id"], view.events["seller_name"])))
-    if not view.targeting.empty:
-        names.update(dict(zip(view.targeting["rival_id"], view.targeting["rival_name"])))
-    return {k: v for k, v in names.items() if isinstance(v, str) and v}
-
-
 # Figures are resources, not data: a pickled figure is re-validated by plotly when read back.
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _trend(version: str, category: str, as_of: dt.date, focus: str) -> tuple[go.Figure, list[str]]:
     view = _view(version, category, as_of)
     rivals = competitors.rivals_that_lost(view.shifts, focus, figures.RIVALS_DRAWN)
-    return figures.rank_trend_figure(view.trends, _names(view), focus, rivals, view.events,
+    return figures.rank_trend_figure(view.trends, competitors.seller_names(view), focus, rivals, view.events,
                                      widgets.signal_colors()), rivals
 
 
@@ -112,7 +103,7 @@ def _gains_and_losses() -> None:
                          color=list(widgets.signal_colors().values()))})
 
     st.subheader("Rank over time")
-    names = _names(view)
+    names = competitors.seller_names(view)
     focus = st.selectbox("Flagged seller drawn", flagged, index=0, key="rank_focus",
                          format_func=lambda s: f"{names.get(s, s)} ({s})",
                          help="The flagged seller against the rivals that lost most ground around its change "
@@ -175,5 +166,5 @@ else:
         "signal_badge": widgets.signals_column("Signal", help="The signal's title is in the legend above."),
         "findings": st.column_config.NumberColumn("Findings", width="small"),
         "first_date": st.column_config.DateColumn("First change point", width="small"),
-        "q": st.column_config.TextColumn("q", help=Q_HELP, width="small"),
+        "q": st.column_config.TextColumn("q", help=widgets.Q_HELP, width="small"),
         "significant": st.column_config.CheckboxColumn("Significant", width="small")})
