@@ -286,6 +286,30 @@ def test_honest_staff_who_differ_among_themselves_flag_nobody(monkeypatch, rate_
     assert flagged == 0
 
 
+def test_honest_staff_whose_rates_differ_widely_flag_no_more_with_the_crowded_team_rule(monkeypatch):
+    """The crowded-team rule (``reinstatement._two_group_rate``) splits the employees in two only where
+    one group lifts most of its slow-reason suspensions within hours. In honest teams whose members'
+    quick-lift rates differ by a factor of e^0.5 either way it adds no flag (where one honest employee
+    stands far out by chance, the flags through that employee are there with or without the rule)."""
+    from analytics.scoring.combine import bh_q_values
+    from analytics.signals import reinstatement
+
+    def flagged(episodes) -> int:
+        result = reinstatement.find(object())
+        return int((bh_q_values(result.evidence["p_value"].to_numpy(), result.n_tests) <= reinstatement.FDR).sum())
+
+    monkeypatch.setattr(reinstatement, "employee_history", lambda ctx: None)
+    rule = reinstatement._two_group_rate
+    for seed in range(8):
+        episodes, staff = _honest_staff_market(seed=seed, rate_spread=0.5)
+        monkeypatch.setattr(reinstatement, "reinstating_staff", lambda ctx, episodes, staff=staff: staff)
+        monkeypatch.setattr(reinstatement, "suspension_episodes", lambda ctx, episodes=episodes: episodes)
+        monkeypatch.setattr(reinstatement, "_two_group_rate", rule)
+        with_rule = flagged(episodes)
+        monkeypatch.setattr(reinstatement, "_two_group_rate", lambda k, n: float("nan"))
+        assert with_rule <= flagged(episodes), seed
+
+
 def test_a_silent_trace_cannot_cancel_a_strong_one():
     from analytics.signals.combination import fisher_combination, min_p_combination
 

@@ -108,3 +108,27 @@ def test_a_variant_that_outgrows_its_memory_cap_fails_its_own_row(tmp_path):
     assert result.evaluation is None and result.error
     text = format_results([result], seed=4, weeks=1)
     assert "plain" in text.splitlines()[2] and "failed after" in text
+
+
+@pytest.mark.slow
+def test_bought_reinstatements_are_found_in_a_team_where_most_busy_reinstaters_sell_them(tmp_path):
+    """The ``crowded`` variant: in one account-health team a tenth of the reinstatements are bought, by
+    members who do reinstatements every day, so the team's median busy employee is no yardstick. The
+    employees taken as two groups (one lifting most slow-reason suspensions within hours) still find
+    most of the bought lifts, and no honest slow reinstatement is flagged."""
+    import pandas as pd
+
+    from analytics.ingest import ingest
+    from analytics.scoring import score
+
+    market = generate(tmp_path / "m", sellers=1500, seed=7, variants="crowded")
+    db = tmp_path / "m.duckdb"
+    ingest(market.export_dir, db=db, progress=False)
+    score(db=db)
+    labels = pd.read_csv(market.labels_path)
+    with duckdb.connect(str(db), read_only=True) as con:
+        flagged = set(con.execute("select seller_id from seller_scores where flagged").df()["seller_id"])
+    bought = set(labels.loc[labels["scenario"] == "bought_reinstatement", "seller_id"])
+    honest_slow = set(labels.loc[labels["scenario"] == "benign_slow_reinstatement", "seller_id"])
+    assert len(flagged & bought) >= 0.5 * len(bought)
+    assert not flagged & honest_slow

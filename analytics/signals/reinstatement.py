@@ -27,7 +27,9 @@ run only):
   rate, estimated from the median employee (robust to a minority of corrupt staff); in a large team
   (at least 8 employees with 5 such lifts) honest employees differ too, so the spread is measured
   robustly (MAD, beta-binomial) and who is unusual is decided with false-discovery control across
-  employees; (b) how seldom reinstating is part of the employee's own work, against the staff who do
+  employees; where the employees fall into two groups, one lifting most of its slow-reason
+  suspensions quickly (a crowded team, whose median busy member sells), the honest rate is the other
+  group's (``_two_group_rate``), never higher than the above; (b) how seldom reinstating is part of the employee's own work, against the staff who do
   the other reinstatements (``staff_history.peer_rarity``).
 
 A seller's episodes and distinct reinstating employees are combined with Fisher's method over the
@@ -72,6 +74,8 @@ UNUSUAL_STAFF_FDR = 0.05  # then unusual = discovered at this false-discovery le
 MAX_STAFF_RHO = 0.5  # honest employees' rates never believed to differ more than this correlation says
 MIN_STAFF_LIFTS = 5  # slow-reason reinstatements that let an employee show how honest staff differ
 MIN_STAFF_FOR_SPREAD = 8  # employees with that many needed to measure the spread (a large team)
+TWO_GROUPS_P = 0.001  # the employees are taken for two groups (honest, corrupt) only at this level
+MOSTLY_QUICK = 0.5  # and only where the upper group lifts most of its slow-reason suspensions quickly
 Z75 = stats.norm.ppf(0.75)
 MAX_LAG_HOURS = 72.0  # a log line further than this from a reinstatement is never taken for its cause
 LAG_QUANTILE = 0.95  # the attribution window covers this share of the log's own nearest lags (x 2)
@@ -176,6 +180,11 @@ def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set, float]:
         rho = _rate_spread(k[usual], n[usual], rate)
         usual = bh_q_values(_staff_tail(k, n, rate, rho), len(k)) > UNUSUAL_STAFF_FDR
         rate = _pooled_rate(k[usual], n[usual])
+    # Where most of the busy reinstaters are corrupt (a crowded team), neither the median employee nor
+    # the rest after the blatant ones are honest: the employees' counts as two groups, if they are.
+    honest = _two_group_rate(k, n)
+    if np.isfinite(honest):
+        rate = min(rate, honest)
     pairs = (known.groupby(["employee_id", "seller_id"])["quick"].agg(n="size", k="sum").reset_index()
              .merge(per_employee.add_suffix("_employee"), left_on="employee_id", right_index=True))
     pairs = pairs[pairs["k"] > 0]
@@ -185,6 +194,43 @@ def staff_p_values(episodes: pd.DataFrame) -> tuple[pd.DataFrame, set, float]:
     pairs["team_rate"] = rate
     pairs["p_staff"] = _staff_tail(pairs["k_other"].to_numpy(float), pairs["n_other"].to_numpy(float), rate, rho)
     return pairs[columns], set(per_employee.index[~usual]), rate
+
+
+def _two_group_rate(k: np.ndarray, n: np.ndarray, iterations: int = 200) -> float:
+    """The honest quick-lift rate where the employees fall into two groups, one of which lifts most of
+    its slow-reason suspensions quickly (what DOMAIN.md says bought reinstatements are; honest quick
+    lifts are the exception for a slow reason): a two-component binomial mixture over every employee's
+    (quick lifts, lifts), fitted by EM, and the lower component's rate (Jeffreys-smoothed over its
+    expected lifts). NaN unless two groups fit significantly better than one (likelihood ratio,
+    chi-squared with two degrees of freedom, at TWO_GROUPS_P) and the upper group's rate is above one
+    half: honest staff whose rates merely differ are not split in two."""
+    used = n > 0
+    k, n = k[used].astype(float), n[used].astype(float)
+    if k.size < 3:
+        return float("nan")
+    pooled = k.sum() / n.sum()
+    if pooled <= 0 or pooled >= 1:
+        return float("nan")
+    one_group = stats.binom.logpmf(k, n, pooled).sum()
+    own = (k + 0.5) / (n + 1)
+    low, high = float(np.quantile(own, 0.25)), float(np.quantile(own, 0.9))
+    if high <= low:
+        return float("nan")
+    share_high = 0.5
+    for _ in range(iterations):
+        log_low = stats.binom.logpmf(k, n, low) + np.log1p(-share_high)
+        log_high = stats.binom.logpmf(k, n, high) + np.log(share_high)
+        in_high = np.exp(log_high - np.logaddexp(log_low, log_high))
+        share_high = float(np.clip(in_high.mean(), 1e-6, 1 - 1e-6))
+        low = float(np.clip((k * (1 - in_high)).sum() / max((n * (1 - in_high)).sum(), 1e-12), 1e-9, 1 - 1e-9))
+        high = float(np.clip((k * in_high).sum() / max((n * in_high).sum(), 1e-12), 1e-9, 1 - 1e-9))
+    if high < low:
+        low, high, in_high = high, low, 1 - in_high
+    two_groups = np.logaddexp(stats.binom.logpmf(k, n, low) + np.log1p(-share_high),
+                              stats.binom.logpmf(k, n, high) + np.log(share_high)).sum()
+    if high <= MOSTLY_QUICK or stats.chi2.sf(2 * (two_groups - one_group), 2) > TWO_GROUPS_P:
+        return float("nan")
+    return float(((k * (1 - in_high)).sum() + 0.5) / ((n * (1 - in_high)).sum() + 1))
 
 
 def _median_rate(k: np.ndarray, n: np.ndarray) -> float:
