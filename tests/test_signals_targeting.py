@@ -279,7 +279,8 @@ def test_rivals_suspended_by_the_staff_who_usually_suspend_are_no_staff_trace(tm
 # --- sales intel ------------------------------------------------------------------------------------------
 
 def launch_market(path, *, insider: bool = True, sitting_before_honest_launch: bool = True,
-                  outsider_sweep: str | None = None, insider_checks_buyer: bool = False) -> object:
+                  outsider_sweep: str | None = None, insider_checks_buyer: bool = False,
+                  busy_seller: str | None = None) -> object:
     """80 ordinary launches (most priced 1% under their category's public leader, the rest under a
     random rival), category managers reviewing the top ten sellers' figures every two weeks, support
     staff opening one seller's account a day. The insider K10 launches three products, each priced
@@ -345,6 +346,8 @@ def launch_market(path, *, insider: bool = True, sitting_before_honest_launch: b
             m.staff("MG", 66, "view_sales", product_id=f"PG{i:02d}")
     for day in range(DAYS):
         m.staff(f"S{rng.integers(0, 5)}", day, "view_account", seller_id=f"{'KG'[day % 2]}{rng.integers(0, 20):02d}")
+        if busy_seller is not None:  # a seller staff look after every day (a big account)
+            m.staff(f"S{day % 5}", day, "view_account", seller_id=busy_seller)
     return m.build(path)
 
 
@@ -378,27 +381,40 @@ def test_an_outsider_who_pulls_rivals_figures_and_opens_the_launchers_account_ti
     """A sweep through a category by an employee who never works it links every launch after it a
     little; the launcher whose account that same employee opened in the same stretch is linked more
     tightly than the same launcher without that touch, and its finding says so."""
-    from analytics.scoring import data_span
-    from analytics.scoring.context import ScoringContext
-    from analytics.signals import sales_intel
-
     p_value, contact = {}, {}
     for touch in ("", "and checks G12"):
         db = launch_market(tmp_path / f"m{len(touch)}.duckdb", outsider_sweep=touch)
         scoring.score(db=db)
         p_value[touch] = read(db, "select p_value from signal_tests where signal = 'sales_intel' "
                                   "and seller_id = 'G12'")["p_value"].iat[0]
-        with duckdb.connect(str(db), read_only=True) as con:
-            ctx = ScoringContext(con=con, as_of=data_span(con)[1], first_day=data_span(con)[0])
-            linked = sales_intel.judged_actions(ctx)[0]
-            g12 = sales_intel.seller_codes(ctx)[linked["row"].to_numpy()] == \
-                list(sales_intel.seller_ids(ctx)).index("G12")
-            launch = linked[g12 & (linked["day_idx"] == 95)].iloc[0]
-            contact[touch] = float(launch["contact"])
+        contact[touch] = _launch_contact(db, "G12", 95)
     # The day-95 launch after E9's sweep: its link carries E9's touch of G12, weighed by the chance of
     # it (E9 touched several of Garden's sellers that week); without the touch it carries none.
     assert contact[""] == 1.0 and 0 < contact["and checks G12"] < 1
     assert p_value["and checks G12"] < p_value[""]
+
+
+def _launch_contact(db, seller_id: str, day_idx: int) -> float:
+    """The contact factor of the tightest link of ``seller_id``'s action on ``day_idx`` (1: no touch)."""
+    from analytics.scoring import data_span
+    from analytics.scoring.context import ScoringContext
+    from analytics.signals import sales_intel
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        first, last = data_span(con)
+        ctx = ScoringContext(con=con, as_of=last, first_day=first)
+        linked = sales_intel.judged_actions(ctx)[0]
+        own = sales_intel.seller_codes(ctx)[linked["row"].to_numpy()] == list(sales_intel.seller_ids(ctx)).index(seller_id)
+        return float(linked[own & (linked["day_idx"] == day_idx)].iloc[0]["contact"])
+
+
+def test_a_touch_of_a_seller_staff_look_after_every_day_is_weighed_as_likely(tmp_path):
+    """A big account draws staff every day: the same outsider's touch of it is far likelier by chance
+    than of a seller nobody else looks at, so the link it adds is weaker (at 100,000 sellers, weighing
+    every seller alike made big sellers' many price cuts look linked)."""
+    quiet = launch_market(tmp_path / "quiet.duckdb", outsider_sweep="and checks G12")
+    busy = launch_market(tmp_path / "busy.duckdb", outsider_sweep="and checks G12", busy_seller="G12")
+    assert _launch_contact(quiet, "G12", 95) < _launch_contact(busy, "G12", 95)
 
 
 def test_an_insiders_touch_of_the_buyer_is_named_in_its_finding(tmp_path):

@@ -449,10 +449,14 @@ class StaffContacts:
     figures also act for the seller who then aimed at them, and how likely was that by chance?
 
     ``share(employee, seller, category, start, stop)``: NaN where the employee did not touch the seller
-    on days [start, stop]; otherwise the chance of such a touch, the employee's touches of the category's
-    sellers over those days per seller listing there (capped at 1): a category manager touching half the
-    category in a fortnight makes a touch of this seller unremarkable, an employee who touched two of its
-    sellers does not."""
+    on days [start, stop]; otherwise the chance of such a touch (capped at 1): the employee's touches of
+    the category's sellers over those days, times this seller's share of all staff's touches of the
+    category's sellers (a big seller draws more attention than a small one), plus the touches of this seller
+    the employee's own work makes in so many days elsewhere in the log. A category manager touching half
+    the category in a fortnight, or an account manager who looks after this seller every week, makes a
+    touch unremarkable; an employee who touched two of the category's sellers, and this one never
+    before or after, does not (and a seller's repeated actions are not linked by one habit again and
+    again)."""
 
     DAY = 1 << 21  # day keys: day_idx + OFFSET fits below this (the log may start before the data)
     OFFSET = 1 << 20
@@ -467,6 +471,7 @@ class StaffContacts:
         seller = code_of_sorted[np.asarray(cells["seller_idx"], dtype=np.int64)]
         day = np.asarray(cells["day_idx"], dtype=np.int64) + self.OFFSET
         self.n_sellers = int(len(sorted_sellers))
+        self.log_days = int(day.max() - day.min() + 1) if day.size else 1
         self.pair_keys = np.sort((employee * self.n_sellers + seller) * self.DAY + day)
         # Which (employee, seller) pairs ever touched, one bit each: most pairs a link asks about never
         # did, and a bit lookup answers them without searching the dated keys.
@@ -478,7 +483,11 @@ class StaffContacts:
         categories, category_of_row = np.unique(products["category"].to_numpy(dtype=object), return_inverse=True)
         self.categories = pd.Index(categories)
         listed = pd.DataFrame({"seller": seller_codes(ctx), "category": category_of_row}).drop_duplicates()
-        self.sellers_in = np.bincount(listed["category"], minlength=len(categories)).astype(float)
+        # How much staff attention each seller draws (touch-days, any employee), and each category's
+        # sellers together: a big seller is touched far more often than a small one by chance.
+        self.seller_touches = np.bincount(seller, minlength=self.n_sellers).astype(float) + 1.0
+        self.category_touches = np.bincount(listed["category"], weights=self.seller_touches[listed["seller"]],
+                                            minlength=len(categories))
         touched = pd.DataFrame({"employee": employee, "seller": seller, "day": day}) \
             .merge(listed, on="seller")
         key = (touched["employee"].to_numpy(np.int64) * len(categories) + touched["category"].to_numpy(np.int64)) \
@@ -503,11 +512,18 @@ class StaffContacts:
         employee, category, pair = employee[asked], category[asked], pair[asked]
         lo = np.asarray(start, dtype=np.int64)[asked] + self.OFFSET
         hi = np.asarray(stop, dtype=np.int64)[asked] + self.OFFSET
-        touched = (np.searchsorted(self.pair_keys, pair * self.DAY + lo, side="left")
-                   < np.searchsorted(self.pair_keys, pair * self.DAY + hi, side="right"))
+        in_span_days = (np.searchsorted(self.pair_keys, pair * self.DAY + hi, side="right")
+                        - np.searchsorted(self.pair_keys, pair * self.DAY + lo, side="left"))
+        touched = in_span_days > 0
+        all_days = (np.searchsorted(self.pair_keys, (pair + 1) * self.DAY, side="left")
+                    - np.searchsorted(self.pair_keys, pair * self.DAY, side="left"))
+        span = hi - lo + 1
+        habit = (all_days - in_span_days) / np.maximum(self.log_days - span, 1) * span
         base = (employee * len(self.categories) + category) * self.DAY
         in_span = self._count_through(base + hi) - self._count_through(base + lo - 1)
-        chance = np.minimum(in_span / np.maximum(self.sellers_in[category], 1.0), 1.0)
+        seller = pair % self.n_sellers
+        attention = self.seller_touches[seller] / np.maximum(self.category_touches[category], 1.0)
+        chance = np.minimum(in_span * attention + habit, 1.0)
         out[asked] = np.where(touched, chance, np.nan)
         return out
 
